@@ -1,0 +1,42 @@
+/** Codec of one event log part, chosen by file name suffix (Spark's short codec names). */
+export type EventLogCodec = 'none' | 'gzip' | 'zstd' | 'lz4' | 'snappy' | 'lzf'
+
+/** One file of an event log, in the order its content is read. */
+export interface EventLogPart {
+  /** file name (no directory) */
+  name: string
+  /** absolute path */
+  path: string
+  codec: EventLogCodec
+  /** size on disk */
+  compressedBytes: number
+}
+
+/** Something that went wrong while reading bytes (the analysis goes on with what was read). */
+export interface ReadDamage {
+  part: string
+  /** decompressed bytes of that part delivered before the damage */
+  afterBytes: number
+  message: string
+}
+
+/** A chunk of decompressed event log text; chunks of one part are contiguous. */
+export interface EventLogChunk {
+  partIndex: number
+  data: Buffer
+}
+
+/** An opened event log: its parts in reading order and a stream of their decompressed bytes. */
+export interface EventLogSource {
+  /** 'file' | 'spark-rolling' (eventlog_v2_ folder) | 'databricks' (eventlog + eventlog-YYYY-MM-DD--HH-MM.gz) | 'folder' */
+  layout: 'file' | 'spark-rolling' | 'databricks' | 'folder'
+  parts: EventLogPart[]
+  /**
+   * Decompressed bytes of all parts in order. The stream never throws for damaged input: a corrupt or truncated
+   * compressed part ends early and a ReadDamage is appended to `damage`; reading continues with the next part.
+   * A newline is yielded between parts when a part does not end with one, so lines never span parts.
+   */
+  chunks(): AsyncIterable<EventLogChunk>
+  /** filled while chunks() is consumed */
+  damage: ReadDamage[]
+}
