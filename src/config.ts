@@ -1,0 +1,104 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+// No control characters anywhere: a newline in a value written back to a settings file could inject a variable.
+const noControl = '^[^\\u0000-\\u001f\\u007f]*$'
+const httpUrl = '^https?://[^\\s/?#\\u0000-\\u001f]+(/[^\\s\\u0000-\\u001f]*)?$'
+const optionalUrl = Type.Union([Type.Literal(''), Type.String({ pattern: httpUrl, maxLength: 2048 })])
+const token = Type.String({ pattern: noControl, maxLength: 4096 })
+
+/** The one schema of Tri-Tracker's configuration: env variable name -> type, range and default. */
+export const ConfigSchema = Type.Object({
+  PLATFORM_API_BASE_URL: Type.String({ pattern: httpUrl, maxLength: 2048, default: 'https://eu1.alteryxcloud.com/v4', description: 'AAC API base URL including /v4' }),
+  PLATFORM_API_TOKEN: Type.String({ ...token, default: '', description: 'AAC API access token; empty starts the demo' }),
+  DATABRICKS_HOST: Type.Union([Type.Literal(''), Type.String({ pattern: httpUrl, maxLength: 2048 })], { default: '', description: 'Databricks workspace URL' }),
+  DATABRICKS_TOKEN: Type.String({ ...token, default: '' }),
+  ONPREM_API_BASE_URL: Type.Union([Type.Literal(''), Type.String({ pattern: httpUrl, maxLength: 2048 })], { default: '', description: 'on-prem Trifacta API base URL including /v4 (optional)' }),
+  ONPREM_API_TOKEN: Type.String({ ...token, default: '' }),
+  DEFAULT_LIMIT: Type.Integer({ minimum: 1, maximum: 1000, default: 25, description: 'runs to collect per platform' }),
+  MATCH_WINDOW_MINUTES: Type.Integer({ minimum: 0, maximum: 1440, default: 10, description: 'max submission time difference of a pair' }),
+  RANFOR_FILTER: Type.String({ pattern: '^[A-Za-z]+(,[A-Za-z]+)*$', maxLength: 200, default: 'recipe,plan' }),
+  HOST: Type.String({ pattern: '^[A-Za-z0-9.:\\[\\]-]+$', maxLength: 255, default: '127.0.0.1' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 5050 }),
+  DATA_DIR: Type.String({ pattern: noControl, minLength: 1, maxLength: 1024, default: './flows' }),
+  DBFS_LOG_ROOT: Type.String({ pattern: '^dbfs:/[^\\u0000-\\u001f]*$', maxLength: 1024, default: 'dbfs:/trifacta/logs' }),
+  DEMO_MODE: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], { default: 'auto', description: 'auto: demo when PLATFORM_API_TOKEN is empty' }),
+  UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600000, default: 120000 }),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' })
+})
+
+export type Config = Readonly<Static<typeof ConfigSchema>>
+export type ConfigKey = keyof Static<typeof ConfigSchema>
+export const CONFIG_KEYS = Object.keys(ConfigSchema.properties) as ConfigKey[]
+
+/** A configuration value that failed validation; the message names the variable. */
+export class ConfigError extends Error {
+  constructor (readonly variable: string, message: string) {
+    super(message)
+    this.name = 'ConfigError'
+  }
+}
+
+function describe (key: ConfigKey, schema: TSchema): string {
+  const s = schema as { minimum?: number, maximum?: number, anyOf?: Array<{ const?: unknown }>, pattern?: string }
+  if (s.minimum !== undefined) return `an integer from ${s.minimum} to ${s.maximum ?? '∞'}`
+  if (s.anyOf?.every((a) => a.const !== undefined) === true) return `one of ${s.anyOf.map((a) => String(a.const)).join(', ')}`
+  if (key.endsWith('_URL') || key === 'DATABRICKS_HOST') return 'an http(s) URL without spaces or control characters'
+  if (key === 'RANFOR_FILTER') return 'a comma-separated list of words (e.g. recipe,plan)'
+  if (key === 'DBFS_LOG_ROOT') return 'a dbfs:/ path'
+  return 'a value without control characters'
+}
+
+/** Validates one variable; returns the typed value or throws ConfigError naming it. */
+export function parseConfigValue (key: ConfigKey, raw: string): unknown {
+  const schema = ConfigSchema.properties[key] as TSchema
+  const trimmed = raw.trim()
+  const value = Value.Convert(schema, trimmed)
+  if (!Value.Check(schema, value)) {
+    const shown = /TOKEN/.test(key) ? '(hidden)' : JSON.stringify(trimmed.slice(0, 80))
+    throw new ConfigError(key, `${key} must be ${describe(key, schema)}; got ${shown}`)
+  }
+  return value
+}
+
+/**
+ * Builds the frozen Config from an environment (process.env merged with saved settings by the caller).
+ * Unset or empty variables take their defaults; every error names its variable.
+ */
+export function loadConfig (env: Record<string, string | undefined>): Config {
+  const out: Record<string, unknown> = {}
+  const errors: ConfigError[] = []
+  for (const key of CONFIG_KEYS) {
+    const raw = env[key]
+    const schema = ConfigSchema.properties[key] as TSchema & { default: unknown }
+    if (raw === undefined || raw.trim() === '') {
+      out[key] = schema.default
+      continue
+    }
+    try {
+      out[key] = parseConfigValue(key, raw)
+    } catch (err) {
+      if (err instanceof ConfigError) errors.push(err)
+      else throw err
+    }
+  }
+  if (errors.length === 1) throw errors[0]!
+  if (errors.length > 1) throw new ConfigError(errors.map((e) => e.variable).join(','), errors.map((e) => e.message).join('\n'))
+  out.PLATFORM_API_BASE_URL = String(out.PLATFORM_API_BASE_URL).replace(/\/+$/, '')
+  out.ONPREM_API_BASE_URL = String(out.ONPREM_API_BASE_URL).replace(/\/+$/, '')
+  out.DATABRICKS_HOST = String(out.DATABRICKS_HOST).replace(/\/+$/, '')
+  return Object.freeze(out) as unknown as Config
+}
+
+/** True when the app should run on its embedded simulator. */
+export function isDemo (config: Config): boolean {
+  if (config.DEMO_MODE === 'on') return true
+  if (config.DEMO_MODE === 'off') return false
+  return config.PLATFORM_API_TOKEN === ''
+}
+
+/** Whether a host name is a loopback name or address. */
+export function isLoopbackHost (host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase()
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h)
+}

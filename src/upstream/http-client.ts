@@ -1,0 +1,193 @@
+import { Pool, errors as undiciErrors } from 'undici'
+import type { Logger } from 'pino'
+import { UpstreamError, scrubSecrets } from './upstream-error.js'
+
+export interface HttpClientOptions {
+  /** shown in errors and logs: "AAC", "on-prem Trifacta", "Databricks" */
+  name: string
+  /** base URL; a path part (e.g. /v4) is prefixed to every request path */
+  baseUrl: string
+  token: string
+  timeoutMs?: number
+  /** retries after the first attempt, for idempotent requests */
+  retries?: number
+  baseDelayMs?: number
+  maxDelayMs?: number
+  /** a Retry-After longer than this fails the call instead of waiting */
+  maxRetryAfterMs?: number
+  connections?: number
+  log?: Logger
+}
+
+export type Query = Record<string, string | number | boolean | undefined | null>
+
+export interface RequestOptions {
+  query?: Query
+  body?: unknown
+  /** POST reads (e.g. Databricks clusters/events) may be retried when the caller says so */
+  idempotent?: boolean
+  signal?: AbortSignal
+}
+
+/** A JSON client for one upstream: pooled connections, timeouts, retries with backoff, errors without tokens. */
+export interface HttpClient {
+  readonly name: string
+  readonly origin: string
+  getJson: (path: string, opts?: RequestOptions) => Promise<unknown>
+  postJson: (path: string, opts?: RequestOptions) => Promise<unknown>
+  close: () => Promise<void>
+}
+
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504])
+const RETRYABLE_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_CLOSED'])
+
+function sleep (ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) { reject(signal.reason); return }
+    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, ms)
+    const onAbort = (): void => { clearTimeout(t); reject(signal?.reason) }
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/** Parses Retry-After / x-retry-after (seconds or an HTTP date) into ms, or null. */
+export function parseRetryAfter (headers: Record<string, string | string[] | undefined>, now = Date.now()): number | null {
+  for (const name of ['x-retry-after', 'retry-after']) {
+    const raw = headers[name]
+    const v = Array.isArray(raw) ? raw[0] : raw
+    if (v === undefined || v.trim() === '') continue
+    const secs = Number(v)
+    if (Number.isFinite(secs) && secs >= 0) return Math.round(secs * 1000)
+    const date = Date.parse(v)
+    if (!Number.isNaN(date)) return Math.max(0, date - now)
+  }
+  return null
+}
+
+/** Pulls the upstream's own error name and message out of an AAC or Databricks error body. */
+function describeErrorBody (text: string): { code: string | null, message: string | null } {
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>
+    const exc = body.exception as Record<string, unknown> | undefined
+    if (exc !== undefined && typeof exc === 'object' && exc !== null) {
+      const msg = [exc.message, exc.details].filter((x) => typeof x === 'string' && x !== '').join(': ')
+      return { code: typeof exc.name === 'string' ? exc.name : null, message: msg !== '' ? msg : null }
+    }
+    const code = typeof body.error_code === 'string' ? body.error_code : (typeof body.error === 'string' ? body.error : null)
+    const message = typeof body.message === 'string' ? body.message : null
+    return { code, message }
+  } catch {
+    const plain = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim()
+    return { code: null, message: plain === '' ? null : plain.slice(0, 200) }
+  }
+}
+
+/** Creates the pooled JSON client of one upstream. */
+export function createHttpClient (opts: HttpClientOptions): HttpClient {
+  const url = new URL(opts.baseUrl)
+  const basePath = url.pathname.replace(/\/+$/, '')
+  const timeoutMs = opts.timeoutMs ?? 120_000
+  const retries = opts.retries ?? 4
+  const baseDelayMs = opts.baseDelayMs ?? 300
+  const maxDelayMs = opts.maxDelayMs ?? 10_000
+  const maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000
+  const pool = new Pool(url.origin, {
+    connections: opts.connections ?? 8,
+    connectTimeout: Math.min(timeoutMs, 15_000),
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    keepAliveTimeout: 10_000
+  })
+  const secrets = [opts.token]
+  const name = opts.name
+
+  function fail (init: ConstructorParameters<typeof UpstreamError>[0]): UpstreamError {
+    return new UpstreamError({ ...init, message: scrubSecrets(init.message, secrets), upstreamMessage: init.upstreamMessage == null ? null : scrubSecrets(init.upstreamMessage, secrets) })
+  }
+
+  function buildPath (path: string, query?: Query): string {
+    const params = new URLSearchParams()
+    for (const [k, v] of Object.entries(query ?? {})) {
+      if (v !== undefined && v !== null) params.append(k, String(v))
+    }
+    const qs = params.toString()
+    return `${basePath}${path}${qs === '' ? '' : `?${qs}`}`
+  }
+
+  async function once (method: 'GET' | 'POST', path: string, ro: RequestOptions): Promise<{ status: number, headers: Record<string, string | string[] | undefined>, text: string }> {
+    const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${opts.token}` }
+    let body: string | undefined
+    if (ro.body !== undefined) {
+      body = JSON.stringify(ro.body)
+      headers['content-type'] = 'application/json'
+    }
+    const res = await pool.request({ method, path: buildPath(path, ro.query), headers, body, signal: ro.signal })
+    const text = await res.body.text()
+    return { status: res.statusCode, headers: res.headers, text }
+  }
+
+  async function call (method: 'GET' | 'POST', path: string, ro: RequestOptions = {}): Promise<unknown> {
+    const retryable = method === 'GET' || ro.idempotent === true
+    const what = `${name} ${method} ${path}`
+    for (let attempt = 0; ; attempt++) {
+      const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt) * (0.5 + Math.random() * 0.5)
+      let waitMs: number | null = null
+      let lastError: UpstreamError
+      try {
+        const res = await once(method, path, ro)
+        if (res.status >= 200 && res.status < 300) {
+          try {
+            return res.text === '' ? null : JSON.parse(res.text)
+          } catch {
+            lastError = fail({ upstream: name, kind: 'malformed', status: res.status, message: `${what}: the response was not valid JSON (${res.text.length} bytes)` })
+          }
+        } else {
+          const { code, message } = describeErrorBody(res.text)
+          const detail = [code, message].filter((x) => x !== null).join(': ')
+          const suffix = detail === '' ? '' : ` (${detail})`
+          if (res.status === 401 || res.status === 403) {
+            throw fail({ upstream: name, kind: 'auth', status: res.status, code, upstreamMessage: message, message: `${what} was refused with ${res.status}${suffix}: check the ${name} token and its permissions` })
+          }
+          if (res.status === 404) {
+            throw fail({ upstream: name, kind: 'not-found', status: 404, code, upstreamMessage: message, message: `${what} answered 404${suffix}` })
+          }
+          const kind = res.status === 429 ? 'rate-limited' : 'http'
+          lastError = fail({ upstream: name, kind, status: res.status, code, upstreamMessage: message, message: `${what} answered ${res.status}${suffix}` })
+          if (!RETRYABLE_STATUS.has(res.status)) throw lastError
+          const ra = parseRetryAfter(res.headers)
+          if (ra !== null) {
+            if (ra > maxRetryAfterMs) throw fail({ upstream: name, kind, status: res.status, code, upstreamMessage: message, message: `${what} is rate limited: the upstream asks to retry after ${Math.ceil(ra / 1000)} s` })
+            waitMs = ra + Math.random() * 100
+          }
+        }
+      } catch (err) {
+        if (err instanceof UpstreamError) throw err
+        if (ro.signal?.aborted === true) throw fail({ upstream: name, kind: 'aborted', message: `${what} was cancelled` })
+        const code = (err as { code?: string }).code ?? ''
+        const isTimeout = err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || err instanceof undiciErrors.ConnectTimeoutError
+        lastError = fail({
+          upstream: name,
+          kind: isTimeout ? 'timeout' : 'network',
+          message: isTimeout ? `${what} timed out after ${Math.round(timeoutMs / 1000)} s` : `${what} failed: ${code !== '' ? code : (err as Error).message}`
+        })
+        if (!isTimeout && !RETRYABLE_CODES.has(code)) throw lastError
+      }
+      if (!retryable || attempt >= retries) throw lastError
+      opts.log?.warn({ upstream: name, method, path, attempt: attempt + 1, status: lastError.status, kind: lastError.kind }, 'upstream call failed, retrying')
+      try {
+        await sleep(waitMs ?? backoff, ro.signal)
+      } catch {
+        throw fail({ upstream: name, kind: 'aborted', message: `${what} was cancelled` })
+      }
+    }
+  }
+
+  return {
+    name,
+    origin: url.origin,
+    getJson: async (path, ro) => await call('GET', path, ro),
+    postJson: async (path, ro) => await call('POST', path, ro),
+    close: async () => { await pool.close() }
+  }
+}
