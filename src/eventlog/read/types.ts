@@ -8,8 +8,10 @@ export interface EventLogPart {
   /** absolute path */
   path: string
   codec: EventLogCodec
-  /** size on disk */
+  /** size on disk (for a zip member: its compressed size inside the archive) */
   compressedBytes: number
+  /** set when the part is a member of an archive at `path`; `name` is then the member name */
+  container?: 'zip'
 }
 
 /** Something that went wrong while reading bytes (the analysis goes on with what was read). */
@@ -18,6 +20,8 @@ export interface ReadDamage {
   /** decompressed bytes of that part delivered before the damage */
   afterBytes: number
   message: string
+  /** index of the part in `parts` (undefined for problems not tied to reading one part) */
+  partIndex?: number
 }
 
 /** A chunk of decompressed event log text; chunks of one part are contiguous. */
@@ -34,7 +38,9 @@ export interface EventLogSource {
   /**
    * Decompressed bytes of all parts in order. The stream never throws for damaged input: a corrupt or truncated
    * compressed part ends early and a ReadDamage is appended to `damage`; reading continues with the next part.
-   * A newline is yielded between parts when a part does not end with one, so lines never span parts.
+   * A newline is yielded between parts when a part does not end with one, so lines never span parts
+   * (also after the last part, so every line the stream yields is terminated).
+   * Each call reads the log again from the start and resets `damage`.
    */
   chunks(): AsyncIterable<EventLogChunk>
   /** filled while chunks() is consumed */
