@@ -1,0 +1,14 @@
+import pino, { type Logger } from 'pino'
+
+/** Pino redaction: no token ever reaches a log line, whatever object it hides in. */
+export const LOG_REDACT_PATHS = [
+  'req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'authorization',
+  'token', '*.token', '*.*.token', 'tokens', '*.tokens',
+  'PLATFORM_API_TOKEN', 'DATABRICKS_TOKEN', 'ONPREM_API_TOKEN',
+  '*.PLATFORM_API_TOKEN', '*.DATABRICKS_TOKEN', '*.ONPREM_API_TOKEN'
+]
+
+/** The app's one logger; modules get children of it. */
+export function createLogger (level: string, destination?: pino.DestinationStream): Logger {
+  return pino({ level, redact: { paths: LOG_REDACT_PATHS, censor: '***' } }, destination)
+}

@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify'
+import fastifyStatic from '@fastify/static'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { readFileSync } from 'node:fs'
+
+const require = createRequire(import.meta.url)
+
+/** A browser library served from node_modules at a versioned URL (cached for a year). */
+interface VendorAsset { name: string, version: string, dir: string, file: string }
+
+function vendor (pkg: string, file: string): VendorAsset {
+  const pkgJson = require.resolve(`${pkg}/package.json`)
+  const version = (JSON.parse(readFileSync(pkgJson, 'utf8')) as { version: string }).version
+  return { name: pkg, version, dir: join(dirname(pkgJson), dirname(file)), file: file.split('/').pop()! }
+}
+
+export const VENDOR = {
+  htmx: vendor('htmx.org', 'dist/htmx.min.js'),
+  chart: vendor('chart.js', 'dist/chart.umd.min.js')
+}
+
+/** URL of a vendor file, with the version in it so it can be cached forever. */
+export function vendorUrl (a: VendorAsset): string {
+  return `/vendor/${a.name}@${a.version}/${a.file}`
+}
+
+/** Serves public/ under /static/ and the two vendor files; nothing else of the disk is reachable. */
+export async function assetsPlugin (app: FastifyInstance, opts: { publicDir: string }): Promise<void> {
+  await app.register(fastifyStatic, {
+    root: opts.publicDir,
+    prefix: '/static/',
+    index: false,
+    list: false,
+    dotfiles: 'deny',
+    maxAge: '1h'
+  })
+  for (const a of Object.values(VENDOR)) {
+    app.get(vendorUrl(a), async (_req, reply) => {
+      reply.header('cache-control', 'public, max-age=31536000, immutable')
+      return await reply.sendFile(a.file, a.dir)
+    })
+  }
+}

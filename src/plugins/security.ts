@@ -1,0 +1,78 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { isLoopbackHost } from '../config.js'
+
+export interface SecurityOptions {
+  /** the configured bind host; loopback names are always accepted */
+  host: string
+}
+
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'self'"
+].join('; ')
+
+function hostnameOf (hostHeader: string): string {
+  const h = hostHeader.trim().toLowerCase()
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1)
+  return h.replace(/:\d+$/, '')
+}
+
+/** Names the app answers to: a foreign Host header is a DNS-rebinding attempt. */
+export function allowedHostnames (bindHost: string): Set<string> {
+  const names = new Set(['localhost', '127.0.0.1', '[::1]'])
+  const h = bindHost.toLowerCase()
+  if (h !== '0.0.0.0' && h !== '::' && h !== '') names.add(h.includes(':') && !h.startsWith('[') ? `[${h}]` : h)
+  return names
+}
+
+/** A state-changing request must come from our own pages: checked with Sec-Fetch-Site and Origin. */
+export function isCrossSite (req: FastifyRequest): boolean {
+  const site = req.headers['sec-fetch-site']
+  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return true
+  const origin = req.headers.origin
+  if (typeof origin === 'string') {
+    if (origin === 'null') return true
+    try {
+      const o = new URL(origin)
+      return o.host.toLowerCase() !== String(req.headers.host ?? '').toLowerCase()
+    } catch {
+      return true
+    }
+  }
+  return false
+}
+
+/** Host check, cross-site request refusal and security headers for every response. */
+export async function securityPlugin (app: FastifyInstance, opts: SecurityOptions): Promise<void> {
+  const allowed = allowedHostnames(opts.host)
+  const anyLoopback = isLoopbackHost(opts.host) || opts.host === '0.0.0.0' || opts.host === '::'
+  app.addHook('onRequest', async (req, reply) => {
+    const host = hostnameOf(String(req.headers.host ?? ''))
+    if (!allowed.has(host) && !(anyLoopback && isLoopbackHost(host))) {
+      req.log.warn({ host }, 'refused a request for a foreign Host')
+      return await reply.code(421).type('text/plain; charset=utf-8').send('Misdirected request: this Tri-Tracker answers only to its own host name.')
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS' && isCrossSite(req)) {
+      req.log.warn({ method: req.method, url: req.url }, 'refused a cross-site state-changing request')
+      return await reply.code(403).type('text/plain; charset=utf-8').send('Forbidden: cross-site requests cannot change Tri-Tracker state.')
+    }
+  })
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('content-security-policy', CSP)
+    reply.header('x-content-type-options', 'nosniff')
+    reply.header('x-frame-options', 'DENY')
+    reply.header('referrer-policy', 'no-referrer')
+    reply.header('cross-origin-opener-policy', 'same-origin')
+    reply.header('cross-origin-resource-policy', 'same-origin')
+    reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=()')
+    return payload
+  })
+}

@@ -1,0 +1,64 @@
+/** Formatting helpers shared by every template (passed to Eta as `it.fmt`). */
+
+/** "1h 02m", "3m 05s", "850 ms"; "–" when unknown. */
+export function duration (ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–'
+  const neg = ms < 0
+  let s = Math.abs(ms)
+  if (s < 1000) return `${neg ? '-' : ''}${Math.round(s)} ms`
+  s = Math.round(s / 1000)
+  const h = Math.floor(s / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  const sec = s % 60
+  const text = h > 0 ? `${h}h ${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m ${String(sec).padStart(2, '0')}s` : `${sec}s`
+  return `${neg ? '-' : ''}${text}`
+}
+
+/** "2026-11-20 08:05 UTC"; "–" when unknown. */
+export function dateTime (iso: string | null | undefined): string {
+  if (iso === null || iso === undefined) return '–'
+  const t = Date.parse(iso)
+  if (Number.isNaN(t)) return '–'
+  return new Date(t).toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
+}
+
+/** 1536 -> "1.5 KiB" */
+export function bytes (n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '–'
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
+  let v = Math.abs(n)
+  let u = 0
+  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++ }
+  return `${n < 0 ? '-' : ''}${u === 0 ? v : v.toFixed(v >= 100 ? 0 : 1)} ${units[u]}`
+}
+
+/** 0.1234 -> "12.3%" */
+export function percent (ratio: number | null | undefined, digits = 1): string {
+  if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return '–'
+  return `${(ratio * 100).toFixed(digits)}%`
+}
+
+/** 12345 -> "12,345" */
+export function number (n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '–'
+  return n.toLocaleString('en-US')
+}
+
+/** Path segment of a flow in URLs (any Unicode, slashes included). */
+export function flowPath (name: string): string {
+  return `/flows/${encodeURIComponent(name)}`
+}
+
+/** CSS class of a run status. */
+export function statusClass (status: string): string {
+  switch (status) {
+    case 'Complete': return 'st-ok'
+    case 'Failed': return 'st-failed'
+    case 'Canceled': return 'st-canceled'
+    case 'InProgress': case 'Created': return 'st-running'
+    default: return 'st-unknown'
+  }
+}
+
+export const fmt = { duration, dateTime, bytes, percent, number, flowPath, statusClass }
+export type Fmt = typeof fmt

@@ -1,0 +1,66 @@
+import type { Test } from 'tap'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import type { FastifyInstance } from 'fastify'
+import { loadConfig, type Config } from '../src/config.js'
+import { buildApp } from '../src/app.js'
+import { createLogger } from '../src/logger.js'
+import { createServices, type Services } from '../src/services.js'
+import { startSimulator, type Simulator } from '../src/simulator/index.js'
+
+export interface TestApp {
+  app: FastifyInstance
+  sim: Simulator
+  services: Services
+  config: Config
+  dataDir: string
+  /** every log line written so far (to scan for tokens) */
+  logLines: string[]
+}
+
+/** A temporary data dir removed after the test. */
+export function tempDir (t: Test, prefix = 'tri-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+  return dir
+}
+
+/** Builds the app against a temp flows/ dir and an in-process simulator on 127.0.0.1. */
+export async function buildTestApp (t: Test, opts: { onprem?: boolean, env?: Record<string, string>, sim?: Parameters<typeof startSimulator>[0] } = {}): Promise<TestApp> {
+  const sim = await startSimulator({ host: '127.0.0.1', ...opts.sim })
+  const dataDir = tempDir(t)
+  const config = loadConfig({
+    PLATFORM_API_BASE_URL: sim.urls.aac,
+    PLATFORM_API_TOKEN: sim.tokens.aac,
+    ONPREM_API_BASE_URL: opts.onprem === false ? '' : sim.urls.onprem,
+    ONPREM_API_TOKEN: opts.onprem === false ? '' : sim.tokens.onprem,
+    DATABRICKS_HOST: sim.urls.databricks,
+    DATABRICKS_TOKEN: sim.tokens.databricks,
+    DATA_DIR: dataDir,
+    UPSTREAM_TIMEOUT_MS: '3000',
+    ...opts.env
+  })
+  const logLines: string[] = []
+  const sink = new Writable({ write (chunk: Buffer, _enc, cb) { logLines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== '')); cb() } })
+  const log = createLogger('debug', sink)
+  const services = createServices({
+    config,
+    demo: false,
+    targets: {
+      aac: { baseUrl: config.PLATFORM_API_BASE_URL, token: config.PLATFORM_API_TOKEN },
+      onprem: config.ONPREM_API_BASE_URL === '' ? null : { baseUrl: config.ONPREM_API_BASE_URL, token: config.ONPREM_API_TOKEN },
+      databricks: { host: config.DATABRICKS_HOST, token: config.DATABRICKS_TOKEN }
+    },
+    log,
+    retryBaseDelayMs: 5
+  })
+  const app = await buildApp({ services, loggerInstance: log })
+  t.teardown(async () => {
+    await app.close()
+    await services.close()
+    await sim.close()
+  })
+  return { app, sim, services, config, dataDir, logLines }
+}
