@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto'
+import type { AddressInfo } from 'node:net'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import { aacErrorBody, registerAacRoutes } from './aac-routes.js'
+import { databricksErrorBody, registerDatabricksRoutes } from './databricks-routes.js'
+import { Dbfs } from './dbfs.js'
+import { layoutEventLogs } from './dbfs-layout.js'
+import { Faults } from './faults.js'
+import { SampleLogs } from './sample-logs.js'
+import { createUpstreamServer } from './server.js'
+import { generateWorld } from './world.js'
+import type { Upstream, World } from './world-types.js'
+
+export type { FaultKind, FaultSpec } from './faults.js'
+export type { Faults } from './faults.js'
+export type { Dbfs, DbfsFileInfo } from './dbfs.js'
+export type { World, WorldNotables, Upstream } from './world-types.js'
+
+export interface SimulatorOptions {
+  host?: string
+  seed?: string | number
+  /** epoch ms the world is laid out from (default: now) */
+  now?: number
+  /** added to every request on every upstream */
+  latencyMs?: number
+  /** false: on-prem answers 404 RouteNotFoundException on /v4/jobLibrary (older EE), exercising the fallback */
+  onpremJobLibrary?: boolean
+  logger?: FastifyBaseLogger | boolean
+  /** where generated event log parts are cached (default: <os tmpdir>/tri-tracker-sim-cache) */
+  cacheDir?: string
+}
+
+export interface Simulator {
+  urls: {
+    /** base including /v4, e.g. http://127.0.0.1:PORT/v4 */
+    aac: string
+    onprem: string
+    /** host only, no path: http://127.0.0.1:PORT */
+    databricks: string
+  }
+  /** random per start */
+  tokens: { aac: string; onprem: string; databricks: string }
+  faults: Faults
+  dbfs: Dbfs
+  world: World
+  /** requests received (faulted and unauthorised ones included), optionally only paths starting with pathPrefix */
+  requests(upstream: Upstream, pathPrefix?: string): number
+  resetRequests(): void
+  setOnpremJobLibrary(enabled: boolean): void
+  close(): Promise<void>
+}
+
+const token = (prefix: string): string => `${prefix}${randomBytes(18).toString('base64url')}`
+
+export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+  const host = opts.host ?? '127.0.0.1'
+  const world = generateWorld({ seed: opts.seed, now: opts.now })
+  const faults = new Faults()
+  faults.latencyMs = opts.latencyMs ?? 0
+  const tokens = { aac: token('aac-'), onprem: token('onp-'), databricks: token('dapi') }
+  let onpremJobLibrary = opts.onpremJobLibrary ?? true
+  const seen: Record<Upstream, string[]> = { aac: [], onprem: [], databricks: [] }
+  const onRequest = (u: Upstream, path: string): void => {
+    seen[u].push(path)
+  }
+  const samples = new SampleLogs({ cacheDir: opts.cacheDir })
+  const dbfs = new Dbfs(samples)
+  layoutEventLogs(world, dbfs)
+
+  const common = { faults, onRequest, logger: opts.logger }
+  const aac = createUpstreamServer({
+    ...common,
+    upstream: 'aac',
+    token: tokens.aac,
+    errorBody: aacErrorBody,
+    isPublic: (p) => p.startsWith('/jobs/'),
+  })
+  registerAacRoutes(aac, { world: world.aac, hasJobLibrary: () => true, label: 'Alteryx Analytics Cloud' })
+  const onprem = createUpstreamServer({
+    ...common,
+    upstream: 'onprem',
+    token: tokens.onprem,
+    errorBody: aacErrorBody,
+    isPublic: (p) => p.startsWith('/jobs/'),
+  })
+  registerAacRoutes(onprem, { world: world.onprem, hasJobLibrary: () => onpremJobLibrary, label: 'Trifacta (on-prem)' })
+  const databricks = createUpstreamServer({ ...common, upstream: 'databricks', token: tokens.databricks, errorBody: databricksErrorBody })
+  registerDatabricksRoutes(databricks, { world, dbfs })
+
+  const servers: FastifyInstance[] = [aac, onprem, databricks]
+  const started: FastifyInstance[] = []
+  const listen = async (app: FastifyInstance): Promise<string> => {
+    await app.listen({ host, port: 0 })
+    started.push(app)
+    const addr = app.server.address() as AddressInfo
+    const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
+    return `http://${h}:${addr.port}`
+  }
+  try {
+    const [aacUrl, onpremUrl, dbxUrl] = await Promise.all(servers.map(listen))
+    return {
+      urls: { aac: `${aacUrl}/v4`, onprem: `${onpremUrl}/v4`, databricks: dbxUrl ?? '' },
+      tokens,
+      faults,
+      dbfs,
+      world,
+      requests(upstream, pathPrefix) {
+        const list = seen[upstream]
+        return pathPrefix === undefined ? list.length : list.filter((p) => p.startsWith(pathPrefix)).length
+      },
+      resetRequests() {
+        for (const k of Object.keys(seen) as Upstream[]) seen[k] = []
+      },
+      setOnpremJobLibrary(enabled) {
+        onpremJobLibrary = enabled
+      },
+      async close() {
+        faults.clear()
+        await Promise.all(servers.map((s) => s.close()))
+        await dbfs.close()
+      },
+    }
+  } catch (err) {
+    await Promise.all(started.map((s) => s.close()))
+    throw err
+  }
+}

@@ -1,0 +1,3 @@
+export class SampleLogs {
+  constructor(readonly opts: { cacheDir?: string | undefined }) {}
+}

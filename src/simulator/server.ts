@@ -1,0 +1,123 @@
+import { Readable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import type { Faults, FaultSpec } from './faults.js'
+import type { Upstream } from './world-types.js'
+
+/** Builds the error body in the upstream's own format (AAC `{exception}` or Databricks `{error_code}`) */
+export type ErrorBody = (status: number, message: string, path: string, code?: string) => unknown
+
+export interface UpstreamServerOptions {
+  upstream: Upstream
+  faults: Faults
+  token: string
+  errorBody: ErrorBody
+  /** paths reachable without a token (UI deep links) */
+  isPublic?: (path: string) => boolean
+  onRequest: (upstream: Upstream, path: string) => void
+  logger?: FastifyBaseLogger | boolean
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    simTruncate?: boolean
+  }
+}
+
+const pathOf = (url: string): string => {
+  const q = url.indexOf('?')
+  return q === -1 ? url : url.slice(0, q)
+}
+
+/**
+ * One Fastify instance per upstream, so each upstream is its own host:port as in production and a token sent to the
+ * wrong one fails.
+ */
+export function createUpstreamServer(opts: UpstreamServerOptions): FastifyInstance {
+  const base = { forceCloseConnections: true, bodyLimit: 1_048_576, maxParamLength: 2000 }
+  const app: FastifyInstance =
+    typeof opts.logger === 'object'
+      ? Fastify({ ...base, loggerInstance: opts.logger })
+      : Fastify({ ...base, logger: opts.logger ?? false })
+
+  const sendStatusFault = (reply: FastifyReply, f: FaultSpec, path: string): FastifyReply => {
+    const status = f.status ?? 503
+    if (f.retryAfter !== undefined) reply.header(f.headerName ?? 'retry-after', String(f.retryAfter))
+    const message = status === 429 ? 'Too many requests, please retry later' : `Injected failure ${status}`
+    return reply.code(status).type('application/json').send(opts.errorBody(status, message, path))
+  }
+
+  app.addHook('onRequest', async (req, reply) => {
+    const path = pathOf(req.url)
+    opts.onRequest(opts.upstream, path)
+    const { latencyMs, fault } = opts.faults.take(opts.upstream, path)
+    if (latencyMs > 0) await sleep(latencyMs)
+    if (fault) {
+      switch (fault.kind) {
+        case 'status':
+          return sendStatusFault(reply, fault, path)
+        case 'reset':
+          reply.hijack()
+          req.raw.socket.destroy()
+          return reply
+        case 'timeout':
+          // never answers; forceCloseConnections ends it when the simulator closes
+          reply.hijack()
+          return reply
+        case 'malformed':
+          return reply.code(200).type('application/json').send('{"data": [{"id": 1, "status": "Comp')
+        case 'truncate':
+          req.simTruncate = true
+          break
+        default:
+          break
+      }
+    }
+    if (opts.isPublic?.(path)) return
+    const auth = req.headers.authorization
+    if (auth !== `Bearer ${opts.token}`) {
+      return reply.code(401).type('application/json').send(opts.errorBody(401, 'Invalid or missing bearer token', path))
+    }
+  })
+
+  // a truncated body: full content-length announced, half of it sent, then the socket is cut
+  app.addHook('onSend', async (req: FastifyRequest, reply, payload) => {
+    if (!req.simTruncate) return payload
+    const buf = typeof payload === 'string' ? Buffer.from(payload) : Buffer.isBuffer(payload) ? payload : null
+    if (buf === null) return payload
+    reply.header('content-length', String(buf.length))
+    const half = buf.subarray(0, Math.max(1, Math.floor(buf.length / 2)))
+    let sent = false
+    return new Readable({
+      read() {
+        if (!sent) {
+          sent = true
+          this.push(half)
+          setTimeout(() => this.destroy(new Error('simulated truncation')), 20)
+        }
+      },
+    })
+  })
+
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).type('application/json').send(opts.errorBody(404, `Cannot ${req.method} ${pathOf(req.url)}`, pathOf(req.url)))
+  })
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
+    const code = err instanceof SimHttpError ? err.code : undefined
+    reply.code(status).type('application/json').send(opts.errorBody(status, err.message, pathOf(req.url), code))
+  })
+  return app
+}
+
+/** Error raised by route handlers; the error handler renders it in the upstream's format. */
+export class SimHttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message)
+  }
+}
