@@ -1,0 +1,72 @@
+import { open, rename, rm } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
+import { randomBytes } from 'node:crypto'
+
+/*
+ * Temp files are ".<target name>.<pid>.<random>.tmp" in the target's directory: the same file system, so the
+ * rename is atomic; a leading dot keeps them out of listings; the pid tells a leftover of a killed process
+ * (safe to delete) from a write in progress in a live one.
+ */
+const TEMP_RE = /^\.(.+)\.(\d+)\.[0-9a-f]{12}\.tmp$/
+
+/** Options of writeFileAtomic. */
+export interface AtomicWriteOptions {
+  /** file mode of the new file, e.g. 0o600 for files holding tokens */
+  mode?: number
+}
+
+const queues = new Map<string, Promise<void>>()
+
+/** Parses a temp file name made by writeFileAtomic: the target's name and the writer's pid, else null. */
+export function parseTempName (name: string): { target: string, pid: number } | null {
+  const m = TEMP_RE.exec(name)
+  return m === null ? null : { target: m[1]!, pid: Number(m[2]) }
+}
+
+async function writeNow (file: string, data: string | Uint8Array, opts: AtomicWriteOptions): Promise<void> {
+  const dir = dirname(file)
+  const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
+  try {
+    const fh = await open(tmp, 'wx', opts.mode ?? 0o644)
+    try {
+      await fh.writeFile(data)
+      // data on disk before the rename makes it visible, or a crash could leave an empty file under the real name
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+    await rename(tmp, file)
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => {})
+    throw err
+  }
+  await syncDir(dir)
+}
+
+/** fsyncs a directory so the rename itself survives a power loss; not supported everywhere (Windows), hence best effort. */
+async function syncDir (dir: string): Promise<void> {
+  let fh
+  try {
+    fh = await open(dir, 'r')
+    await fh.sync()
+  } catch {
+    // best effort
+  } finally {
+    await fh?.close().catch(() => {})
+  }
+}
+
+/**
+ * Replaces `file` atomically (temp file in the same directory, fsync, rename, fsync directory). Writes to one
+ * path run one at a time in call order, so the last call's content is what stays. The directory must exist.
+ */
+export async function writeFileAtomic (file: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
+  const key = resolve(file)
+  const prev = queues.get(key) ?? Promise.resolve()
+  const mine = prev.catch(() => {}).then(async () => { await writeNow(key, data, opts) })
+  const tail = mine.catch(() => {})
+  queues.set(key, tail)
+  // drop the entry once idle so the map does not grow with every file ever written
+  void tail.then(() => { if (queues.get(key) === tail) queues.delete(key) })
+  await mine
+}
