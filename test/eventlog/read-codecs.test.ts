@@ -38,6 +38,37 @@ t.test('derived fixtures decode byte-identical to the logs they came from', asyn
   t.same([...codecs].sort(), ['lz4', 'lzf', 'snappy', 'zstd'])
 })
 
+t.test('concatenated streams and in-progress files decode the way Spark reads them', async (t) => {
+  const { mkdtemp, writeFile, rm } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const dir = await mkdtemp(join(tmpdir(), 'tri-codecs-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const cases = [
+    ['derived/application_1538416563558_0014.lz4', 'spark/application_1538416563558_0014'],
+    ['derived/app-20161115172038-0000.snappy', 'spark/app-20161115172038-0000'],
+    ['derived/local-1430917381534.lzf', 'spark/local-1430917381534'],
+    ['derived/local-1642039451826.zstd', 'spark/local-1642039451826'],
+  ]
+  for (const [derived, source] of cases) {
+    const enc = await readFile(join(fixtures, derived!))
+    const want = await readFile(join(fixtures, source!))
+    const twice = join(dir, 'twice-' + derived!.slice('derived/'.length))
+    await writeFile(twice, Buffer.concat([enc, enc]))
+    const got = await readAll(twice)
+    t.same(got.damage, [], `${twice}: no damage`)
+    t.ok(got.data.equals(Buffer.concat([want, want])), `${derived}: two concatenated streams read back to back`)
+  }
+  // lz4-java with syncFlush=false leaves no end block in an in-progress file: a clean EOF, not damage.
+  const lz4 = await readFile(join(fixtures, 'derived/application_1538416563558_0014.lz4'))
+  t.same([...lz4.subarray(lz4.length - 21, lz4.length - 13)], [...Buffer.from('LZ4Block')], 'fixture ends with an end block')
+  const inprogress = join(dir, 'application_1.lz4.inprogress')
+  await writeFile(inprogress, lz4.subarray(0, lz4.length - 21))
+  const got = await readAll(inprogress)
+  t.same(got.damage, [])
+  t.equal(got.codec, 'lz4')
+  t.equal(got.data.length, 343598)
+})
+
 t.test('real multi-frame zstd (73 frames, Spark-written) decodes fully', async (t) => {
   const got = await readAll(join(fixtures, 'spark-rapids-tools/spark-events-qualification/cluster_information/platform/invalid/dataproc.zstd'))
   t.equal(got.data.length, 1613832)

@@ -1,9 +1,20 @@
 import { Readable, pipeline, type Duplex } from 'node:stream'
 
+// A readable's async iterator hands over everything buffered at once (several MB when zstd expands a
+// 64 KiB input 40x); views of at most this size keep chunks in the 64 KiB-1 MiB range consumers expect.
+const MAX_CHUNK = 1024 * 1024
+
 /** Pipes an async byte source through a Node transform stream and iterates its output with backpressure. */
 export async function* throughTransform(src: AsyncIterable<Buffer>, transform: Duplex): AsyncGenerator<Buffer> {
   const input = src instanceof Readable ? src : Readable.from(src, { objectMode: false })
   // Errors reach us through the transform's iterator; the callback only keeps pipeline from rethrowing.
   pipeline(input, transform, () => {})
-  for await (const chunk of transform) yield chunk as Buffer
+  for await (const chunk of transform) {
+    const buf = chunk as Buffer
+    if (buf.length <= MAX_CHUNK) {
+      yield buf
+      continue
+    }
+    for (let i = 0; i < buf.length; i += MAX_CHUNK) yield buf.subarray(i, Math.min(i + MAX_CHUNK, buf.length))
+  }
 }
