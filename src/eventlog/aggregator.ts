@@ -1,0 +1,648 @@
+// Incremental aggregation of Spark listener events into the REST-shaped analysis, following AppStatusListener's
+// rules (see shared/fixtures/spark-expectations/README.md). Pure code over events: no I/O, testable with literals.
+import type {
+  ExecutorSummary, JobData, ResourceProfileInfo, SqlExecution, StageData, StageStatus, StageTaskSummary,
+} from './analysis-types.js'
+import { BusyHistogram } from './busy-histogram.js'
+import { redactedPairs } from './redact.js'
+import { TaskSamples } from './task-samples.js'
+import { EXECUTOR_METRICS, EXEC_METRIC_INDEX, M, N_EXEC_METRICS, N_METRICS, TASK_METRICS, type TaskEndRecord } from './task-metrics.js'
+
+export const DEFAULT_QUANTILES = [0, 0.25, 0.5, 0.75, 1]
+
+interface StageState {
+  stageId: number
+  attemptId: number
+  name: string
+  details: string
+  numTasks: number
+  status: StageStatus
+  submissionTime?: number
+  completionTime?: number
+  failureReason?: string
+  firstTaskLaunchedTime?: number
+  rddIds: number[]
+  resourceProfileId: number
+  isShufflePushEnabled: boolean
+  shuffleMergersCount: number
+  schedulingPool: string
+  description?: string
+  jobIds: number[]
+  active: number
+  complete: number
+  failed: number
+  killed: number
+  completedIndices: Bitset
+  killedSummary: Record<string, number>
+  totals: Float64Array
+  schedulerDelay: number
+  gettingResultTime: number
+  taskTime: number
+  peak?: Float64Array
+  samples?: TaskSamples
+  summary?: StageTaskSummary
+  skew?: StageSkew
+}
+
+/** Per-stage task spread, kept for the skew and partition-size flags. */
+export interface StageSkew {
+  tasks: number
+  durationMax: number
+  durationMedian: number
+  bytesMax: number
+  bytesMedian: number
+}
+
+interface JobState {
+  data: JobData
+  stageIdSet: Set<number>
+  completedStages: Set<number>
+  skippedStages: Set<number>
+}
+
+interface ExecState {
+  s: ExecutorSummary
+  live: boolean
+  peak?: Float64Array
+  excluded: Set<number>
+  hasExecutorAdded: boolean
+}
+
+/** Growable bit set for task indices (bounded by a stage's task count). */
+class Bitset {
+  bits = new Uint8Array(16)
+  size = 0
+  /** Sets bit i; true if it was newly set. */
+  set(i: number): boolean {
+    if (i < 0 || !Number.isInteger(i)) return false
+    const byte = i >>> 3
+    if (byte >= this.bits.length) {
+      const n = new Uint8Array(Math.max(byte + 1, this.bits.length * 2))
+      n.set(this.bits)
+      this.bits = n
+    }
+    const mask = 1 << (i & 7)
+    if (this.bits[byte]! & mask) return false
+    this.bits[byte]! |= mask
+    this.size++
+    return true
+  }
+}
+
+const num = (v: unknown, d = 0): number => {
+  if (typeof v === 'number') return v
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v)
+  return d
+}
+const str = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : String(v))
+
+/** Folds parsed events into analysis state; call `result()` at the end. */
+export class Aggregator {
+  readonly quantiles: number[]
+  app = {
+    id: null as string | null, name: null as string | null, attemptId: undefined as string | undefined,
+    user: null as string | null, startTime: null as number | null, endTime: null as number | null,
+    sparkVersion: '', dbrVersion: undefined as string | undefined, driverLogs: undefined as Record<string, string> | undefined,
+  }
+  lastTimestamp = 0
+  env = {
+    runtime: {} as Record<string, string>, spark: {} as Record<string, unknown>, hadoop: {} as Record<string, unknown>,
+    system: {} as Record<string, unknown>, metrics: {} as Record<string, unknown>, classpath: {} as Record<string, unknown>,
+  }
+  resourceProfiles = new Map<number, ResourceProfileInfo>()
+  executors = new Map<string, ExecState>()
+  jobs = new Map<number, JobState>()
+  stages = new Map<string, StageState>()
+  sql = new Map<number, SqlExecution>()
+  busy = new BusyHistogram()
+  markers: { time: number; kind: 'added' | 'removed'; executorId: string; cores: number; reason?: string }[] = []
+  busyCoreMs = 0
+  tasksLostByExecutor = new Map<string, number>()
+  completedIndicesByStage = new Map<number, Bitset>()
+  taskCount = 0
+  private keepSamples: boolean
+
+  constructor(opts: { quantiles?: number[]; keepSamples?: boolean } = {}) {
+    this.quantiles = opts.quantiles ?? DEFAULT_QUANTILES
+    this.keepSamples = opts.keepSamples ?? false
+  }
+
+  private seen(t: unknown): void {
+    const n = num(t)
+    if (n > this.lastTimestamp) this.lastTimestamp = n
+  }
+
+  private taskCpus(): number {
+    const rp = this.resourceProfiles.get(0)
+    const c = rp?.taskResources['cpus']?.amount
+    return c && c > 0 ? c : Math.max(1, num(this.env.spark['spark.task.cpus'], 1))
+  }
+
+  /** Handles any event decoded with JSON.parse. */
+  onJson(type: string, e: any): void {
+    switch (type) {
+      case 'SparkListenerLogStart': this.app.sparkVersion = String(e['Spark Version'] ?? ''); break
+      case 'DBCEventLoggingListenerMetadata':
+        if (!this.app.sparkVersion) this.app.sparkVersion = String(e['Spark Version'] ?? '')
+        this.seen(e['Timestamp'])
+        break
+      case 'SparkListenerApplicationStart': this.onAppStart(e); break
+      case 'SparkListenerApplicationEnd': this.app.endTime = num(e['Timestamp']); this.seen(e['Timestamp']); break
+      case 'SparkListenerEnvironmentUpdate': this.onEnv(e); break
+      case 'SparkListenerResourceProfileAdded': this.onResourceProfile(e); break
+      case 'SparkListenerExecutorAdded': this.onExecutorAdded(e); break
+      case 'SparkListenerExecutorRemoved': this.onExecutorRemoved(e); break
+      case 'SparkListenerBlockManagerAdded': this.onBlockManagerAdded(e); break
+      case 'SparkListenerJobStart': this.onJobStart(e); break
+      case 'SparkListenerJobEnd': this.onJobEnd(e); break
+      case 'SparkListenerStageSubmitted': this.onStageSubmitted(e); break
+      case 'SparkListenerStageCompleted': this.onStageCompleted(e); break
+      case 'SparkListenerStageExecutorMetrics': this.onStageExecutorMetrics(e); break
+      case 'SparkListenerTaskStart': {
+        const ti = e['Task Info'] ?? {}
+        this.onTaskStart(num(e['Stage ID']), num(e['Stage Attempt ID']), num(ti['Launch Time']), String(ti['Executor ID'] ?? ''))
+        break
+      }
+      case 'org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart':
+        this.onSqlStart(num(e.executionId), e.rootExecutionId === undefined ? undefined : num(e.rootExecutionId), String(e.description ?? ''), num(e.time))
+        break
+      case 'org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionEnd': this.onSqlEnd(e); break
+      default:
+        if (/Executor(Blacklisted|Excluded)$/.test(type)) this.setExcluded(String(e.executorId), true)
+        else if (/Executor(Unblacklisted|Unexcluded)$/.test(type)) this.setExcluded(String(e.executorId), false)
+        else if (/Node(Blacklisted|Excluded)$/.test(type)) this.setNodeExcluded(String(e.hostId), true)
+        else if (/Node(Unblacklisted|Unexcluded)$/.test(type)) this.setNodeExcluded(String(e.hostId), false)
+        else if (/Executor(Blacklisted|Excluded)ForStage$/.test(type)) this.excludeForStage(String(e.executorId), num(e.stageId))
+        else if (/Node(Blacklisted|Excluded)ForStage$/.test(type)) {
+          for (const x of this.executors.values()) if (x.live && x.s.id !== 'driver' && hostOf(x.s.hostPort) === e.hostId) this.excludeForStage(x.s.id, num(e.stageId))
+        }
+    }
+  }
+
+  private onAppStart(e: any): void {
+    this.app.id = str(e['App ID']) ?? null
+    this.app.name = str(e['App Name']) ?? null
+    this.app.attemptId = str(e['App Attempt ID'])
+    this.app.user = str(e['User']) ?? null
+    this.app.startTime = num(e['Timestamp'])
+    this.busy.start(this.app.startTime)
+    this.seen(e['Timestamp'])
+    if (e['Driver Logs'] && typeof e['Driver Logs'] === 'object') this.app.driverLogs = e['Driver Logs']
+  }
+
+  private onEnv(e: any): void {
+    const j = e['JVM Information'] ?? {}
+    this.env.runtime = { javaVersion: j['Java Version'], javaHome: j['Java Home'], scalaVersion: j['Scala Version'] }
+    Object.assign(this.env.spark, e['Spark Properties'] ?? {})
+    Object.assign(this.env.hadoop, e['Hadoop Properties'] ?? {})
+    Object.assign(this.env.system, e['System Properties'] ?? {})
+    Object.assign(this.env.metrics, e['Metrics Properties'] ?? {})
+    Object.assign(this.env.classpath, e['Classpath Entries'] ?? {})
+    const dbr = this.env.spark['spark.databricks.clusterUsageTags.sparkVersion']
+    if (typeof dbr === 'string') this.app.dbrVersion = dbr
+  }
+
+  private onResourceProfile(e: any): void {
+    const id = num(e['Resource Profile Id'])
+    const ex: ResourceProfileInfo['executorResources'] = {}
+    for (const [k, v] of Object.entries<any>(e['Executor Resource Requests'] ?? {})) {
+      ex[k] = { resourceName: String(v['Resource Name'] ?? k), amount: num(v['Amount']), discoveryScript: String(v['Discovery Script'] ?? ''), vendor: String(v['Vendor'] ?? '') }
+    }
+    const tr: ResourceProfileInfo['taskResources'] = {}
+    for (const [k, v] of Object.entries<any>(e['Task Resource Requests'] ?? {})) {
+      tr[k] = { resourceName: String(v['Resource Name'] ?? k), amount: num(v['Amount']) }
+    }
+    this.resourceProfiles.set(id, { id, executorResources: ex, taskResources: tr })
+  }
+
+  private newExec(id: string, time: number): ExecState {
+    const s: ExecutorSummary = {
+      id, hostPort: '', isActive: true, rddBlocks: 0, memoryUsed: 0, diskUsed: 0, totalCores: 0, maxTasks: 0,
+      activeTasks: 0, failedTasks: 0, completedTasks: 0, totalTasks: 0, totalDuration: 0, totalGCTime: 0,
+      totalInputBytes: 0, totalShuffleRead: 0, totalShuffleWrite: 0, isBlacklisted: false, isExcluded: false,
+      maxMemory: 0, addTime: time, executorLogs: {}, blacklistedInStages: [], excludedInStages: [], attributes: {},
+      resources: {}, resourceProfileId: 0, tasksLost: 0,
+    }
+    const x: ExecState = { s, live: true, excluded: new Set(), hasExecutorAdded: false }
+    this.executors.set(id, x)
+    return x
+  }
+
+  private onExecutorAdded(e: any): void {
+    const id = String(e['Executor ID'])
+    const t = num(e['Timestamp'])
+    this.seen(t)
+    const info = e['Executor Info'] ?? {}
+    const x = this.executors.get(id) ?? this.newExec(id, t)
+    x.hasExecutorAdded = true
+    x.live = true
+    x.s.isActive = true
+    if (!x.s.hostPort) x.s.hostPort = String(info['Host'] ?? '')
+    x.s.totalCores = num(info['Total Cores'])
+    x.s.executorLogs = info['Log Urls'] ?? {}
+    x.s.attributes = info['Attributes'] ?? {}
+    const res: ExecutorSummary['resources'] = {}
+    for (const [k, v] of Object.entries<any>(info['Resources'] ?? {})) res[k] = { name: String(v.name ?? k), addresses: v.addresses ?? [] }
+    x.s.resources = res
+    x.s.resourceProfileId = num(info['Resource Profile Id'])
+    this.markers.push({ time: t, kind: 'added', executorId: id, cores: x.s.totalCores })
+  }
+
+  private onExecutorRemoved(e: any): void {
+    const id = String(e['Executor ID'])
+    const t = num(e['Timestamp'])
+    this.seen(t)
+    const x = this.executors.get(id)
+    const reason = str(e['Removed Reason'])
+    if (x) {
+      x.live = false
+      x.s.isActive = false
+      x.s.removeTime = t
+      if (reason !== undefined) x.s.removeReason = reason
+    }
+    this.markers.push({ time: t, kind: 'removed', executorId: id, cores: x?.s.totalCores ?? 0, ...(reason !== undefined ? { reason } : {}) })
+  }
+
+  private onBlockManagerAdded(e: any): void {
+    const bm = e['Block Manager ID'] ?? {}
+    const id = String(bm['Executor ID'])
+    const t = num(e['Timestamp'])
+    this.seen(t)
+    const x = this.executors.get(id) ?? this.newExec(id, t)
+    if (bm['Host'] !== undefined) x.s.hostPort = `${bm['Host']}:${bm['Port']}`
+    x.s.maxMemory = num(e['Maximum Memory'])
+    if (e['Maximum Onheap Memory'] !== undefined) {
+      x.s.memoryMetrics = {
+        usedOnHeapStorageMemory: 0, usedOffHeapStorageMemory: 0,
+        totalOnHeapStorageMemory: num(e['Maximum Onheap Memory']), totalOffHeapStorageMemory: num(e['Maximum Offheap Memory']),
+      }
+    }
+  }
+
+  private setExcluded(id: string, on: boolean): void {
+    const x = this.executors.get(id)
+    if (x && x.live) { x.s.isExcluded = on; x.s.isBlacklisted = on }
+  }
+
+  private setNodeExcluded(host: string, on: boolean): void {
+    for (const x of this.executors.values()) {
+      if (x.live && x.s.id !== 'driver' && hostOf(x.s.hostPort) === host) { x.s.isExcluded = on; x.s.isBlacklisted = on }
+    }
+  }
+
+  private excludeForStage(id: string, stageId: number): void {
+    const x = this.executors.get(id)
+    if (x && x.live) x.excluded.add(stageId)
+  }
+
+  private stage(info: any): StageState {
+    const stageId = num(info['Stage ID'])
+    const attemptId = num(info['Stage Attempt ID'])
+    const key = `${stageId}:${attemptId}`
+    let s = this.stages.get(key)
+    if (!s) {
+      s = {
+        stageId, attemptId, name: '', details: '', numTasks: 0, status: 'PENDING', rddIds: [], resourceProfileId: 0,
+        isShufflePushEnabled: false, shuffleMergersCount: 0, schedulingPool: 'default', jobIds: [], active: 0, complete: 0,
+        failed: 0, killed: 0, completedIndices: new Bitset(), killedSummary: {}, totals: new Float64Array(N_METRICS),
+        schedulerDelay: 0, gettingResultTime: 0, taskTime: 0,
+      }
+      this.stages.set(key, s)
+    }
+    s.name = String(info['Stage Name'] ?? s.name)
+    s.details = String(info['Details'] ?? s.details)
+    s.numTasks = num(info['Number of Tasks'], s.numTasks)
+    if (info['Submission Time'] !== undefined) s.submissionTime = num(info['Submission Time'])
+    if (info['Completion Time'] !== undefined) s.completionTime = num(info['Completion Time'])
+    if (info['Failure Reason'] !== undefined) s.failureReason = String(info['Failure Reason'])
+    if (Array.isArray(info['RDD Info'])) s.rddIds = info['RDD Info'].map((r: any) => num(r['RDD ID']))
+    s.resourceProfileId = num(info['Resource Profile Id'], s.resourceProfileId)
+    if (info['Shuffle Push Enabled'] !== undefined) s.isShufflePushEnabled = info['Shuffle Push Enabled'] === true
+    s.shuffleMergersCount = num(info['Shuffle Push Mergers Count'], s.shuffleMergersCount)
+    return s
+  }
+
+  private onJobStart(e: any): void {
+    const jobId = num(e['Job ID'])
+    const infos: any[] = Array.isArray(e['Stage Infos']) ? e['Stage Infos'] : []
+    const props = e['Properties'] ?? {}
+    const last = [...infos].sort((a, b) => num(a['Stage ID']) - num(b['Stage ID'])).pop()
+    const stageIds: number[] = Array.isArray(e['Stage IDs']) ? e['Stage IDs'].map((x: unknown) => num(x)) : infos.map((i) => num(i['Stage ID']))
+    const sub = num(e['Submission Time'], -1)
+    this.seen(sub)
+    const tags = typeof props['spark.job.tags'] === 'string' && props['spark.job.tags'] !== '' ? String(props['spark.job.tags']).split(',').sort() : []
+    const data: JobData = {
+      jobId, name: last ? String(last['Stage Name'] ?? '') : '', stageIds, jobTags: tags, status: 'RUNNING',
+      numTasks: infos.filter((i) => i['Completion Time'] === undefined).reduce((a, i) => a + num(i['Number of Tasks']), 0),
+      numActiveTasks: 0, numCompletedTasks: 0, numSkippedTasks: 0, numFailedTasks: 0, numKilledTasks: 0,
+      numCompletedIndices: 0, numActiveStages: 0, numCompletedStages: 0, numSkippedStages: 0, numFailedStages: 0,
+      killedTasksSummary: {},
+    }
+    if (sub > 0) data.submissionTime = sub
+    if (props['spark.job.description'] !== undefined) data.description = String(props['spark.job.description'])
+    if (props['spark.jobGroup.id'] !== undefined) data.jobGroup = String(props['spark.jobGroup.id'])
+    if (props['spark.sql.execution.id'] !== undefined) {
+      data.sqlExecutionId = num(props['spark.sql.execution.id'])
+      this.sql.get(data.sqlExecutionId)?.jobIds.push(jobId)
+    }
+    this.jobs.set(jobId, { data, stageIdSet: new Set(stageIds), completedStages: new Set(), skippedStages: new Set() })
+    for (const info of infos) {
+      const s = this.stage(info)
+      if (!s.jobIds.includes(jobId)) s.jobIds.push(jobId)
+    }
+  }
+
+  private onJobEnd(e: any): void {
+    const j = this.jobs.get(num(e['Job ID']))
+    const t = num(e['Completion Time'], -1)
+    this.seen(t)
+    if (!j) return
+    for (const s of this.stages.values()) {
+      if (j.stageIdSet.has(s.stageId) && s.status === 'PENDING') {
+        s.status = 'SKIPPED'
+        j.skippedStages.add(s.stageId)
+        j.data.numSkippedTasks += s.numTasks
+        j.data.numActiveStages -= 1
+      }
+    }
+    const r = e['Job Result']?.['Result']
+    j.data.status = r === 'JobSucceeded' ? 'SUCCEEDED' : 'FAILED'
+    if (t > 0) j.data.completionTime = t
+  }
+
+  private stageJobs(s: StageState): JobState[] {
+    const out: JobState[] = []
+    for (const id of s.jobIds) {
+      const j = this.jobs.get(id)
+      if (j) out.push(j)
+    }
+    return out
+  }
+
+  private onStageSubmitted(e: any): void {
+    const info = e['Stage Info'] ?? {}
+    const s = this.stage(info)
+    s.status = 'ACTIVE'
+    const props = e['Properties'] ?? {}
+    s.schedulingPool = String(props['spark.scheduler.pool'] ?? 'default')
+    if (props['spark.job.description'] !== undefined) s.description = String(props['spark.job.description'])
+    // Spark re-links a (re)submitted attempt to every job that lists its stage id, including still-running ones.
+    s.jobIds = [...this.jobs.values()].filter((j) => j.data.status === 'RUNNING' && j.stageIdSet.has(s.stageId)).map((j) => j.data.jobId)
+    for (const j of this.stageJobs(s)) {
+      j.completedStages.delete(s.stageId)
+      j.data.numActiveStages += 1
+    }
+    this.seen(s.submissionTime)
+  }
+
+  private onStageCompleted(e: any): void {
+    const info = e['Stage Info'] ?? {}
+    const key = `${num(info['Stage ID'])}:${num(info['Stage Attempt ID'])}`
+    const s = this.stages.get(key)
+    if (!s) return
+    this.stage(info)
+    s.status = s.failureReason !== undefined ? 'FAILED' : s.submissionTime !== undefined ? 'COMPLETE' : 'SKIPPED'
+    for (const j of this.stageJobs(s)) {
+      if (s.status === 'COMPLETE') j.completedStages.add(s.stageId)
+      else if (s.status === 'SKIPPED') { j.skippedStages.add(s.stageId); j.data.numSkippedTasks += s.numTasks }
+      else j.data.numFailedStages += 1
+      j.data.numActiveStages -= 1
+    }
+    this.seen(s.completionTime)
+    // Quantiles are final once no task of the attempt is still running: take them now and free the rows.
+    if (s.active <= 0 && !this.keepSamples) this.finalizeStage(s)
+    for (const x of this.executors.values()) x.excluded.delete(s.stageId)
+  }
+
+  private onStageExecutorMetrics(e: any): void {
+    const vals = new Float64Array(N_EXEC_METRICS)
+    for (const [k, v] of Object.entries(e['Executor Metrics'] ?? {})) {
+      const i = EXEC_METRIC_INDEX.get(k)
+      if (i !== undefined) vals[i] = num(v)
+    }
+    const x = this.executors.get(String(e['Executor ID']))
+    if (x && x.live) x.peak = maxInto(x.peak, vals)
+    const s = this.stages.get(`${num(e['Stage ID'])}:${num(e['Stage Attempt ID'])}`)
+    if (s) s.peak = maxInto(s.peak, vals)
+  }
+
+  /** TaskStart (decoded by the fast scanner or JSON). */
+  onTaskStart(stageId: number, attemptId: number, launchTime: number, executorId: string): void {
+    const s = this.stages.get(`${stageId}:${attemptId}`)
+    if (s) {
+      s.active += 1
+      if (launchTime > 0 && (s.firstTaskLaunchedTime === undefined || launchTime < s.firstTaskLaunchedTime)) s.firstTaskLaunchedTime = launchTime
+      for (const j of this.stageJobs(s)) j.data.numActiveTasks += 1
+    }
+    const x = this.executors.get(executorId)
+    if (x && x.live) { x.s.activeTasks += 1; x.s.totalTasks += 1 }
+  }
+
+  /** TaskEnd (the record is reused by the caller: copy, never keep). */
+  onTaskEnd(t: TaskEndRecord): void {
+    this.taskCount++
+    this.seen(t.finishTime)
+    const r = t.reason
+    let completed = 0, failed = 0, killed = 0, active = 1
+    if (r === 'Success') completed = 1
+    else if (r === 'TaskKilled' || r === 'TaskCommitDenied') killed = 1
+    else if (r === 'Resubmitted') { failed = 1; active = 0 }
+    else failed = 1
+    const finished = t.finishTime > 0
+    const duration = finished ? t.finishTime - t.launchTime : 0
+    const m = t.metrics
+    const getting = t.gettingResultTime > 0 ? t.launchTime + duration - t.gettingResultTime : 0
+    const sched = finished && duration > 0
+      ? Math.max(0, duration - m[M.executorRunTime]! - m[M.executorDeserializeTime]! - m[M.resultSerializationTime]! - getting)
+      : 0
+    if (r !== 'Resubmitted' && duration > 0) {
+      const cpus = this.taskCpus()
+      this.busy.add(t.launchTime, t.finishTime, cpus)
+      this.busyCoreMs += duration * cpus
+    }
+    if (r === 'ExecutorLostFailure') {
+      const lostId = /Executor ID[": ]+(\S+)/.exec(t.reasonDetail)?.[1] ?? t.executorId
+      this.tasksLostByExecutor.set(t.executorId || lostId, (this.tasksLostByExecutor.get(t.executorId || lostId) ?? 0) + 1)
+    }
+
+    const s = this.stages.get(`${t.stageId}:${t.stageAttemptId}`)
+    if (s) {
+      const tot = s.totals
+      for (let i = 0; i < N_METRICS; i++) tot[i]! += m[i]!
+      s.active -= active
+      s.complete += completed
+      s.failed += failed
+      s.killed += killed
+      if (completed) s.completedIndices.set(t.index)
+      if (killed) s.killedSummary[t.reasonDetail] = (s.killedSummary[t.reasonDetail] ?? 0) + 1
+      s.schedulerDelay += sched
+      s.gettingResultTime += getting
+      s.taskTime += duration
+      s.peak = maxInto(s.peak, t.executorMetrics)
+      if (!s.summary) {
+        s.samples ??= new TaskSamples()
+        s.samples.add(m, duration, sched, getting, completed === 1)
+      }
+      let newIndex = false
+      if (completed) {
+        let bs = this.completedIndicesByStage.get(t.stageId)
+        if (!bs) { bs = new Bitset(); this.completedIndicesByStage.set(t.stageId, bs) }
+        newIndex = bs.set(t.index)
+      }
+      for (const j of this.stageJobs(s)) {
+        const d = j.data
+        d.numActiveTasks -= active
+        d.numCompletedTasks += completed
+        if (newIndex) d.numCompletedIndices += 1
+        d.numFailedTasks += failed
+        d.numKilledTasks += killed
+        if (killed) d.killedTasksSummary[t.reasonDetail] = (d.killedTasksSummary[t.reasonDetail] ?? 0) + 1
+      }
+    }
+    const x = this.executors.get(t.executorId)
+    if (x && x.live) {
+      const e = x.s
+      e.activeTasks -= active
+      e.completedTasks += completed
+      e.failedTasks += failed
+      e.totalDuration += duration
+      if (r !== 'Resubmitted') {
+        e.totalGCTime += m[M.jvmGcTime]!
+        e.totalInputBytes += m[M.inputBytes]!
+        e.totalShuffleRead += m[M.shuffleLocalBytesRead]! + m[M.shuffleRemoteBytesRead]!
+        e.totalShuffleWrite += m[M.shuffleWriteBytes]!
+      }
+      x.peak = maxInto(x.peak, t.executorMetrics)
+    }
+  }
+
+  /** SQLExecutionStart (decoded without its plan). */
+  onSqlStart(executionId: number, rootExecutionId: number | undefined, description: string, time: number): void {
+    this.seen(time)
+    const x: SqlExecution = { executionId, description, submissionTime: time, status: 'RUNNING', jobIds: [] }
+    if (rootExecutionId !== undefined) x.rootExecutionId = rootExecutionId
+    this.sql.set(executionId, x)
+  }
+
+  private onSqlEnd(e: any): void {
+    const x = this.sql.get(num(e.executionId))
+    const t = num(e.time)
+    this.seen(t)
+    if (!x) return
+    x.completionTime = t
+    if (x.submissionTime !== undefined) x.duration = t - x.submissionTime
+    const err = e.errorMessage
+    if (typeof err === 'string' && err !== '') { x.errorMessage = err; x.status = 'FAILED' } else x.status = 'COMPLETED'
+  }
+
+  private finalizeStage(s: StageState): void {
+    if (!s.samples || s.summary) return
+    const d = s.samples.distributions(this.quantiles)
+    if (d) s.summary = { stageId: s.stageId, attemptId: s.attemptId, count: s.samples.successes, sampled: s.samples.sampled, ...d }
+    const dur = s.samples.maxAndMedian((_m, duration) => duration)
+    const bytes = s.samples.maxAndMedian((g) => g(M.inputBytes) + g(M.shuffleLocalBytesRead) + g(M.shuffleRemoteBytesRead))
+    s.skew = { tasks: dur.count, durationMax: dur.max, durationMedian: dur.median, bytesMax: bytes.max, bytesMedian: bytes.median }
+    if (!this.keepSamples) { s.samples.release(); s.samples = undefined }
+  }
+
+  /** Quantiles for other q values (only when constructed with keepSamples). */
+  stageDistributions(stageId: number, attemptId: number, quantiles: number[]) {
+    return this.stages.get(`${stageId}:${attemptId}`)?.samples?.distributions(quantiles)
+  }
+
+  /** Per-stage spread numbers for flags, keyed "stageId:attemptId". */
+  stageSkew(): Map<string, StageSkew> {
+    const out = new Map<string, StageSkew>()
+    for (const [k, s] of this.stages) if (s.skew) out.set(k, s.skew)
+    return out
+  }
+
+  /** Finishes open stages and returns the REST-shaped collections. */
+  result() {
+    for (const s of this.stages.values()) this.finalizeStage(s)
+    const stages = [...this.stages.values()].sort((a, b) => b.stageId - a.stageId || b.attemptId - a.attemptId)
+    const jobs = [...this.jobs.values()].sort((a, b) => b.data.jobId - a.data.jobId).map((j) => {
+      j.data.numCompletedStages = j.completedStages.size
+      j.data.numSkippedStages = j.skippedStages.size
+      return j.data
+    })
+    const cpusPerTask = this.taskCpus()
+    const appEnd = this.app.endTime ?? (this.lastTimestamp || null)
+    const executors = [...this.executors.values()].map((x) => {
+      const s = x.s
+      const rp = this.resourceProfiles.get(s.resourceProfileId)
+      const rpMax = rp ? maxTasksFromProfile(rp) : undefined
+      s.maxTasks = rpMax ?? Math.floor(s.totalCores / (rp?.taskResources['cpus']?.amount || cpusPerTask))
+      s.excludedInStages = [...x.excluded].sort((a, b) => a - b)
+      s.blacklistedInStages = s.excludedInStages
+      if (x.peak) s.peakMemoryMetrics = Object.fromEntries(EXECUTOR_METRICS.map((n, i) => [n, x.peak![i]!]))
+      s.tasksLost = this.tasksLostByExecutor.get(s.id) ?? 0
+      if (s.id === 'driver') {
+        // Spark's AppStatusStore.replaceExec: the driver row reports the app's duration and its own GC.
+        if (this.app.startTime !== null && appEnd !== null) s.totalDuration = appEnd - this.app.startTime
+        if (s.peakMemoryMetrics) s.totalGCTime = s.peakMemoryMetrics['TotalGCTime'] ?? 0
+      }
+      return s
+    })
+    executors.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+    return {
+      jobs,
+      stages: stages.map((s) => stageData(s)),
+      taskSummaries: stages.filter((s) => s.summary).map((s) => s.summary!),
+      executors,
+      sql: [...this.sql.values()].sort((a, b) => a.executionId - b.executionId),
+    }
+  }
+
+  /** Spark properties with secrets masked. */
+  sparkProperties(): [string, string][] {
+    return redactedPairs(this.env.spark)
+  }
+}
+
+function stageData(s: StageState): StageData {
+  const t = s.totals
+  const metric = Object.fromEntries(TASK_METRICS.map((m, i) => [m[0], t[i]!])) as Record<(typeof TASK_METRICS)[number][0], number>
+  const d: StageData = {
+    status: s.status, stageId: s.stageId, attemptId: s.attemptId, numTasks: s.numTasks, numActiveTasks: s.active,
+    numCompleteTasks: s.complete, numFailedTasks: s.failed, numKilledTasks: s.killed,
+    numCompletedIndices: s.completedIndices.size, ...metric,
+    shuffleReadBytes: metric.shuffleLocalBytesRead + metric.shuffleRemoteBytesRead,
+    name: s.name, details: s.details, schedulingPool: s.schedulingPool, rddIds: s.rddIds,
+    killedTasksSummary: s.killedSummary, resourceProfileId: s.resourceProfileId,
+    isShufflePushEnabled: s.isShufflePushEnabled, shuffleMergersCount: s.shuffleMergersCount,
+    schedulerDelay: s.schedulerDelay, gettingResultTime: s.gettingResultTime, taskTime: s.taskTime, jobIds: s.jobIds,
+  }
+  if (s.submissionTime !== undefined) d.submissionTime = s.submissionTime
+  if (s.firstTaskLaunchedTime !== undefined) d.firstTaskLaunchedTime = s.firstTaskLaunchedTime
+  if (s.completionTime !== undefined) d.completionTime = s.completionTime
+  if (s.failureReason !== undefined) d.failureReason = s.failureReason
+  if (s.description !== undefined) d.description = s.description
+  if (s.peak) d.peakExecutorMetrics = Object.fromEntries(EXECUTOR_METRICS.map((n, i) => [n, s.peak![i]!]))
+  return d
+}
+
+function maxInto(peak: Float64Array | undefined, vals: Float64Array): Float64Array {
+  const p = peak ?? new Float64Array(N_EXEC_METRICS)
+  for (let i = 0; i < N_EXEC_METRICS; i++) if (vals[i]! > p[i]!) p[i] = vals[i]!
+  return p
+}
+
+function hostOf(hostPort: string): string {
+  const i = hostPort.lastIndexOf(':')
+  return i < 0 ? hostPort : hostPort.slice(0, i)
+}
+
+/** ResourceProfile.maxTasksPerExecutor: the scarcest resource decides; undefined without executor cores. */
+function maxTasksFromProfile(rp: ResourceProfileInfo): number | undefined {
+  const cores = rp.executorResources['cores']?.amount
+  if (!cores) return undefined
+  const cpus = rp.taskResources['cpus']?.amount || 1
+  let n = Math.floor(cores / cpus)
+  for (const [name, tr] of Object.entries(rp.taskResources)) {
+    if (name === 'cpus') continue
+    const ex = rp.executorResources[name]
+    if (ex && tr.amount > 0) n = Math.min(n, Math.floor(ex.amount / tr.amount))
+  }
+  return n
+}

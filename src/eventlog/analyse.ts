@@ -1,0 +1,62 @@
+// Entry point: file or folder in, Analysis out; plus an atomic writer for analysis.json.
+import { randomBytes } from 'node:crypto'
+import { open, rename, unlink } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import { Aggregator } from './aggregator.js'
+import type { Analysis } from './analysis-types.js'
+import { buildAnalysis } from './build-analysis.js'
+import { EventLogParser } from './event-parser.js'
+import { openEventLog } from './read/index.js'
+
+export interface AnalyseOptions {
+  /** quantiles for taskSummaries (default 0, 0.25, 0.5, 0.75, 1) */
+  quantiles?: number[]
+  /** 'full' adds hadoop/system/metrics properties and classpath to environment */
+  environment?: 'spark' | 'full'
+}
+
+/** Streams an event log (file, rolling folder or Databricks folder) and returns its analysis. */
+export async function analyseEventLog(input: string, opts: AnalyseOptions = {}): Promise<Analysis> {
+  const src = await openEventLog(input)
+  const agg = new Aggregator(opts.quantiles ? { quantiles: opts.quantiles } : {})
+  const parser = new EventLogParser(agg)
+  for await (const chunk of src.chunks()) parser.push(chunk.data, chunk.partIndex)
+  const health = parser.end()
+  health.damage = src.damage.map((d) => ({ ...d }))
+  return buildAnalysis(agg, health, {
+    ...(opts.environment ? { environment: opts.environment } : {}),
+    source: { path: input, layout: src.layout, parts: src.parts.map((p) => ({ name: p.name, codec: p.codec, compressedBytes: p.compressedBytes })) },
+  })
+}
+
+/** Analyses event log text already in memory (tests, small inputs); same result as the streaming path. */
+export function analyseText(text: string | Buffer, opts: AnalyseOptions = {}): Analysis {
+  const agg = new Aggregator(opts.quantiles ? { quantiles: opts.quantiles } : {})
+  const parser = new EventLogParser(agg)
+  parser.push(typeof text === 'string' ? Buffer.from(text) : text, 0)
+  return buildAnalysis(agg, parser.end(), opts.environment ? { environment: opts.environment } : {})
+}
+
+/** Writes analysis.json atomically: temp file in the same directory, fsync, rename. */
+export async function writeAnalysisFile(analysis: Analysis, file: string): Promise<void> {
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+  const fh = await open(tmp, 'w', 0o644)
+  try {
+    await fh.writeFile(JSON.stringify(analysis, null, 1))
+    await fh.sync()
+  } catch (err) {
+    await fh.close()
+    await unlink(tmp).catch(() => {})
+    throw err
+  }
+  await fh.close()
+  try {
+    await rename(tmp, file)
+  } catch (err) {
+    await unlink(tmp).catch(() => {})
+    throw err
+  }
+  // fsync the directory so the rename itself survives a crash
+  const dh = await open(dirname(file), 'r').catch(() => undefined)
+  if (dh) { await dh.sync().catch(() => {}); await dh.close() }
+}

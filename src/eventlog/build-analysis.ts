@@ -1,0 +1,149 @@
+// Turns the aggregator's state into the Analysis object: KPIs, timeline, flags and recommendations on top of the
+// REST-shaped collections.
+import type { Aggregator } from './aggregator.js'
+import {
+  ANALYSIS_SCHEMA_VERSION, type Analysis, type EnvironmentInfo, type Kpis, type ParseHealth, type Timeline,
+} from './analysis-types.js'
+import { computeFlags } from './flags.js'
+import { recommend } from './recommend.js'
+import { redactedPairs } from './redact.js'
+import { THRESHOLDS } from './thresholds.js'
+
+export interface BuildOptions {
+  /** 'spark' keeps only Spark properties; 'full' adds hadoop/system/metrics properties and the classpath */
+  environment?: 'spark' | 'full'
+  source?: Analysis['source']
+}
+
+/** Builds the final Analysis from a fed Aggregator and the parse health. */
+export function buildAnalysis(agg: Aggregator, parse: ParseHealth, opts: BuildOptions = {}): Analysis {
+  const r = agg.result()
+  const a = agg.app
+  const endTime = a.endTime ?? (agg.lastTimestamp > 0 ? agg.lastTimestamp : null)
+  const startTime = a.startTime
+  parse.incomplete = a.endTime === null
+  const props = agg.env.spark
+  const environment: EnvironmentInfo = {
+    runtime: agg.env.runtime,
+    sparkProperties: redactedPairs(props),
+    resourceProfiles: [...agg.resourceProfiles.values()].sort((x, y) => x.id - y.id),
+  }
+  if (opts.environment === 'full') {
+    environment.hadoopProperties = redactedPairs(agg.env.hadoop)
+    environment.systemProperties = redactedPairs(agg.env.system)
+    environment.metricsProperties = redactedPairs(agg.env.metrics)
+    environment.classpathEntries = redactedPairs(agg.env.classpath, false)
+  }
+  const timeline = buildTimeline(agg, startTime, endTime, r.jobs)
+  const stages = r.stages
+  const sum = (f: (s: (typeof stages)[number]) => number): number => stages.reduce((acc, s) => acc + f(s), 0)
+  const runTime = sum((s) => s.executorRunTime)
+  const taskTime = sum((s) => s.taskTime)
+  const counts = timeline.executors.map((p) => p.executors)
+  const kpis: Kpis = {
+    wallClockMs: startTime !== null && endTime !== null ? endTime - startTime : 0,
+    executorsMin: counts.length ? Math.min(...counts.slice(1).concat(counts.length > 1 ? [] : counts)) : 0,
+    executorsMax: counts.length ? Math.max(...counts) : 0,
+    totalCoresMax: timeline.executors.reduce((m, p) => Math.max(m, p.cores), 0),
+    coreUtilisation: timeline.availableCoreMs > 0 ? round4(timeline.busyCoreMs / timeline.availableCoreMs) : null,
+    totalTaskTimeMs: taskTime,
+    gcPercent: runTime > 0 ? round2((100 * sum((s) => s.jvmGcTime)) / runTime) : 0,
+    schedulerDelayPercent: taskTime > 0 ? round2((100 * sum((s) => s.schedulerDelay)) / taskTime) : 0,
+    inputBytes: sum((s) => s.inputBytes),
+    outputBytes: sum((s) => s.outputBytes),
+    shuffleReadBytes: sum((s) => s.shuffleReadBytes),
+    shuffleWriteBytes: sum((s) => s.shuffleWriteBytes),
+    memoryBytesSpilled: sum((s) => s.memoryBytesSpilled),
+    diskBytesSpilled: sum((s) => s.diskBytesSpilled),
+    tasks: agg.taskCount,
+    failedTasks: sum((s) => s.numFailedTasks),
+    killedTasks: sum((s) => s.numKilledTasks),
+    stages: stages.length,
+    failedStages: stages.filter((s) => s.status === 'FAILED').length,
+    jobs: r.jobs.length,
+    failedJobs: r.jobs.filter((j) => j.status === 'FAILED').length,
+  }
+  const master = props['spark.master']
+  const analysis: Analysis = {
+    schemaVersion: ANALYSIS_SCHEMA_VERSION,
+    generatedAt: new Date().toISOString(),
+    source: opts.source ?? { path: '', layout: 'file', parts: [] },
+    application: {
+      id: a.id, name: a.name, sparkVersion: a.sparkVersion, sparkUser: a.user, startTime, endTime,
+      endTimeSource: a.endTime !== null ? 'applicationEnd' : endTime !== null ? 'lastEvent' : 'none',
+      duration: kpis.wallClockMs, completed: a.endTime !== null,
+      ...(a.attemptId !== undefined ? { attemptId: a.attemptId } : {}),
+      ...(a.dbrVersion !== undefined ? { databricksRuntime: a.dbrVersion } : {}),
+      ...(typeof master === 'string' ? { master } : {}),
+      ...(a.driverLogs ? { driverLogs: a.driverLogs } : {}),
+    },
+    environment,
+    kpis,
+    jobs: r.jobs,
+    stages,
+    taskSummaries: r.taskSummaries,
+    executors: r.executors,
+    timeline,
+    sql: r.sql,
+    flags: [],
+    recommendations: [],
+    parse,
+  }
+  analysis.flags = computeFlags(analysis, agg.stageSkew())
+  analysis.recommendations = recommend(analysis)
+  return analysis
+}
+
+function buildTimeline(agg: Aggregator, start: number | null, end: number | null, jobs: Analysis['jobs']): Timeline {
+  const markers = [...agg.markers].sort((x, y) => x.time - y.time)
+  const points: Timeline['executors'] = []
+  let n = 0
+  let cores = 0
+  if (start !== null) points.push({ time: start, executors: 0, cores: 0 })
+  for (const m of markers) {
+    n += m.kind === 'added' ? 1 : -1
+    cores += m.kind === 'added' ? m.cores : -m.cores
+    const last = points[points.length - 1]
+    if (last && last.time === m.time) { last.executors = n; last.cores = cores } else points.push({ time: m.time, executors: n, cores })
+  }
+  if (end !== null && points.length > 0) points.push({ time: end, executors: n, cores })
+  // Downsample very long churn histories; keep first/last and every k-th change.
+  const MAX_POINTS = 2000
+  const executors = points.length > MAX_POINTS ? points.filter((_, i) => i === 0 || i === points.length - 1 || i % Math.ceil(points.length / MAX_POINTS) === 0) : points
+  let availableCoreMs = 0
+  for (const x of agg.executors.values()) {
+    const added = agg.markers.find((m) => m.kind === 'added' && m.executorId === x.s.id)
+    if (!added || end === null) continue
+    const until = x.s.removeTime ?? end
+    availableCoreMs += Math.max(0, until - x.s.addTime) * x.s.totalCores
+  }
+  if (end !== null) agg.busy.extend(end)
+  return {
+    executors,
+    markers: markers.length > MAX_POINTS ? markers.slice(0, MAX_POINTS) : markers,
+    busy: agg.busy.series(),
+    availableCoreMs,
+    busyCoreMs: agg.busyCoreMs,
+    idleGaps: idleGaps(start, end, jobs),
+  }
+}
+
+/** Spans with no job running (driver-side work or idling), at least THRESHOLDS.driverGapMinMs long. */
+function idleGaps(start: number | null, end: number | null, jobs: Analysis['jobs']): { start: number; end: number }[] {
+  if (start === null || end === null) return []
+  const spans = jobs
+    .filter((j) => j.submissionTime !== undefined)
+    .map((j) => [j.submissionTime!, j.completionTime ?? end] as const)
+    .sort((x, y) => x[0] - y[0])
+  const gaps: { start: number; end: number }[] = []
+  let cursor = start
+  for (const [s, e] of spans) {
+    if (s - cursor >= THRESHOLDS.driverGapMinMs) gaps.push({ start: cursor, end: s })
+    cursor = Math.max(cursor, e)
+  }
+  if (end - cursor >= THRESHOLDS.driverGapMinMs) gaps.push({ start: cursor, end })
+  return gaps
+}
+
+const round2 = (x: number): number => Math.round(x * 100) / 100
+const round4 = (x: number): number => Math.round(x * 10000) / 10000

@@ -1,0 +1,229 @@
+// Bytes -> lines -> events. Lines are cut at the byte level; the event type is read from the `{"Event":"…"` prefix,
+// and only the events the analysis uses are decoded (TaskStart/TaskEnd/SQL start by byte scanning, the rest with
+// JSON.parse). Damage is counted, never thrown.
+import type { Aggregator } from './aggregator.js'
+import { after, needle, numberAt, plainStringAt, stringAt } from './byte-scan.js'
+import type { ParseHealth } from './analysis-types.js'
+import { scanTaskEnd } from './task-end-scanner.js'
+import { newTaskEndRecord, taskEndFromJson } from './task-metrics.js'
+
+const PREFIX = needle('{"Event":"')
+const K_EVENT = needle('"Event":"')
+const MAX_BAD_LINE_NUMBERS = 100
+
+const SQL_START = 'org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart'
+/** Events decoded with JSON.parse and folded into the analysis. */
+const JSON_EVENTS = new Set([
+  'SparkListenerLogStart', 'DBCEventLoggingListenerMetadata', 'SparkListenerApplicationStart',
+  'SparkListenerApplicationEnd', 'SparkListenerEnvironmentUpdate', 'SparkListenerResourceProfileAdded',
+  'SparkListenerExecutorAdded', 'SparkListenerExecutorRemoved', 'SparkListenerBlockManagerAdded',
+  'SparkListenerJobStart', 'SparkListenerJobEnd', 'SparkListenerStageSubmitted', 'SparkListenerStageCompleted',
+  'SparkListenerStageExecutorMetrics', 'org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionEnd',
+])
+/** Known events the analysis does not need: counted, never decoded (SQL plan updates can be megabytes). */
+const IGNORED_EVENTS = new Set([
+  'SparkListenerTaskGettingResult', 'SparkListenerBlockManagerRemoved', 'SparkListenerBlockUpdated',
+  'SparkListenerUnpersistRDD', 'SparkListenerExecutorMetricsUpdate', 'SparkListenerSpeculativeTaskSubmitted',
+  'SparkListenerExecutorDecommission', 'SparkListenerMiscellaneousProcessAdded', 'SparkListenerUnschedulableTaskSetAdded',
+  'SparkListenerUnschedulableTaskSetRemoved', 'SparkListenerExecutorMetricsUpdated',
+  'org.apache.spark.sql.execution.ui.SparkListenerSQLAdaptiveExecutionUpdate',
+  'org.apache.spark.sql.execution.ui.SparkListenerSQLAdaptiveSQLMetricUpdates',
+  'org.apache.spark.sql.execution.ui.SparkListenerDriverAccumUpdates',
+  'org.apache.spark.sql.execution.ui.SparkListenerEffectiveSQLConf',
+  'org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionFinished',
+  'org.apache.spark.sql.streaming.StreamingQueryListener$QueryStartedEvent',
+  'org.apache.spark.sql.streaming.StreamingQueryListener$QueryProgressEvent',
+  'org.apache.spark.sql.streaming.StreamingQueryListener$QueryTerminatedEvent',
+  'org.apache.spark.sql.streaming.StreamingQueryListener$QueryIdleEvent',
+  'org.apache.spark.sql.execution.streaming.StreamingQueryListenerBus$WrappedStreamingListenerEvent',
+])
+const EXCLUSION = /^org\.apache\.spark\.scheduler\.SparkListener(Executor|Node)(Blacklisted|Unblacklisted|Excluded|Unexcluded)(ForStage)?$/
+
+const T_STAGE = needle('"Stage ID":')
+const T_ATTEMPT = needle('"Stage Attempt ID":')
+const T_LAUNCH = needle('"Launch Time":')
+const T_EXEC = needle('"Executor ID":')
+const S_EXEC_ID = needle('"executionId":')
+const S_ROOT = needle('"rootExecutionId":')
+const S_DESC = needle('"description":')
+const S_TIME = needle('"time":')
+
+/** Streams chunks of event log text into an Aggregator and keeps parse health. */
+export class EventLogParser {
+  readonly health: ParseHealth = {
+    bytes: 0, lines: 0, events: 0, eventsByType: {}, badLines: { count: 0, first: [] },
+    unknownEvents: { count: 0, byType: {} }, truncated: false, partsRead: 0, damage: [], incomplete: false,
+    fastTaskLines: 0, slowTaskLines: 0,
+  }
+  private carry: Buffer[] = []
+  private part = -1
+  private lineInPart = 0
+  private readonly rec = newTaskEndRecord()
+  private readonly counts = new Map<string, number>()
+
+  constructor(private readonly agg: Aggregator) {}
+
+  /** Feeds one chunk of decompressed text of part `partIndex`. */
+  push(data: Buffer, partIndex = 0): void {
+    if (partIndex !== this.part) {
+      this.flushCarry(false)
+      this.part = partIndex
+      this.lineInPart = 0
+      this.health.partsRead++
+    }
+    this.health.bytes += data.length
+    let start = 0
+    let nl = data.indexOf(10)
+    if (this.carry.length > 0) {
+      if (nl < 0) { this.carry.push(data); return }
+      this.carry.push(data.subarray(0, nl))
+      const line = Buffer.concat(this.carry)
+      this.carry = []
+      this.onLine(line, false)
+      start = nl + 1
+      nl = data.indexOf(10, start)
+    }
+    while (nl >= 0) {
+      this.onLine(data.subarray(start, nl), false)
+      start = nl + 1
+      nl = data.indexOf(10, start)
+    }
+    if (start < data.length) this.carry.push(data.subarray(start))
+  }
+
+  /** Ends the stream: the final unterminated line is parsed strictly (it may be cut). */
+  end(): ParseHealth {
+    this.flushCarry(true)
+    this.health.eventsByType = Object.fromEntries([...this.counts].sort((a, b) => b[1] - a[1]))
+    return this.health
+  }
+
+  private flushCarry(isLast: boolean): void {
+    if (this.carry.length === 0) return
+    const line = Buffer.concat(this.carry)
+    this.carry = []
+    this.onLine(line, isLast)
+  }
+
+  private bad(reason: string, isLastLine: boolean): void {
+    const h = this.health
+    h.badLines.count++
+    if (h.badLines.first.length < MAX_BAD_LINE_NUMBERS) h.badLines.first.push({ part: this.part, line: this.lineInPart, reason })
+    if (isLastLine) h.truncated = true
+  }
+
+  private onLine(raw: Buffer, unterminated: boolean): void {
+    this.lineInPart++
+    let end = raw.length
+    if (end > 0 && raw[end - 1] === 13) end--
+    while (end > 0 && (raw[end - 1] === 32 || raw[end - 1] === 9)) end--
+    if (end === 0) return
+    const line = end === raw.length ? raw : raw.subarray(0, end)
+    this.health.lines++
+    let type: string | undefined
+    if (line.compare(PREFIX, 0, PREFIX.length, 0, PREFIX.length) === 0) {
+      const q = line.indexOf(0x22, PREFIX.length)
+      if (q > 0) type = line.toString('latin1', PREFIX.length, q)
+    } else {
+      const p = after(line, K_EVENT, 0, line.length)
+      if (p > 0) type = plainStringAt(line, p - 1)
+    }
+    // An unterminated last line is parsed strictly: the byte scanners would accept a cut line.
+    if (type === undefined || unterminated) {
+      let j: any
+      try {
+        j = JSON.parse(line.toString('utf8'))
+      } catch {
+        this.bad(type === undefined ? 'not JSON' : `invalid JSON (${type})`, unterminated)
+        return
+      }
+      if (!j || typeof j !== 'object' || typeof j.Event !== 'string') { this.bad('no "Event" field', unterminated); return }
+      this.dispatch(j.Event, line, j)
+      return
+    }
+    this.dispatch(type, line, undefined)
+  }
+
+  private dispatch(type: string, line: Buffer, parsed: any): void {
+    this.counts.set(type, (this.counts.get(type) ?? 0) + 1)
+    this.health.events++
+    if (type === 'SparkListenerTaskEnd') {
+      if (parsed === undefined && scanTaskEnd(line, this.rec)) {
+        this.health.fastTaskLines++
+        this.agg.onTaskEnd(this.rec)
+        return
+      }
+      const j = parsed ?? this.parse(line, type)
+      if (j === undefined) return
+      this.health.slowTaskLines++
+      this.agg.onTaskEnd(taskEndFromJson(j, this.rec))
+      return
+    }
+    if (type === 'SparkListenerTaskStart') {
+      if (parsed === undefined && this.scanTaskStart(line)) return
+      const j = parsed ?? this.parse(line, type)
+      if (j !== undefined) this.agg.onJson(type, j)
+      return
+    }
+    if (type === SQL_START) {
+      if (parsed === undefined && this.scanSqlStart(line)) return
+      const j = parsed ?? this.parse(line, type)
+      if (j !== undefined) this.agg.onJson(type, j)
+      return
+    }
+    if (JSON_EVENTS.has(type) || EXCLUSION.test(type)) {
+      const j = parsed ?? this.parse(line, type)
+      if (j !== undefined) this.agg.onJson(type, j)
+      return
+    }
+    if (IGNORED_EVENTS.has(type)) return
+    const u = this.health.unknownEvents
+    u.count++
+    u.byType[type] = (u.byType[type] ?? 0) + 1
+  }
+
+  private parse(line: Buffer, type: string): any {
+    try {
+      return JSON.parse(line.toString('utf8'))
+    } catch {
+      this.health.events--
+      this.counts.set(type, (this.counts.get(type) ?? 1) - 1)
+      this.bad(`invalid JSON (${type})`, false)
+      return undefined
+    }
+  }
+
+  private scanTaskStart(line: Buffer): boolean {
+    if (line[line.length - 1] !== 0x7d) return false
+    const ps = after(line, T_STAGE, 0, 200)
+    const pl = after(line, T_LAUNCH, 0, line.length)
+    const pe = after(line, T_EXEC, 0, line.length)
+    if (ps < 0 || pl < 0 || pe < 0) return false
+    const exec = plainStringAt(line, pe)
+    if (exec === undefined) return false
+    const pa = after(line, T_ATTEMPT, ps, ps + 60)
+    const stage = numberAt(line, ps)
+    const launch = numberAt(line, pl)
+    if (Number.isNaN(stage) || Number.isNaN(launch)) return false
+    this.agg.onTaskStart(stage, pa < 0 ? 0 : numberAt(line, pa), launch, exec)
+    return true
+  }
+
+  /** Reads id, description and time of a SQL start without touching its (possibly huge) plan. */
+  private scanSqlStart(line: Buffer): boolean {
+    if (line[line.length - 1] !== 0x7d) return false
+    const pi = after(line, S_EXEC_ID, 0, 300)
+    if (pi < 0) return false
+    const id = numberAt(line, pi)
+    const pr = after(line, S_ROOT, 0, 300)
+    const pd = after(line, S_DESC, 0, line.length)
+    const desc = pd < 0 ? undefined : stringAt(line, pd)
+    // "time" follows the plan; the plan's own keys are "nodeName"/"metrics"/…, never a bare "time" key.
+    const ti = line.lastIndexOf(S_TIME)
+    if (Number.isNaN(id) || desc === undefined || ti < 0) return false
+    const time = numberAt(line, ti + S_TIME.length)
+    if (Number.isNaN(time)) return false
+    this.agg.onSqlStart(id, pr < 0 ? undefined : numberAt(line, pr), desc[0], time)
+    return true
+  }
+}
