@@ -581,6 +581,7 @@ export class Aggregator {
         // Spark's AppStatusStore.replaceExec: the driver row reports the app's duration and its own GC.
         if (this.app.startTime !== null && appEnd !== null) s.totalDuration = appEnd - this.app.startTime
         if (s.peakMemoryMetrics) s.totalGCTime = s.peakMemoryMetrics['TotalGCTime'] ?? 0
+        if (this.app.driverLogs && Object.keys(s.executorLogs).length === 0) s.executorLogs = this.app.driverLogs
       }
       return s
     })
