@@ -1,16 +1,17 @@
 import type { FastifyInstance } from 'fastify'
 import fastifyStatic from '@fastify/static'
-import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 
-const require = createRequire(import.meta.url)
+// Some packages (chart.js) do not export their package.json, so read it from node_modules directly.
+const NODE_MODULES = fileURLToPath(new URL('../../node_modules/', import.meta.url))
 
 /** A browser library served from node_modules at a versioned URL (cached for a year). */
 interface VendorAsset { name: string, version: string, dir: string, file: string }
 
 function vendor (pkg: string, file: string): VendorAsset {
-  const pkgJson = require.resolve(`${pkg}/package.json`)
+  const pkgJson = join(NODE_MODULES, pkg, 'package.json')
   const version = (JSON.parse(readFileSync(pkgJson, 'utf8')) as { version: string }).version
   return { name: pkg, version, dir: join(dirname(pkgJson), dirname(file)), file: file.split('/').pop()! }
 }

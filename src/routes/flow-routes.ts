@@ -35,9 +35,8 @@ export async function flowRoutes (app: FastifyInstance, opts: { services: Servic
   }
 
   app.get('/', async (_req, reply) => {
-    const flows = await store.listFlows()
-    const summaries = await Promise.all(flows.map(async (n) => await store.readFlow(n).catch(() => null)))
-    return await render(reply, 'pages/home', { ...(await layoutData(services, null, 'Flows')), summaries: summaries.filter((s) => s !== null), suggestions: await services.flowSuggestions() })
+    const summaries = await store.listFlowSummaries()
+    return await render(reply, 'pages/home', { ...(await layoutData(services, null, 'Flows')), summaries, suggestions: await services.flowSuggestions() })
   })
 
   app.get('/flows/new', async (_req, reply) => {
