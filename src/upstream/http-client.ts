@@ -27,6 +27,8 @@ export interface RequestOptions {
   /** POST reads (e.g. Databricks clusters/events) may be retried when the caller says so */
   idempotent?: boolean
   signal?: AbortSignal
+  /** overrides the client's headers/body timeout for this call (e.g. short DBFS chunk reads) */
+  timeoutMs?: number
 }
 
 /** A JSON client for one upstream: pooled connections, timeouts, retries with backoff, errors without tokens. */
@@ -74,11 +76,15 @@ function describeErrorBody (text: string): { code: string | null, message: strin
       const msg = [exc.message, exc.details].filter((x) => typeof x === 'string' && x !== '').join(': ')
       return { code: typeof exc.name === 'string' ? exc.name : null, message: msg !== '' ? msg : null }
     }
-    const code = typeof body.error_code === 'string' ? body.error_code : (typeof body.error === 'string' ? body.error : null)
+    // Databricks sends error_code as a number on some auth failures (e.g. 403)
+    const code = typeof body.error_code === 'string' || typeof body.error_code === 'number' ? String(body.error_code) : (typeof body.error === 'string' ? body.error : null)
     const message = typeof body.message === 'string' ? body.message : null
     return { code, message }
   } catch {
     const plain = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim()
+    // some gateways answer "RESOURCE_DOES_NOT_EXIST: message" as plain text
+    const m = /^([A-Z][A-Z0-9_]{2,63}): (.*)$/s.exec(plain)
+    if (m !== null) return { code: m[1]!, message: m[2]!.slice(0, 200) }
     return { code: null, message: plain === '' ? null : plain.slice(0, 200) }
   }
 }
@@ -122,7 +128,8 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
       body = JSON.stringify(ro.body)
       headers['content-type'] = 'application/json'
     }
-    const res = await pool.request({ method, path: buildPath(path, ro.query), headers, body, signal: ro.signal })
+    const perCall = ro.timeoutMs === undefined ? {} : { headersTimeout: ro.timeoutMs, bodyTimeout: ro.timeoutMs }
+    const res = await pool.request({ method, path: buildPath(path, ro.query), headers, body, signal: ro.signal, ...perCall })
     const text = await res.body.text()
     return { status: res.statusCode, headers: res.headers, text }
   }
@@ -169,7 +176,7 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
         lastError = fail({
           upstream: name,
           kind: isTimeout ? 'timeout' : 'network',
-          message: isTimeout ? `${what} timed out after ${Math.round(timeoutMs / 1000)} s` : `${what} failed: ${code !== '' ? code : (err as Error).message}`
+          message: isTimeout ? `${what} timed out after ${Math.round((ro.timeoutMs ?? timeoutMs) / 1000)} s` : `${what} failed: ${code !== '' ? code : (err as Error).message}`
         })
         if (!isTimeout && !RETRYABLE_CODES.has(code)) throw lastError
       }

@@ -1,0 +1,48 @@
+/*
+ * Spark config values can hold credentials (storage account keys, JDBC passwords, tokens). The panel shows the
+ * config, so anything that looks like a secret is masked before it is cached or rendered. Databricks secret
+ * references ({{secrets/scope/key}}) are not secrets themselves and are shown as what they are.
+ */
+
+/** How one Spark config entry is shown. */
+export interface MaskedConfEntry {
+  key: string
+  value: string
+  /** 'plain' shown as is; 'masked' hidden; 'reference' a {{secrets/...}} reference shown verbatim */
+  kind: 'plain' | 'masked' | 'reference'
+}
+
+export const MASK = '•••••• (masked)'
+
+// Spark's own spark.redaction.regex plus the credential words seen in Databricks and Hadoop configs.
+const SECRET_KEY = /secret|password|passwd|pwd|token|credential|access[._-]?key|account[._-]?key|private[._-]?key|api[._-]?key|sas[._-]?token|signature|client[._-]?key/i
+const SECRET_REF = /^\{\{\s*secrets\/[^/{}\s]+\/[^/{}\s]+\s*\}\}$/
+const SECRET_VALUES = [
+  /\bdapi[0-9a-f]{32}\b/i, // Databricks PAT
+  /\bAKIA[0-9A-Z]{16}\b/, // AWS access key id
+  /\bgh[pousr]_[A-Za-z0-9]{30,}\b/, // GitHub token
+  /\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./, // JWT
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+  /(password|pwd|secret|token|sig|accountkey)=[^;&\s]+/i // connection strings and SAS URLs
+]
+// 40+ chars of base64 with no separators reads like a key (Azure account keys are 88).
+const OPAQUE = /^[A-Za-z0-9+/=_-]{40,}$/
+
+/** True when a value holds a secret reference only. */
+export function isSecretReference (value: string): boolean {
+  return SECRET_REF.test(value.trim())
+}
+
+/** Masks one entry. */
+export function maskConfEntry (key: string, value: string): MaskedConfEntry {
+  if (isSecretReference(value)) return { key, value: value.trim(), kind: 'reference' }
+  if (SECRET_KEY.test(key) || SECRET_VALUES.some((re) => re.test(value)) || (OPAQUE.test(value) && !value.startsWith('/'))) return { key, value: MASK, kind: 'masked' }
+  return { key, value, kind: 'plain' }
+}
+
+/** Masks a spark_conf map into sorted entries. */
+export function maskSparkConf (conf: Record<string, string>): MaskedConfEntry[] {
+  return Object.entries(conf)
+    .map(([k, v]) => maskConfEntry(k, v))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+}
