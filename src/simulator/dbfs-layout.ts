@@ -1,3 +1,66 @@
 import type { Dbfs } from './dbfs.js'
-import type { World } from './world-types.js'
-export function layoutEventLogs(_world: World, _dbfs: Dbfs): void {}
+import type { SampleLogs } from './sample-logs.js'
+import { MIN } from './world-plan.js'
+import type { SimCluster, World } from './world-types.js'
+
+const pad = (n: number): string => String(n).padStart(2, '0')
+
+/** Databricks rolled part names: eventlog-YYYY-MM-DD--HH-MM.gz on 10-minute boundaries, UTC */
+export function rolledName(ms: number): string {
+  const d = new Date(Math.floor(ms / (10 * MIN)) * 10 * MIN)
+  return `eventlog-${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}--${pad(d.getUTCHours())}-${pad(d.getUTCMinutes())}.gz`
+}
+
+const stripScheme = (dest: string): string => (dest.startsWith('dbfs:') ? dest.slice(5) : dest).replace(/\/+$/, '')
+
+/** `<dest>/<cluster_id>/eventlog/<cluster_id>_<ip with _>/<spark_context_id>/` */
+export function contextDir(dest: string, clusterId: string, driverIp: string, sparkContextId: string): string {
+  return `${stripScheme(dest)}/${clusterId}/eventlog/${clusterId}_${driverIp.replaceAll('.', '_')}/${sparkContextId}`
+}
+
+function layoutCluster(c: SimCluster, dbfs: Dbfs, samples: SampleLogs, now: number): void {
+  const logs = c.logs
+  if (logs.kind === 'none') return
+  const end = c.terminatedTime || now
+  const base = `${stripScheme(logs.dest)}/${c.clusterId}`
+  // delivery runs every 5 minutes: driver logs are there even when the event log is not yet
+  const delivered = Math.min(now, end + 2 * MIN)
+  dbfs.putText(`${base}/driver/log4j-active.log`, `${new Date(c.startTime).toISOString()} INFO DriverDaemon: Started driver ${c.driverIp}\n`, delivered)
+  dbfs.putText(`${base}/driver/stdout`, `Trifacta wrangle job for run ${c.runId}\n`, delivered)
+  if (logs.kind === 'not-yet') return
+  if (c.previous) {
+    // the first driver's context, cut short when the driver was replaced
+    const dir = contextDir(logs.dest, c.clusterId, c.previous.driverIp, c.previous.sparkContextId)
+    dbfs.putSamplePart(`${dir}/eventlog`, 'photon-small', 0, c.startTime + 6 * MIN)
+  }
+  const dir = contextDir(logs.dest, c.clusterId, c.driverIp, c.sparkContextId)
+  if (logs.kind === 'empty') {
+    dbfs.mkdirs(dir, delivered)
+    return
+  }
+  const n = samples.partCount(logs.sample)
+  const span = Math.max(10 * MIN * (n - 1), end - c.startTime)
+  let last = 0
+  for (let i = 0; i < n - 1; i++) {
+    let t = Math.floor((c.startTime + Math.round((span * (i + 1)) / n)) / (10 * MIN)) * 10 * MIN
+    // names must stay distinct and ordered even for short runs
+    if (t <= last) t = last + 10 * MIN
+    last = t
+    dbfs.putSamplePart(`${dir}/${rolledName(t)}`, logs.sample, i, Math.min(now, delivered, last + 10 * MIN))
+  }
+  dbfs.putSamplePart(`${dir}/eventlog`, logs.sample, n - 1, delivered)
+}
+
+/** Lays out every seeded cluster's log delivery on DBFS (metadata only: bodies are read from disk on demand). */
+export function layoutEventLogs(world: World, dbfs: Dbfs, samples: SampleLogs): void {
+  dbfs.mkdirs('/trifacta/logs', world.now - 200 * 86_400_000)
+  dbfs.mkdirs('/cluster-logs', world.now - 200 * 86_400_000)
+  dbfs.mkdirs('/FileStore/tables', world.now - 300 * 86_400_000)
+  dbfs.putText('/restricted/README.txt', 'finance only\n', world.now - 90 * 86_400_000)
+  dbfs.deny('/restricted')
+  for (const c of world.clusters.values()) {
+    // log folders of clusters past retention are cleaned up too
+    if (c.startTime < world.now - world.retentionMs) continue
+    layoutCluster(c, dbfs, samples, world.now)
+  }
+}

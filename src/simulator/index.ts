@@ -65,7 +65,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   }
   const samples = new SampleLogs({ cacheDir: opts.cacheDir })
   const dbfs = new Dbfs(samples)
-  layoutEventLogs(world, dbfs)
+  layoutEventLogs(world, dbfs, samples)
 
   const common = { faults, onRequest, logger: opts.logger }
   const aac = createUpstreamServer({
@@ -85,7 +85,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   })
   registerAacRoutes(onprem, { world: world.onprem, hasJobLibrary: () => onpremJobLibrary, label: 'Trifacta (on-prem)' })
   const databricks = createUpstreamServer({ ...common, upstream: 'databricks', token: tokens.databricks, errorBody: databricksErrorBody })
-  registerDatabricksRoutes(databricks, { world, dbfs })
+  let dbxUrlValue = ''
+  registerDatabricksRoutes(databricks, { world, dbfs, host: () => dbxUrlValue })
 
   const servers: FastifyInstance[] = [aac, onprem, databricks]
   const started: FastifyInstance[] = []
@@ -98,6 +99,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   }
   try {
     const [aacUrl, onpremUrl, dbxUrl] = await Promise.all(servers.map(listen))
+    dbxUrlValue = dbxUrl ?? ''
     return {
       urls: { aac: `${aacUrl}/v4`, onprem: `${onpremUrl}/v4`, databricks: dbxUrl ?? '' },
       tokens,

@@ -34,7 +34,7 @@ const pathOf = (url: string): string => {
  * wrong one fails.
  */
 export function createUpstreamServer(opts: UpstreamServerOptions): FastifyInstance {
-  const base = { forceCloseConnections: true, bodyLimit: 1_048_576, maxParamLength: 2000 }
+  const base = { forceCloseConnections: true, bodyLimit: 1_048_576, routerOptions: { maxParamLength: 2000 } }
   const app: FastifyInstance =
     typeof opts.logger === 'object'
       ? Fastify({ ...base, loggerInstance: opts.logger })
