@@ -38,8 +38,7 @@ export async function assetsPlugin (app: FastifyInstance, opts: { publicDir: str
   })
   for (const a of Object.values(VENDOR)) {
     app.get(vendorUrl(a), async (_req, reply) => {
-      reply.header('cache-control', 'public, max-age=31536000, immutable')
-      return await reply.sendFile(a.file, a.dir)
+      return await reply.sendFile(a.file, a.dir, { maxAge: 365 * 24 * 3600 * 1000, immutable: true })
     })
   }
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
 import { isLoopbackHost } from '../config.js'
 
 export interface SecurityOptions {
@@ -41,8 +42,10 @@ export function isCrossSite (req: FastifyRequest): boolean {
   if (typeof origin === 'string') {
     if (origin === 'null') return true
     try {
+      // Both through URL so default ports compare equal (http://localhost:80 vs Host: localhost).
       const o = new URL(origin)
-      return o.host.toLowerCase() !== String(req.headers.host ?? '').toLowerCase()
+      const own = new URL(`${o.protocol}//${String(req.headers.host ?? '')}`)
+      return o.host.toLowerCase() !== own.host.toLowerCase()
     } catch {
       return true
     }
@@ -51,7 +54,7 @@ export function isCrossSite (req: FastifyRequest): boolean {
 }
 
 /** Host check, cross-site request refusal and security headers for every response. */
-export async function securityPlugin (app: FastifyInstance, opts: SecurityOptions): Promise<void> {
+async function security (app: FastifyInstance, opts: SecurityOptions): Promise<void> {
   const allowed = allowedHostnames(opts.host)
   const anyLoopback = isLoopbackHost(opts.host) || opts.host === '0.0.0.0' || opts.host === '::'
   app.addHook('onRequest', async (req, reply) => {
@@ -76,3 +79,6 @@ export async function securityPlugin (app: FastifyInstance, opts: SecurityOption
     return payload
   })
 }
+
+/** Not encapsulated: its hooks guard every route of the app. */
+export const securityPlugin = fp(security, { name: 'tri-tracker-security' })
