@@ -4,6 +4,10 @@ import { createFlowStore, type FlowStore } from './store/flow-store.js'
 import { createTaskRunner, type TaskRunner, type TaskState } from './tasks/task-runner.js'
 import { createTrifactaClient, type TrifactaClient } from './upstream/trifacta-client.js'
 import { collectFlow } from './collect/collect-flow.js'
+import { join } from 'node:path'
+import { createDatabricksClient } from './upstream/databricks-client.js'
+import { createDbxService, analysisInput, type DbxService } from './dbx/dbx-service.js'
+import { analyseEventLog, writeAnalysisFile } from './eventlog/analyse.js'
 
 /** Where the upstreams are and which tokens they take, once demo mode has been resolved. */
 export interface UpstreamTargets {
@@ -22,6 +26,10 @@ export interface Services {
   onprem: () => TrifactaClient | null
   /** starts (or joins) the collection of a flow's runs */
   startCollect: (flowName: string) => TaskState
+  /** Databricks drill-down (panel, cache) and event log downloads; works without Databricks configured */
+  readonly dbx: DbxService
+  /** starts (or joins) the download of an AAC run's event log; a finished download starts its analysis */
+  startDownload: (flowName: string, jobRunId: string) => TaskState
   /** upstream flow names for the add-flow form; cached, refreshed in the background */
   flowSuggestions: (opts?: { wait?: boolean }) => Promise<string[]>
   close: () => Promise<void>
@@ -41,6 +49,21 @@ export function createServices (opts: { config: Config, demo: boolean, targets: 
   const common = { timeoutMs: config.UPSTREAM_TIMEOUT_MS, baseDelayMs: opts.retryBaseDelayMs, log }
   const aac = createTrifactaClient({ platform: 'aac', ...opts.targets.aac, ...common })
   const onprem = opts.targets.onprem === null ? null : createTrifactaClient({ platform: 'onprem', ...opts.targets.onprem, ...common })
+  const databricks = opts.targets.databricks === null ? null : createDatabricksClient({ ...opts.targets.databricks, ...common })
+  const dbx = createDbxService({
+    client: databricks,
+    store,
+    tasks,
+    defaultLogRoot: config.DBFS_LOG_ROOT,
+    log,
+    analyse: (flowName, jobRunId, dir, manifest) => {
+      tasks.start('analyse', `analyse:${flowName}:${jobRunId}`, async (ctx) => {
+        ctx.progress({ unit: 'bytes', total: manifest.totalBytes, message: 'analysing the event log' })
+        const analysis = await analyseEventLog(analysisInput(dir, manifest))
+        await writeAnalysisFile(analysis, join(dir, 'analysis.json'))
+      })
+    }
+  })
 
   let suggestions: { at: number, names: string[] } | null = null
   let pending: Promise<string[]> | null = null
@@ -83,6 +106,8 @@ export function createServices (opts: { config: Config, demo: boolean, targets: 
         })
       })
     },
+    dbx,
+    startDownload: (flowName, jobRunId) => dbx.startDownload(flowName, jobRunId),
     async flowSuggestions (so = {}) {
       const fresh = suggestions !== null && Date.now() - suggestions.at < SUGGESTION_TTL_MS
       if (fresh) return suggestions!.names
@@ -97,7 +122,7 @@ export function createServices (opts: { config: Config, demo: boolean, targets: 
     },
     async close () {
       await tasks.close()
-      await Promise.allSettled([aac.close(), onprem?.close()])
+      await Promise.allSettled([aac.close(), onprem?.close(), databricks?.close()])
     }
   }
 }
