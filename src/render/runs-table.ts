@@ -15,7 +15,7 @@ export interface RunRow {
   onprem: Run | null
   /** submission time difference of a pair */
   diffMs: number | null
-  /** run duration delta */
+  /** run duration delta (null when a side does not report when its jobs started) */
   run: Delta | null
   /** queue + run delta */
   total: Delta | null
@@ -50,7 +50,9 @@ export function buildRunRows (flow: FlowData): RunRow[] {
     if (aac === undefined || onprem === undefined) continue
     used.add(`aac:${aac.jobGroupId}`)
     used.add(`onprem:${onprem.jobGroupId}`)
-    rows.push({ aac, onprem, diffMs: p.diffMs, run: delta(aac.runMs, onprem.runMs), total: delta(total(aac), total(onprem)) })
+    // A side without job start times has no queue/run split: only the totals compare like with like.
+    const split = aac.queueMs !== null && onprem.queueMs !== null
+    rows.push({ aac, onprem, diffMs: p.diffMs, run: split ? delta(aac.runMs, onprem.runMs) : null, total: delta(total(aac), total(onprem)) })
   }
   for (const r of flow.runs) {
     if (used.has(`${r.platform}:${r.jobGroupId}`)) continue
