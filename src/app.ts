@@ -9,6 +9,7 @@ import { securityPlugin } from './plugins/security.js'
 import { assetsPlugin } from './plugins/assets.js'
 import { flowRoutes } from './routes/flow-routes.js'
 import { apiRoutes } from './routes/api-routes.js'
+import { dbxRoutes } from './routes/dbx-routes.js'
 import { wantsFragment, layoutData, render } from './routes/common.js'
 import { UpstreamError } from './upstream/upstream-error.js'
 
@@ -68,6 +69,7 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
   })
 
   await app.register(flowRoutes, { services })
+  await app.register(dbxRoutes, { services })
   await app.register(apiRoutes, { services })
   return app
 }

@@ -6,7 +6,7 @@ import { createTrifactaClient, type TrifactaClient } from './upstream/trifacta-c
 import { collectFlow } from './collect/collect-flow.js'
 import { join } from 'node:path'
 import { createDatabricksClient } from './upstream/databricks-client.js'
-import { createDbxService, analysisInput, type DbxService } from './dbx/dbx-service.js'
+import { createDbxService, analysisInput, analyseTaskKey, type DbxService } from './dbx/dbx-service.js'
 import { analyseEventLog, writeAnalysisFile } from './eventlog/analyse.js'
 
 /** Where the upstreams are and which tokens they take, once demo mode has been resolved. */
@@ -57,7 +57,7 @@ export function createServices (opts: { config: Config, demo: boolean, targets: 
     defaultLogRoot: config.DBFS_LOG_ROOT,
     log,
     analyse: (flowName, jobRunId, dir, manifest) => {
-      tasks.start('analyse', `analyse:${flowName}:${jobRunId}`, async (ctx) => {
+      tasks.start('analyse', analyseTaskKey(flowName, jobRunId), async (ctx) => {
         ctx.progress({ unit: 'bytes', total: manifest.totalBytes, message: 'analysing the event log' })
         const analysis = await analyseEventLog(analysisInput(dir, manifest))
         await writeAnalysisFile(analysis, join(dir, 'analysis.json'))

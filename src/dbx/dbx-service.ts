@@ -34,6 +34,8 @@ export interface DownloadView {
   outcome: LocateNotFound | null
   /** a finished download on disk */
   manifest: EventLogManifest | null
+  /** the analysis that follows a finished download (this process) */
+  analysis: TaskState | null
   /** an interrupted download on disk that a new click resumes */
   pending: { bytesDone: number, bytesTotal: number, partsDone: number, partsTotal: number } | null
 }
@@ -61,6 +63,10 @@ export interface DbxServiceDeps {
 
 export function downloadTaskKey (flowName: string, jobRunId: string): string {
   return `download:${flowName}:${jobRunId}`
+}
+
+export function analyseTaskKey (flowName: string, jobRunId: string): string {
+  return `analyse:${flowName}:${jobRunId}`
 }
 
 const GONE_MESSAGE = 'Databricks keeps runs about 60 days; this one is gone.'
@@ -198,6 +204,7 @@ export function createDbxService (deps: DbxServiceDeps): DbxService {
       const running = task?.status === 'running'
       return {
         task,
+        analysis: tasks.get(analyseTaskKey(flowName, jobRunId)),
         progress: live.get(key) ?? null,
         outcome: outcomes.get(key) ?? null,
         manifest: running ? null : await readManifest(dir),
