@@ -406,6 +406,8 @@ export function createDatabricksClient (opts: DatabricksClientOptions): Databric
     retries: opts.retries ?? 5,
     baseDelayMs: opts.baseDelayMs,
     connections: opts.connections ?? 8,
+    // spark_context_id comes as a bare number beyond 2^53 in clusters/get
+    quoteBigInts: true,
     log: opts.log
   })
 

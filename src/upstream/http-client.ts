@@ -16,6 +16,8 @@ export interface HttpClientOptions {
   /** a Retry-After longer than this fails the call instead of waiting */
   maxRetryAfterMs?: number
   connections?: number
+  /** turn integers too long for a double into strings before parsing (Databricks' int64 ids) */
+  quoteBigInts?: boolean
   log?: Logger
 }
 
@@ -51,6 +53,14 @@ function sleep (ms: number, signal?: AbortSignal): Promise<void> {
     const onAbort = (): void => { clearTimeout(t); reject(signal?.reason) }
     signal?.addEventListener('abort', onAbort, { once: true })
   })
+}
+
+// an object member whose value is an integer of 16+ digits (beyond what a double holds exactly)
+const BIG_INT_MEMBER = /("(?:[^"\\]|\\.)*"\s*:\s*)(-?\d{16,})(?=\s*[,}\]])/g
+
+/** JSON.parse that keeps 16+ digit integer members as decimal strings (lossless int64 ids). */
+export function parseJsonKeepingBigInts (text: string): unknown {
+  return JSON.parse(text.replace(BIG_INT_MEMBER, '$1"$2"'))
 }
 
 /** Parses Retry-After / x-retry-after (seconds or an HTTP date) into ms, or null. */
@@ -145,7 +155,7 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
         const res = await once(method, path, ro)
         if (res.status >= 200 && res.status < 300) {
           try {
-            return res.text === '' ? null : JSON.parse(res.text)
+            return res.text === '' ? null : opts.quoteBigInts === true ? parseJsonKeepingBigInts(res.text) : JSON.parse(res.text)
           } catch {
             lastError = fail({ upstream: name, kind: 'malformed', status: res.status, message: `${what}: the response was not valid JSON (${res.text.length} bytes)` })
           }

@@ -1,0 +1,53 @@
+import type { Run } from '../src/collect/types.js'
+import type { Simulator, WorldNotables } from '../src/simulator/index.js'
+import type { FlowStore } from '../src/store/flow-store.js'
+
+export type NotableRun = 'expired' | 'noLogConfFallback' | 'noLogDelivery' | 'rolledParts' | 'manyTasks' | 'restartedCluster' | 'emptyLogFolder' | 'logsNotDelivered' | 'inProgress'
+export const NOTABLE_RUNS: NotableRun[] = ['expired', 'noLogConfFallback', 'noLogDelivery', 'rolledParts', 'manyTasks', 'restartedCluster', 'emptyLogFolder', 'logsNotDelivered', 'inProgress']
+
+/** The simulator's notable Databricks run of a kind: AAC job group id and Databricks run id (as a string). */
+export function notable (sim: Simulator, key: NotableRun): { jobGroupId: number, runId: string } {
+  const n = (sim.world.notable as WorldNotables)[key] as { jobGroupId: number, runId: number }
+  return { jobGroupId: n.jobGroupId, runId: String(n.runId) }
+}
+
+/** Saves a flow whose AAC runs are the simulator's notable Databricks runs (faster and more targeted than a collect). */
+export async function seedDbxFlow (store: FlowStore, sim: Simulator, flowName = 'DBX drill-down'): Promise<void> {
+  const runs: Run[] = NOTABLE_RUNS.map((k) => {
+    const n = notable(sim, k)
+    return {
+      platform: 'aac',
+      jobGroupId: n.jobGroupId,
+      status: k === 'inProgress' ? 'InProgress' : 'Complete',
+      ranfor: 'recipe',
+      ranfrom: 'ui',
+      flowId: 1,
+      flowName,
+      outputName: `out-${k}`,
+      flowRunId: null,
+      submittedAt: new Date(sim.world.now - 3600_000).toISOString(),
+      startedAt: null,
+      finishedAt: null,
+      queueMs: null,
+      runMs: null,
+      executionLanguage: 'databricksSpark',
+      databricksRunId: n.runId,
+      databricksWorkspaceId: sim.world.workspaceId,
+      link: `https://aac.example/jobs/${n.jobGroupId}`,
+      errorMessage: null
+    }
+  })
+  await store.addFlow(flowName)
+  await store.updateFlow(flowName, (d) => ({ ...d, runs }))
+}
+
+/** The simulator's bytes of a DBFS file, read in-process (the reference a download is compared with). */
+export async function dbfsBytes (sim: Simulator, path: string): Promise<Buffer> {
+  const info = await sim.dbfs.getStatus(path)
+  const out = Buffer.alloc(info.file_size)
+  for (let off = 0; off < info.file_size; off += 1_048_576) {
+    const b = await sim.dbfs.read(path, off, Math.min(1_048_576, info.file_size - off))
+    b.copy(out, off)
+  }
+  return out
+}
