@@ -36,6 +36,8 @@ export async function assetsPlugin (app: FastifyInstance, opts: { publicDir: str
     dotfiles: 'deny',
     maxAge: '1h'
   })
+  // Browsers ask for /favicon.ico whatever the page says.
+  app.get('/favicon.ico', async (_req, reply) => await reply.redirect('/static/favicon.svg', 301))
   for (const a of Object.values(VENDOR)) {
     app.get(vendorUrl(a), async (_req, reply) => {
       return await reply.sendFile(a.file, a.dir, { maxAge: 365 * 24 * 3600 * 1000, immutable: true })

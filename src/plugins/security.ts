@@ -36,8 +36,9 @@ export function allowedHostnames (bindHost: string): Set<string> {
 
 /** A state-changing request must come from our own pages: checked with Sec-Fetch-Site and Origin. */
 export function isCrossSite (req: FastifyRequest): boolean {
+  // Browsers that send Sec-Fetch-Site are judged by it alone: with a strict referrer policy their Origin can be "null".
   const site = req.headers['sec-fetch-site']
-  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return true
+  if (typeof site === 'string') return site !== 'same-origin' && site !== 'none'
   const origin = req.headers.origin
   if (typeof origin === 'string') {
     if (origin === 'null') return true
@@ -72,7 +73,7 @@ async function security (app: FastifyInstance, opts: SecurityOptions): Promise<v
     reply.header('content-security-policy', CSP)
     reply.header('x-content-type-options', 'nosniff')
     reply.header('x-frame-options', 'DENY')
-    reply.header('referrer-policy', 'no-referrer')
+    reply.header('referrer-policy', 'same-origin')
     reply.header('cross-origin-opener-policy', 'same-origin')
     reply.header('cross-origin-resource-policy', 'same-origin')
     reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=()')

@@ -38,6 +38,14 @@ export function percent (ratio: number | null | undefined, digits = 1): string {
   return `${(ratio * 100).toFixed(digits)}%`
 }
 
+/** "11-20 08:05" (UTC) for dense tables whose header says UTC. */
+export function shortDateTime (iso: string | null | undefined): string {
+  if (iso === null || iso === undefined) return '–'
+  const t = Date.parse(iso)
+  if (Number.isNaN(t)) return '–'
+  return new Date(t).toISOString().slice(5, 16).replace('T', ' ')
+}
+
 /** 12345 -> "12,345" */
 export function number (n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '–'
@@ -60,5 +68,5 @@ export function statusClass (status: string): string {
   }
 }
 
-export const fmt = { duration, dateTime, bytes, percent, number, flowPath, statusClass }
+export const fmt = { duration, dateTime, shortDateTime, bytes, percent, number, flowPath, statusClass }
 export type Fmt = typeof fmt
