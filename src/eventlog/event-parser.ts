@@ -121,7 +121,7 @@ export class EventLogParser {
     const line = end === raw.length ? raw : raw.subarray(0, end)
     this.health.lines++
     let type: string | undefined
-    if (line.compare(PREFIX, 0, PREFIX.length, 0, PREFIX.length) === 0) {
+    if (line.length > PREFIX.length && line.compare(PREFIX, 0, PREFIX.length, 0, PREFIX.length) === 0) {
       const q = line.indexOf(0x22, PREFIX.length)
       if (q > 0) type = line.toString('latin1', PREFIX.length, q)
     } else {

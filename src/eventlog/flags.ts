@@ -8,6 +8,11 @@ const fmtBytes = (b: number): string =>
   b >= 1024 * MB ? `${(b / 1024 / MB).toFixed(2)} GB` : b >= MB ? `${(b / MB).toFixed(1)} MB` : `${(b / 1024).toFixed(1)} KB`
 const fmtMs = (ms: number): string => (ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`)
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`
+/** First line of a free-text reason, capped: YARN reasons carry whole stack traces. */
+const firstLine = (r: string): string => {
+  const l = r.split('\n')[0]!.trim()
+  return l.length > 200 ? `${l.slice(0, 200)}…` : l
+}
 const stageLabel = (s: StageData): string => `stage ${s.stageId}${s.attemptId > 0 ? `.${s.attemptId}` : ''}`
 
 /** Recommendation ids the knowledge base offers for each flag (kept in sync with knowledge/tuning_recommendations.json). */
@@ -90,13 +95,13 @@ export function computeFlags(a: Analysis, skew: Map<string, StageSkew>): Flag[] 
       if (T.preemptionReason.test(reason)) {
         pre.push(x.id)
         lostTasksPre += x.tasksLost
-        preEv.push(`executor ${x.id} (${x.hostPort})${when}: "${reason}", ${x.tasksLost} task(s) lost`)
+        preEv.push(`executor ${x.id} (${x.hostPort})${when}: "${firstLine(reason)}", ${x.tasksLost} task(s) lost`)
       } else if ((reason !== '' && !T.normalRemovalReason.test(reason)) || x.tasksLost > 0) {
         if (reason !== '' && T.normalRemovalReason.test(reason) && x.tasksLost === 0) continue
         loss.push(x.id)
         lostTasksLoss += x.tasksLost
         if (T.oomReason.test(reason)) oom++
-        lossEv.push(`executor ${x.id} (${x.hostPort})${when}: "${reason || 'no reason logged'}", ${x.tasksLost} task(s) lost`)
+        lossEv.push(`executor ${x.id} (${x.hostPort})${when}: "${firstLine(reason) || 'no reason logged'}", ${x.tasksLost} task(s) lost`)
       }
     }
     if (pre.length) add('preemption_risk', 'critical', 'Preemption risk: executors lost with their worker (spot / preemption)', preEv, { executors: pre.length, tasksLost: lostTasksPre }, { executorIds: pre })
@@ -175,7 +180,7 @@ export function computeFlags(a: Analysis, skew: Map<string, StageSkew>): Flag[] 
       const ratio = allTasks > 0 ? failedTasks / allTasks : 0
       const sev: Severity = failedStages.length > 0 || a.kpis.failedJobs > 0 ? 'critical' : ratio >= T.failedTaskRatioWarning || retried.length > 0 ? 'warning' : 'info'
       const ev = [`${failedTasks} of ${allTasks} tasks failed (${pct(ratio)})`]
-      for (const s of failedStages.slice(0, 10)) ev.push(`${stageLabel(s)} failed: ${(s.failureReason ?? '').split('\n')[0]!.slice(0, 200)}`)
+      for (const s of failedStages.slice(0, 10)) ev.push(`${stageLabel(s)} failed: ${firstLine(s.failureReason ?? '')}`)
       if (retried.length) ev.push(`${retried.length} stage attempt(s) were retries`)
       const hitStages = a.stages.filter((s) => s.numFailedTasks > 0 || s.status === 'FAILED' || s.attemptId > 0)
       add('failed_tasks', sev, 'Failed tasks or stages', ev, { failedTasks, tasks: allTasks, failedStages: failedStages.length, stageRetries: retried.length }, { stageIds: ids(hitStages) })

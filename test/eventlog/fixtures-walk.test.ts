@@ -77,3 +77,12 @@ t.test('a log cut mid-line reports a truncated tail', async (t) => {
   t.same(a.parse.badLines.first, [{ part: 0, line: 2, reason: 'invalid JSON (SparkListenerTaskEnd)' }])
   t.equal(a.application.sparkVersion, '3.5.0')
 })
+
+t.test('hostile lines are counted, not thrown', async (t) => {
+  const { analyseText } = await import('../../src/eventlog/analyse.js')
+  const a = analyseText('x\n{}\n[1]\n{"Event":5}\n\n\r\n{"Event":"SparkListenerJobEnd","Job ID":\n{"Event":"com.vendor.Thing","a":1}\n')
+  t.equal(a.parse.badLines.count, 5)
+  t.same(a.parse.badLines.first.map((b) => b.line), [1, 2, 3, 4, 7])
+  t.same(a.parse.unknownEvents.byType, { 'com.vendor.Thing': 1 })
+  t.equal(a.parse.truncated, false)
+})

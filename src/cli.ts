@@ -1,0 +1,102 @@
+// `tri-track analyze <file-or-folder> [--json] [--out <file>]`: analyse a Spark event log from the command line.
+import { pathToFileURL } from 'node:url'
+import { analyseEventLog, writeAnalysisFile } from './eventlog/analyse.js'
+import type { Analysis } from './eventlog/analysis-types.js'
+
+const USAGE = `usage: tri-track analyze <event-log file or folder> [--json] [--out <analysis.json>]
+
+  --json        print the analysis as JSON on stdout
+  --out <file>  also write the analysis to <file> (atomically)`
+
+const MB = 1024 * 1024
+const bytes = (b: number): string => (b >= 1024 * MB ? `${(b / 1024 / MB).toFixed(2)} GB` : `${(b / MB).toFixed(1)} MB`)
+const dur = (ms: number): string => {
+  const s = Math.round(ms / 1000)
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${(ms / 1000).toFixed(1)}s`
+}
+
+/** Human-readable summary: application, KPIs, flags, parse health. */
+export function summary(a: Analysis): string {
+  const app = a.application
+  const k = a.kpis
+  const p = a.parse
+  const lines = [
+    `${app.name ?? '(no name)'}  ${app.id ?? '(no app id)'}${app.attemptId ? ` attempt ${app.attemptId}` : ''}`,
+    `  Spark ${app.sparkVersion || 'unknown'}${app.databricksRuntime ? ` (Databricks ${app.databricksRuntime})` : ''}, user ${app.sparkUser ?? '?'}, master ${app.master ?? '?'}`,
+    `  ${app.startTime ? new Date(app.startTime).toISOString() : '?'}  wall clock ${dur(k.wallClockMs)}${app.completed ? '' : ' (no ApplicationEnd: incomplete log)'}`,
+    '',
+    `  executors ${k.executorsMin}-${k.executorsMax}, cores ${k.totalCoresMax}, core utilisation ${k.coreUtilisation === null ? 'n/a' : `${(k.coreUtilisation * 100).toFixed(1)}%`}`,
+    `  jobs ${k.jobs} (${k.failedJobs} failed), stages ${k.stages} (${k.failedStages} failed), tasks ${k.tasks} (${k.failedTasks} failed, ${k.killedTasks} killed)`,
+    `  task time ${dur(k.totalTaskTimeMs)}, GC ${k.gcPercent}%, scheduler delay ${k.schedulerDelayPercent}%`,
+    `  input ${bytes(k.inputBytes)}, output ${bytes(k.outputBytes)}, shuffle read ${bytes(k.shuffleReadBytes)} / write ${bytes(k.shuffleWriteBytes)}`,
+    `  spill memory ${bytes(k.memoryBytesSpilled)} / disk ${bytes(k.diskBytesSpilled)}`,
+    '',
+  ]
+  if (a.flags.length === 0) lines.push('  no red flags')
+  for (const f of a.flags) {
+    lines.push(`  [${f.severity.toUpperCase()}] ${f.title}`)
+    for (const e of f.evidence.slice(0, 5)) lines.push(`      ${e}`)
+    if (f.evidence.length > 5) lines.push(`      … ${f.evidence.length - 5} more`)
+  }
+  for (const r of a.recommendations) {
+    lines.push('', `  -> ${r.title}`)
+    for (const c of r.configs) lines.push(`       ${c.key} = ${c.suggested}${c.current !== null ? ` (now ${c.current})` : ''}`)
+  }
+  lines.push('', `  parsed ${bytes(p.bytes)}, ${p.lines} lines, ${p.events} events in ${p.partsRead} part(s); ${p.badLines.count} bad line(s)${p.badLines.count ? ` (${p.badLines.first.slice(0, 10).map((b) => b.line).join(', ')})` : ''}, ${p.unknownEvents.count} unknown event(s)${p.truncated ? ', truncated tail' : ''}${p.damage.length ? `, damage: ${p.damage.map((d) => `${d.part}: ${d.message}`).join('; ')}` : ''}`)
+  return lines.join('\n')
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function runCli(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+  const [cmd, ...rest] = argv
+  if (cmd === '--help' || cmd === '-h' || cmd === 'help') { out.write(USAGE + '\n'); return 0 }
+  if (cmd !== 'analyze' && cmd !== 'analyse') { err.write(`${cmd ? `unknown command: ${cmd}\n` : ''}${USAGE}\n`); return 64 }
+  let json = false
+  let outFile: string | undefined
+  let input: string | undefined
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!
+    if (a === '--json') json = true
+    else if (a === '--out' || a === '-o') {
+      outFile = rest[++i]
+      if (!outFile) { err.write(`--out needs a file name\n${USAGE}\n`); return 64 }
+    } else if (a.startsWith('-')) { err.write(`unknown option: ${a}\n${USAGE}\n`); return 64 }
+    else if (input === undefined) input = a
+    else { err.write(`only one input path, got also: ${a}\n`); return 64 }
+  }
+  if (!input) { err.write(`missing the event log path\n${USAGE}\n`); return 64 }
+  let analysis: Analysis
+  try {
+    analysis = await analyseEventLog(input)
+  } catch (e) {
+    err.write(`tri-track: cannot read ${input}: ${(e as Error).message}\n`)
+    return 66
+  }
+  if (analysis.parse.events === 0) {
+    err.write(`tri-track: no Spark events found in ${input} (${analysis.parse.bytes} bytes, ${analysis.parse.badLines.count} unparseable line(s)${analysis.parse.damage.length ? `; ${analysis.parse.damage.map((d) => d.message).join('; ')}` : ''})\n`)
+    return 65
+  }
+  if (outFile) {
+    try {
+      await writeAnalysisFile(analysis, outFile)
+    } catch (e) {
+      err.write(`tri-track: cannot write ${outFile}: ${(e as Error).message}\n`)
+      return 73
+    }
+  }
+  out.write(json ? JSON.stringify(analysis, null, 1) + '\n' : summary(analysis) + '\n')
+  return 0
+}
+
+/** Exit quietly when stdout is closed early (e.g. piped into `head`). */
+export function ignoreEpipe(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+    throw e
+  })
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  ignoreEpipe()
+  process.exitCode = await runCli(process.argv.slice(2))
+}

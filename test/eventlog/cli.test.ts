@@ -1,0 +1,48 @@
+// The installed `tri-track` bin, spawned as a user would run it.
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+const LOGS = path.join(process.env.TRI_FIXTURES ?? path.resolve(repoRoot, '../shared/fixtures'), 'eventlogs')
+const BIN = path.join(repoRoot, 'bin/tri-track.js')
+const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: repoRoot, timeout: 120_000 })
+
+t.test('readable summary', async (t) => {
+  const r = run('analyze', path.join(LOGS, 'spark/local-1422981780767'))
+  t.equal(r.status, 0, r.stderr)
+  t.match(r.stdout, /Spark shell\s+local-1422981780767/)
+  t.match(r.stdout, /tasks 32 \(1 failed, 0 killed\)/)
+  t.match(r.stdout, /\[CRITICAL\] Failed tasks or stages/)
+})
+
+t.test('--json and --out on a compressed log', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tri-cli-'))
+  const out = path.join(dir, 'analysis.json')
+  const r = run('analyze', path.join(LOGS, 'spark-rapids-tools/spark-events-profiling/malformed_json_eventlog.zstd'), '--json', '--out', out)
+  t.equal(r.status, 0, r.stderr)
+  const printed = JSON.parse(r.stdout)
+  const written = JSON.parse(readFileSync(out, 'utf8'))
+  t.equal(printed.schemaVersion, 1)
+  t.same(printed.parse.badLines.first.map((b: { line: number }) => b.line), [4])
+  t.equal(written.kpis.tasks, printed.kpis.tasks)
+  t.equal(written.kpis.tasks, 217)
+})
+
+t.test('unreadable input fails with a message', async (t) => {
+  const r = run('analyze', '/nonexistent/eventlog')
+  t.not(r.status, 0)
+  t.match(r.stderr, /cannot read \/nonexistent\/eventlog/)
+  const dir = mkdtempSync(path.join(tmpdir(), 'tri-cli-'))
+  const junk = path.join(dir, 'junk')
+  writeFileSync(junk, 'hello\nworld\n')
+  const j = run('analyze', junk)
+  t.equal(j.status, 65)
+  t.match(j.stderr, /no Spark events found/)
+  const u = run('frobnicate')
+  t.equal(u.status, 64)
+  t.match(u.stderr, /usage: tri-track analyze/)
+})
