@@ -5,7 +5,7 @@ import { createTaskRunner, type TaskRunner, type TaskState } from './tasks/task-
 import { createTrifactaClient, type TrifactaClient } from './upstream/trifacta-client.js'
 import { collectFlow } from './collect/collect-flow.js'
 import { join } from 'node:path'
-import { createDatabricksClient } from './upstream/databricks-client.js'
+import { createDatabricksClient, type DatabricksClient } from './upstream/databricks-client.js'
 import { createDbxService, analysisInput, analyseTaskKey, type DbxService } from './dbx/dbx-service.js'
 import { analyseEventLog, writeAnalysisFile } from './eventlog/analyse.js'
 
@@ -18,8 +18,11 @@ export interface UpstreamTargets {
 
 /** Everything routes need; routes never touch fs or undici themselves. */
 export interface Services {
+  /** the configuration in force (the settings page can replace it) */
   readonly config: Config
   readonly demo: boolean
+  /** where the clients point now (tokens included: never render this) */
+  readonly targets: UpstreamTargets
   readonly store: FlowStore
   readonly tasks: TaskRunner
   aac: () => TrifactaClient
@@ -32,6 +35,10 @@ export interface Services {
   startDownload: (flowName: string, jobRunId: string) => TaskState
   /** upstream flow names for the add-flow form; cached, refreshed in the background */
   flowSuggestions: (opts?: { wait?: boolean }) => Promise<string[]>
+  /** points every client at new targets with a new configuration, without a restart */
+  reconfigure: (next: { config: Config, demo: boolean, targets: UpstreamTargets }) => void
+  /** the Databricks client in force, or null when not configured */
+  databricks: () => DatabricksClient | null
   close: () => Promise<void>
 }
 
@@ -43,18 +50,39 @@ export function collectTaskKey (flowName: string): string {
 
 /** Builds the service layer of one app instance. */
 export function createServices (opts: { config: Config, demo: boolean, targets: UpstreamTargets, log: Logger, retryBaseDelayMs?: number }): Services {
-  const { config, log } = opts
-  const store = createFlowStore({ dataDir: config.DATA_DIR })
+  const { log } = opts
+  const store = createFlowStore({ dataDir: opts.config.DATA_DIR })
   const tasks = createTaskRunner({ log })
-  const common = { timeoutMs: config.UPSTREAM_TIMEOUT_MS, baseDelayMs: opts.retryBaseDelayMs, log }
-  const aac = createTrifactaClient({ platform: 'aac', ...opts.targets.aac, ...common })
-  const onprem = opts.targets.onprem === null ? null : createTrifactaClient({ platform: 'onprem', ...opts.targets.onprem, ...common })
-  const databricks = opts.targets.databricks === null ? null : createDatabricksClient({ ...opts.targets.databricks, ...common })
+
+  /** Everything that depends on the configuration; swapped whole by reconfigure(). */
+  interface Connections {
+    config: Config
+    demo: boolean
+    targets: UpstreamTargets
+    aac: TrifactaClient
+    onprem: TrifactaClient | null
+    databricks: DatabricksClient | null
+  }
+  function connect (config: Config, demo: boolean, targets: UpstreamTargets): Connections {
+    const common = { timeoutMs: config.UPSTREAM_TIMEOUT_MS, baseDelayMs: opts.retryBaseDelayMs, log }
+    return {
+      config,
+      demo,
+      targets,
+      aac: createTrifactaClient({ platform: 'aac', ...targets.aac, ...common }),
+      onprem: targets.onprem === null ? null : createTrifactaClient({ platform: 'onprem', ...targets.onprem, ...common }),
+      databricks: targets.databricks === null ? null : createDatabricksClient({ ...targets.databricks, ...common })
+    }
+  }
+  let cx = connect(opts.config, opts.demo, opts.targets)
+  // Clients replaced by reconfigure() may still serve running tasks; they are closed at shutdown.
+  const retired: Connections[] = []
+
   const dbx = createDbxService({
-    client: databricks,
+    client: () => cx.databricks,
     store,
     tasks,
-    defaultLogRoot: config.DBFS_LOG_ROOT,
+    defaultLogRoot: opts.config.DBFS_LOG_ROOT,
     log,
     analyse: (flowName, jobRunId, dir, manifest) => {
       tasks.start('analyse', analyseTaskKey(flowName, jobRunId), async (ctx) => {
@@ -70,7 +98,7 @@ export function createServices (opts: { config: Config, demo: boolean, targets: 
   async function refreshSuggestions (): Promise<string[]> {
     pending ??= (async () => {
       try {
-        const lists = await Promise.allSettled([aac.listFlowNames(), onprem?.listFlowNames() ?? Promise.resolve([])])
+        const lists = await Promise.allSettled([cx.aac.listFlowNames(), cx.onprem?.listFlowNames() ?? Promise.resolve([])])
         const names = new Set<string>()
         for (const l of lists) if (l.status === 'fulfilled') l.value.forEach((n) => names.add(n))
         if (lists.every((l) => l.status === 'rejected')) throw (lists[0] as PromiseRejectedResult).reason
@@ -84,13 +112,16 @@ export function createServices (opts: { config: Config, demo: boolean, targets: 
   }
 
   return {
-    config,
-    demo: opts.demo,
+    get config () { return cx.config },
+    get demo () { return cx.demo },
+    get targets () { return cx.targets },
     store,
     tasks,
-    aac: () => aac,
-    onprem: () => onprem,
+    aac: () => cx.aac,
+    onprem: () => cx.onprem,
+    databricks: () => cx.databricks,
     startCollect (flowName) {
+      const { config, aac, onprem } = cx
       return tasks.start('collect', collectTaskKey(flowName), async (ctx) => {
         await collectFlow(flowName, {
           aac,
@@ -120,9 +151,15 @@ export function createServices (opts: { config: Config, demo: boolean, targets: 
       refreshSuggestions().catch(() => {})
       return suggestions.names
     },
+    reconfigure (next) {
+      retired.push(cx)
+      cx = connect(next.config, next.demo, next.targets)
+      suggestions = null
+      log.info({ demo: next.demo, onprem: next.targets.onprem !== null, databricks: next.targets.databricks !== null }, 'configuration applied')
+    },
     async close () {
       await tasks.close()
-      await Promise.allSettled([aac.close(), onprem?.close(), databricks?.close()])
+      await Promise.allSettled([cx, ...retired].flatMap((c) => [c.aac.close(), c.onprem?.close(), c.databricks?.close()]))
     }
   }
 }

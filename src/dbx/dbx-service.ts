@@ -50,7 +50,8 @@ export interface DbxService {
 }
 
 export interface DbxServiceDeps {
-  client: DatabricksClient | null
+  /** the client in force (a getter: the settings page can replace or remove it), null when not configured */
+  client: DatabricksClient | null | (() => DatabricksClient | null)
   store: FlowStore
   tasks: TaskRunner
   /** DBFS_LOG_ROOT */
@@ -78,7 +79,8 @@ function describe (err: unknown): string {
 
 /** The Databricks drill-down and event log download of AAC runs. */
 export function createDbxService (deps: DbxServiceDeps): DbxService {
-  const { client, store, tasks, log } = deps
+  const { store, tasks, log } = deps
+  const currentClient = (): DatabricksClient | null => typeof deps.client === 'function' ? deps.client() : deps.client
   const inflight = new Map<string, Promise<DbxPanelState>>()
   const live = new Map<string, DownloadProgress>()
   const outcomes = new Map<string, LocateNotFound>()
@@ -96,6 +98,7 @@ export function createDbxService (deps: DbxServiceDeps): DbxService {
 
   async function load (flowName: string, jobRunId: string, refresh: boolean, signal?: AbortSignal): Promise<DbxPanelState> {
     const cache = await readCache(flowName, jobRunId)
+    const client = currentClient()
     const fromCache = (message: string | null, goneUpstream = false): DbxPanelState => ({ status: 'ok', details: cache!.details, cachedAt: cache!.cachedAt, fromCache: true, goneUpstream, message })
     if (client === null) {
       return cache === null
@@ -125,7 +128,9 @@ export function createDbxService (deps: DbxServiceDeps): DbxService {
     if (state.details === null) throw new Error(state.message ?? 'The run\'s Databricks details are not available.')
     const d = state.details
     const terminal = d.run.lifeCycle === 'TERMINATED' || d.run.lifeCycle === 'SKIPPED' || d.run.lifeCycle === 'INTERNAL_ERROR'
-    const located = await locateEventLog(client!, {
+    const client = currentClient()
+    if (client === null) throw new Error('Databricks is not configured: set DATABRICKS_HOST and DATABRICKS_TOKEN.')
+    const located = await locateEventLog(client, {
       clusterId: d.clusterId,
       sparkContextId: d.sparkContextId,
       logConf: d.logConf,
@@ -137,7 +142,7 @@ export function createDbxService (deps: DbxServiceDeps): DbxService {
   }
 
   return {
-    configured: client !== null,
+    get configured () { return currentClient() !== null },
 
     async panel (flowName, jobRunId, opts = {}) {
       const key = `${flowName}\u0000${jobRunId}\u0000${opts.refresh === true ? 'r' : ''}`
@@ -152,6 +157,7 @@ export function createDbxService (deps: DbxServiceDeps): DbxService {
 
     startDownload (flowName, jobRunId) {
       const key = downloadTaskKey(flowName, jobRunId)
+      const client = currentClient()
       if (client === null) throw new Error('Databricks is not configured: set DATABRICKS_HOST and DATABRICKS_TOKEN.')
       let manifest: EventLogManifest | null = null
       let dir = ''
