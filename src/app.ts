@@ -9,6 +9,8 @@ import { securityPlugin } from './plugins/security.js'
 import { assetsPlugin } from './plugins/assets.js'
 import { flowRoutes } from './routes/flow-routes.js'
 import { apiRoutes } from './routes/api-routes.js'
+import { settingsRoutes } from './routes/settings-routes.js'
+import type { SettingsService } from './settings/settings-service.js'
 import { dbxRoutes } from './routes/dbx-routes.js'
 import { wantsFragment, layoutData, render } from './routes/common.js'
 import { UpstreamError } from './upstream/upstream-error.js'
@@ -17,6 +19,7 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
 export interface BuildAppOptions {
   services: Services
+  settings: SettingsService
   /** the pino instance shared with the services (Fastify's own request logging goes through it) */
   loggerInstance?: FastifyServerOptions['loggerInstance']
   /** compile templates once (production); tests and dev re-read them */
@@ -71,5 +74,6 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
   await app.register(flowRoutes, { services })
   await app.register(dbxRoutes, { services })
   await app.register(apiRoutes, { services })
+  await app.register(settingsRoutes, { services, settings: opts.settings })
   return app
 }

@@ -1,47 +1,46 @@
 import dotenv from 'dotenv'
-import { ConfigError, isDemo, isLoopbackHost, loadConfig } from './config.js'
+import { ConfigError, isLoopbackHost, loadConfig, type Config } from './config.js'
 import { buildApp } from './app.js'
 import { createLogger } from './logger.js'
-import { createServices, type UpstreamTargets } from './services.js'
-import { startSimulator, type Simulator } from './simulator/index.js'
+import { createServices } from './services.js'
+import { startSimulator } from './simulator/index.js'
 import { seedDemoFlows } from './demo.js'
+import { createFlowStore } from './store/flow-store.js'
+import { createSettingsService, readSavedSettings } from './settings/settings-service.js'
+import { effectiveEnv } from './settings/settings-model.js'
+import { createTargetResolver } from './targets.js'
 
 dotenv.config({ quiet: true })
+const baseEnv: Record<string, string | undefined> = { ...process.env }
 
-let config
+function fail (message: string): never {
+  console.error(`Tri-Tracker cannot start: ${message}`)
+  process.exit(1)
+}
+
+let config: Config
 try {
-  config = loadConfig(process.env)
+  const bootConfig = loadConfig(baseEnv)
+  // The settings page's values override .env; they live in the data dir.
+  const saved = await readSavedSettings(createFlowStore({ dataDir: bootConfig.DATA_DIR })).catch((err: Error) => fail(`the saved settings cannot be read (${err.message}); fix or delete settings.json in ${bootConfig.DATA_DIR}`))
+  config = loadConfig(effectiveEnv(baseEnv, saved))
 } catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(`Tri-Tracker cannot start: ${err.message}\nFix it in .env (see .env.example) or in the environment.`)
-    process.exit(1)
-  }
+  if (err instanceof ConfigError) fail(`${err.message}\nFix it in .env (see .env.example), in the environment, or in the settings file.`)
   throw err
 }
 
 const log = createLogger(config.LOG_LEVEL)
-const demo = isDemo(config)
-let sim: Simulator | null = null
-let targets: UpstreamTargets
-if (demo) {
-  sim = await startSimulator({ host: '127.0.0.1', logger: log.child({ component: 'simulator' }, { level: 'warn' }) })
-  targets = {
-    aac: { baseUrl: sim.urls.aac, token: sim.tokens.aac },
-    onprem: { baseUrl: sim.urls.onprem, token: sim.tokens.onprem },
-    databricks: { host: sim.urls.databricks, token: sim.tokens.databricks }
-  }
+const resolver = createTargetResolver(async () => {
+  const sim = await startSimulator({ host: '127.0.0.1', logger: log.child({ component: 'simulator' }, { level: 'warn' }) })
   log.info({ aac: sim.urls.aac, onprem: sim.urls.onprem, databricks: sim.urls.databricks }, 'demo mode: embedded simulator started')
-} else {
-  targets = {
-    aac: { baseUrl: config.PLATFORM_API_BASE_URL, token: config.PLATFORM_API_TOKEN },
-    onprem: config.ONPREM_API_BASE_URL === '' ? null : { baseUrl: config.ONPREM_API_BASE_URL, token: config.ONPREM_API_TOKEN },
-    databricks: config.DATABRICKS_HOST === '' ? null : { host: config.DATABRICKS_HOST, token: config.DATABRICKS_TOKEN }
-  }
-}
-
+  return sim
+})
+const { demo, targets } = await resolver.resolve(config)
 const services = createServices({ config, demo, targets, log })
+const sim = resolver.simulator()
 if (sim !== null) await seedDemoFlows(services.store, sim.world)
-const app = await buildApp({ services, loggerInstance: log })
+const settings = createSettingsService({ store: services.store, baseEnv, services, resolver, log })
+const app = await buildApp({ services, settings, loggerInstance: log })
 
 if (!isLoopbackHost(config.HOST)) {
   log.warn({ host: config.HOST }, 'HOST is not a loopback address: anyone who can reach this machine can use this Tri-Tracker and its tokens')
@@ -61,7 +60,7 @@ async function shutdown (signal: string): Promise<void> {
   log.info({ signal }, 'shutting down')
   await app.close()
   await services.close()
-  await sim?.close()
+  await resolver.close()
   process.exit(0)
 }
 process.on('SIGINT', () => { void shutdown('SIGINT') })

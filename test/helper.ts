@@ -9,11 +9,17 @@ import { buildApp } from '../src/app.js'
 import { createLogger } from '../src/logger.js'
 import { createServices, type Services } from '../src/services.js'
 import { startSimulator, type Simulator } from '../src/simulator/index.js'
+import { createSettingsService, type SettingsService } from '../src/settings/settings-service.js'
+import { configTargets, simulatorTargets, type TargetResolver } from '../src/targets.js'
+import { isDemo } from '../src/config.js'
 
 export interface TestApp {
   app: FastifyInstance
   sim: Simulator
   services: Services
+  settings: SettingsService
+  /** the environment the settings page starts from (as .env would give it) */
+  baseEnv: Record<string, string>
   config: Config
   dataDir: string
   /** every log line written so far (to scan for tokens) */
@@ -31,7 +37,7 @@ export function tempDir (t: Test, prefix = 'tri-test-'): string {
 export async function buildTestApp (t: Test, opts: { onprem?: boolean, env?: Record<string, string>, sim?: Parameters<typeof startSimulator>[0] } = {}): Promise<TestApp> {
   const sim = await startSimulator({ host: '127.0.0.1', ...opts.sim })
   const dataDir = tempDir(t)
-  const config = loadConfig({
+  const baseEnv: Record<string, string> = {
     PLATFORM_API_BASE_URL: sim.urls.aac,
     PLATFORM_API_TOKEN: sim.tokens.aac,
     ONPREM_API_BASE_URL: opts.onprem === false ? '' : sim.urls.onprem,
@@ -41,7 +47,8 @@ export async function buildTestApp (t: Test, opts: { onprem?: boolean, env?: Rec
     DATA_DIR: dataDir,
     UPSTREAM_TIMEOUT_MS: '3000',
     ...opts.env
-  })
+  }
+  const config = loadConfig(baseEnv)
   const logLines: string[] = []
   const sink = new Writable({ write (chunk: Buffer, _enc, cb) { logLines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== '')); cb() } })
   const log = createLogger('debug', sink)
@@ -56,11 +63,18 @@ export async function buildTestApp (t: Test, opts: { onprem?: boolean, env?: Rec
     log,
     retryBaseDelayMs: 5
   })
-  const app = await buildApp({ services, loggerInstance: log })
+  // Demo mode in tests is the same simulator; otherwise the configured URLs (which also point at it).
+  const resolver: TargetResolver = {
+    resolve: async (c) => isDemo(c) ? { demo: true, targets: simulatorTargets(sim) } : { demo: false, targets: configTargets(c) },
+    simulator: () => sim,
+    close: async () => {}
+  }
+  const settings = createSettingsService({ store: services.store, baseEnv, services, resolver, log })
+  const app = await buildApp({ services, settings, loggerInstance: log })
   t.teardown(async () => {
     await app.close()
     await services.close()
     await sim.close()
   })
-  return { app, sim, services, config, dataDir, logLines }
+  return { app, sim, services, settings, baseEnv, config, dataDir, logLines }
 }

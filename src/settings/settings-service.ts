@@ -1,0 +1,94 @@
+import type { Logger } from 'pino'
+import { loadConfig, type Config } from '../config.js'
+import type { FlowStore } from '../store/flow-store.js'
+import type { Services } from '../services.js'
+import type { TargetResolver } from '../targets.js'
+import { UpstreamError } from '../upstream/upstream-error.js'
+import {
+  applySubmission, effectiveEnv, isTokenKey, SETTING_KEYS, tokenHint, validateSavedSettings,
+  type SavedSettings, type SettingKey, type SettingsResult, type SettingsSubmission
+} from './settings-model.js'
+
+export const SETTINGS_FILE = 'settings.json'
+export type UpstreamName = 'aac' | 'onprem' | 'databricks'
+
+/** One field of the settings form as the page shows it: never a token's value. */
+export interface SettingField {
+  key: SettingKey
+  /** the value in force; for tokens always '' */
+  value: string
+  /** tokens: "set (ends in …abcd)" / "set" / "not set" */
+  hint: string | null
+  source: 'settings page' | '.env' | 'default'
+}
+
+export interface SettingsService {
+  fields: () => Promise<Record<SettingKey, SettingField>>
+  save: (sub: SettingsSubmission) => Promise<SettingsResult>
+  test: (upstream: UpstreamName) => Promise<{ ok: boolean, message: string }>
+}
+
+/** Reads settings.json from a data dir (null when there is none). */
+export async function readSavedSettings (store: Pick<FlowStore, 'readJson'>): Promise<SavedSettings | null> {
+  return await store.readJson<SavedSettings>(SETTINGS_FILE, { schemaVersion: 1, validate: validateSavedSettings })
+}
+
+/** The settings page's logic: read with sources, validate and save atomically (0600), apply live, test connections. */
+export function createSettingsService (deps: { store: FlowStore, baseEnv: Record<string, string | undefined>, services: Services, resolver: TargetResolver, log: Logger }): SettingsService {
+  const { store, baseEnv, services, resolver, log } = deps
+  let saving: Promise<unknown> = Promise.resolve()
+
+  return {
+    async fields () {
+      const saved = await readSavedSettings(store)
+      const config = services.config
+      const out = {} as Record<SettingKey, SettingField>
+      for (const key of SETTING_KEYS) {
+        const fromSettings = saved?.values[key] !== undefined
+        const fromEnv = (baseEnv[key] ?? '').trim() !== ''
+        const value = String(config[key])
+        out[key] = {
+          key,
+          value: isTokenKey(key) ? '' : value,
+          hint: isTokenKey(key) ? tokenHint(value) : null,
+          source: fromSettings ? 'settings page' : fromEnv ? '.env' : 'default'
+        }
+      }
+      return out
+    },
+
+    async save (sub) {
+      // One save at a time: each reads the file the previous one wrote.
+      const run = saving.then(async () => {
+        const current = await readSavedSettings(store)
+        const result = applySubmission(baseEnv, current, sub)
+        if (!result.ok) return result
+        await store.writeJsonAtomic(SETTINGS_FILE, result.saved, { mode: 0o600 })
+        const config: Config = loadConfig(effectiveEnv(baseEnv, result.saved))
+        const { demo, targets } = await resolver.resolve(config)
+        services.reconfigure({ config, demo, targets })
+        log.info({ keys: Object.keys(sub.values), tokensChanged: Object.keys(sub.newTokens).length + sub.clearTokens.length }, 'settings saved')
+        return result
+      })
+      saving = run.catch(() => {})
+      return await run
+    },
+
+    async test (upstream) {
+      try {
+        if (upstream === 'databricks') {
+          const c = services.databricks()
+          if (c === null) return { ok: false, message: 'Databricks is not configured: set its host and token.' }
+          await c.dbfsGetStatus('/')
+          return { ok: true, message: `Connected to Databricks${services.demo ? ' (the demo simulator)' : ''}.` }
+        }
+        const c = upstream === 'aac' ? services.aac() : services.onprem()
+        if (c === null) return { ok: false, message: 'On-prem Trifacta is not configured: set its URL and token.' }
+        await c.ping()
+        return { ok: true, message: `Connected to ${upstream === 'aac' ? 'AAC' : 'on-prem Trifacta'}${services.demo ? ' (the demo simulator)' : ''}.` }
+      } catch (err) {
+        return { ok: false, message: err instanceof UpstreamError ? err.message : `The test failed: ${(err as Error).message}` }
+      }
+    }
+  }
+}
