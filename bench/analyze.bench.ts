@@ -63,7 +63,7 @@ function runSide(side: string, file: string): SideResult {
 async function decompress(src: string, dest: string): Promise<void> {
   const log = await openEventLog(src)
   const out = createWriteStream(dest)
-  for await (const c of log.chunks()) if (!out.write(c.data)) await new Promise((r) => out.once('drain', r))
+  for await (const c of log.chunks()) if (!out.write(c.data)) await new Promise<void>((r) => out.once("drain", () => r()))
   await new Promise<void>((r, j) => out.end((e?: Error) => (e ? j(e) : r())))
 }
 
@@ -86,7 +86,7 @@ async function generate(src: string, dest: string, targetBytes: number): Promise
     return [m[1]!, m[2]!, m[3]!] as const
   })
   const out = createWriteStream(dest, { highWaterMark: 4 * MB })
-  const write = async (s: string): Promise<void> => { if (!out.write(s)) await new Promise((r) => out.once('drain', r)) }
+  const write = async (s: string): Promise<void> => { if (!out.write(s)) await new Promise<void>((r) => out.once("drain", () => r())) }
   let written = 0
   for (const h of header) { await write(h + '\n'); written += h.length + 1 }
   const PER_STAGE = 10_000
