@@ -193,8 +193,8 @@ t.test('brute-force cross-check on random small inputs', async (t) => {
   const outputs = [null, 'a', 'b']
   let checked = 0
   for (let iter = 0; iter < 3000; iter++) {
-    const n = Math.floor(rnd() * 6)
-    const m = Math.floor(rnd() * 6)
+    const n = Math.floor(rnd() * 7)
+    const m = Math.floor(rnd() * 7)
     // coarse minutes make equal times and equal distances (ties) common
     const span = 1 + Math.floor(rnd() * 30)
     const idPool = [...Array(20).keys()].map((i) => i + 1).sort(() => rnd() - 0.5)
@@ -228,6 +228,15 @@ t.test('2000 x 2000 runs complete (weeks of history, bursts, several outputs)', 
   t.equal(new Set(pairs.map((p) => p.aacJobGroupId)).size, pairs.length, 'one-to-one (AAC)')
   t.equal(new Set(pairs.map((p) => p.onpremJobGroupId)).size, pairs.length, 'one-to-one (on-prem)')
   t.ok(pairs.every((p) => p.diffMs <= 10 * 60_000), 'all inside the window')
+})
+
+t.test('2000 x 2000 runs inside one day (one large component) complete', async (t) => {
+  const rnd = mulberry32(11)
+  const outs = [null, 'sales', 'costs']
+  const mk = (p: Platform, base: number): Run[] =>
+    Array.from({ length: 2000 }, (_, i) => run(p, base + i, Math.floor(rnd() * 24 * 60 * 60) / 60, outs[Math.floor(rnd() * 3)]!))
+  const pairs = pairRuns(mk('aac', 1), mk('onprem', 5001), 10)
+  t.ok(pairs.length > 1800, `paired ${pairs.length}`)
 })
 
 t.test('a dense burst (300 x 300 inside one window) completes', async (t) => {
