@@ -57,6 +57,17 @@ export function flowPath (name: string): string {
   return `/flows/${encodeURIComponent(name)}`
 }
 
+/** An external link only when it is http(s): saved data must not smuggle javascript: URLs into pages. */
+export function safeUrl (url: string | null | undefined): string {
+  if (typeof url !== 'string') return '#'
+  try {
+    const u = new URL(url)
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : '#'
+  } catch {
+    return '#'
+  }
+}
+
 /** CSS class of a run status. */
 export function statusClass (status: string): string {
   switch (status) {
@@ -68,5 +79,5 @@ export function statusClass (status: string): string {
   }
 }
 
-export const fmt = { duration, dateTime, shortDateTime, bytes, percent, number, flowPath, statusClass }
+export const fmt = { safeUrl, duration, dateTime, shortDateTime, bytes, percent, number, flowPath, statusClass }
 export type Fmt = typeof fmt
