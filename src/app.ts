@@ -12,6 +12,7 @@ import { apiRoutes } from './routes/api-routes.js'
 import { settingsRoutes } from './routes/settings-routes.js'
 import type { SettingsService } from './settings/settings-service.js'
 import { dbxRoutes } from './routes/dbx-routes.js'
+import { dashboardRoutes } from './routes/dashboard-routes.js'
 import { wantsFragment, layoutData, render } from './routes/common.js'
 import { UpstreamError } from './upstream/upstream-error.js'
 
@@ -73,6 +74,7 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
 
   await app.register(flowRoutes, { services })
   await app.register(dbxRoutes, { services })
+  await app.register(dashboardRoutes, { services })
   await app.register(apiRoutes, { services })
   await app.register(settingsRoutes, { services, settings: opts.settings })
   return app

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { createDatabricksClient, type DatabricksClient } from './upstream/databricks-client.js'
 import { createDbxService, analysisInput, analyseTaskKey, type DbxService } from './dbx/dbx-service.js'
 import { analyseEventLog, writeAnalysisFile } from './eventlog/analyse.js'
+import { createAnalysisFiles, type AnalysisFiles } from './dashboard/analysis-files.js'
 
 /** Where the upstreams are and which tokens they take, once demo mode has been resolved. */
 export interface UpstreamTargets {
@@ -33,6 +34,8 @@ export interface Services {
   readonly dbx: DbxService
   /** starts (or joins) the download of an AAC run's event log; a finished download starts its analysis */
   startDownload: (flowName: string, jobRunId: string) => TaskState
+  /** saved event log analyses (the dashboard's data) */
+  readonly analyses: AnalysisFiles
   /** upstream flow names for the add-flow form; cached, refreshed in the background */
   flowSuggestions: (opts?: { wait?: boolean }) => Promise<string[]>
   /** points every client at new targets with a new configuration, without a restart */
@@ -139,6 +142,7 @@ export function createServices (opts: { config: Config, demo: boolean, targets: 
     },
     dbx,
     startDownload: (flowName, jobRunId) => dbx.startDownload(flowName, jobRunId),
+    analyses: createAnalysisFiles(store),
     async flowSuggestions (so = {}) {
       const fresh = suggestions !== null && Date.now() - suggestions.at < SUGGESTION_TTL_MS
       if (fresh) return suggestions!.names

@@ -61,6 +61,7 @@ export async function flowRoutes (app: FastifyInstance, opts: { services: Servic
       ...(await layoutData(services, flow.name, flow.name)),
       flow,
       rows: buildRunRows(flow),
+      analysed: await services.analyses.analysedRunIds(flow.name),
       ...collectView(flow.name)
     })
   })
@@ -89,7 +90,7 @@ export async function flowRoutes (app: FastifyInstance, opts: { services: Servic
     const view = collectView(flow.name)
     const task = view.task as ReturnType<typeof services.tasks.get>
     const finished = task !== null && task.status !== 'running'
-    return await render(reply, 'partials/collect-progress', { ...view, flow, rows: finished ? buildRunRows(flow) : null, swapTable: finished })
+    return await render(reply, 'partials/collect-progress', { ...view, flow, rows: finished ? buildRunRows(flow) : null, swapTable: finished, analysed: finished ? await services.analyses.analysedRunIds(flow.name) : null })
   })
 
   app.get<{ Params: RunParams }>('/flows/:flow/runs/:jobGroupId', { schema: { params: runParams } }, async (req, reply) => {
@@ -103,6 +104,6 @@ export async function flowRoutes (app: FastifyInstance, opts: { services: Servic
       throw err
     }
     const pair = flow.pairs.find((p) => p.aacJobGroupId === id || p.onpremJobGroupId === id) ?? null
-    return await render(reply, 'pages/run', { ...(await layoutData(services, flow.name, `Run ${id} · ${flow.name}`)), flow, runs, pair })
+    return await render(reply, 'pages/run', { ...(await layoutData(services, flow.name, `Run ${id} · ${flow.name}`)), flow, runs, pair, analysed: await services.analyses.analysedRunIds(flow.name) })
   })
 }

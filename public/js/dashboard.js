@@ -1,0 +1,433 @@
+// Tri-Tracker dashboard island: draws the charts of #dashboard-content from its JSON endpoint, and runs the sliding
+// panel (focus, Escape, close, history). Plain browser JS with no build step: the page's CSP allows only our own
+// scripts, so nothing here may rely on inline handlers or eval. Chart.js is the UMD global, loaded on demand.
+(function () {
+  'use strict'
+
+  /** Chart instances by name; tests read them. */
+  var charts = {}
+  window.triTrackerCharts = charts
+
+  var COLORS = {
+    compute: '#2e7d32',
+    gc: '#c62828',
+    scheduler: '#e69f00',
+    deserialize: '#7b4fb5',
+    resultSer: '#2a9fd6',
+    gettingResult: '#8a8f98',
+    cores: '#0b5cad',
+    executors: '#7a4fb5',
+    busy: 'rgba(0, 150, 136, 0.28)',
+    busyLine: '#00897b',
+    added: '#1a7f37',
+    removed: '#b42318',
+    input: '#0b5cad',
+    shuffleRead: '#009e73',
+    shuffleWrite: '#cc79a7',
+    spill: '#d55e00',
+    perTask: '#1b1f24',
+    idle: 'rgba(91, 101, 112, 0.10)'
+  }
+
+  // ---------- formatting (mirrors src/render/format.ts so charts and tables read the same) ----------
+  function duration (ms) {
+    if (ms === null || ms === undefined || !isFinite(ms)) return '–'
+    var neg = ms < 0
+    var s = Math.abs(ms)
+    if (s < 1000) return (neg ? '-' : '') + Math.round(s) + ' ms'
+    s = Math.round(s / 1000)
+    var h = Math.floor(s / 3600)
+    var m = Math.floor((s % 3600) / 60)
+    var sec = s % 60
+    var text = h > 0 ? h + 'h ' + String(m).padStart(2, '0') + 'm' : m > 0 ? m + 'm ' + String(sec).padStart(2, '0') + 's' : sec + 's'
+    return (neg ? '-' : '') + text
+  }
+  function bytes (n) {
+    if (n === null || n === undefined || !isFinite(n)) return '–'
+    var units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
+    var v = Math.abs(n)
+    var u = 0
+    while (v >= 1024 && u < units.length - 1) { v /= 1024; u++ }
+    return (u === 0 ? String(Math.round(v)) : v.toFixed(v >= 100 ? 0 : 1)) + ' ' + units[u]
+  }
+  function clock (ms) { return '+' + duration(ms) }
+
+  // ---------- Chart.js on demand ----------
+  var chartJsPromise = null
+  function loadChartJs (src) {
+    if (window.Chart) return Promise.resolve(window.Chart)
+    if (!src) return Promise.reject(new Error('Chart.js is not available'))
+    if (chartJsPromise === null) {
+      chartJsPromise = new Promise(function (resolve, reject) {
+        var s = document.createElement('script')
+        s.src = src
+        s.onload = function () { resolve(window.Chart) }
+        s.onerror = function () { chartJsPromise = null; reject(new Error('could not load Chart.js')) }
+        document.head.appendChild(s)
+      })
+    }
+    return chartJsPromise
+  }
+
+  function destroyChart (name) {
+    var c = charts[name]
+    if (c) { c.destroy(); delete charts[name] }
+  }
+  function destroyDetached () {
+    Object.keys(charts).forEach(function (name) {
+      if (!charts[name].canvas || !charts[name].canvas.isConnected) destroyChart(name)
+    })
+  }
+  function destroyAll () { Object.keys(charts).forEach(destroyChart) }
+
+  function status (root, which, text) {
+    var el = root.querySelector('[data-chart-status="' + which + '"]')
+    if (el) { el.textContent = text; el.hidden = text === '' }
+  }
+
+  // ---------- executor timeline ----------
+  // Shades spans where no Spark job ran (driver-side time), under the datasets.
+  var idlePlugin = {
+    id: 'triIdleGaps',
+    beforeDatasetsDraw: function (chart, _args, opts) {
+      var gaps = opts && opts.gaps
+      if (!gaps || gaps.length === 0) return
+      var x = chart.scales.x
+      var area = chart.chartArea
+      var ctx = chart.ctx
+      ctx.save()
+      ctx.fillStyle = COLORS.idle
+      gaps.forEach(function (g) {
+        var a = Math.max(area.left, x.getPixelForValue(g.start))
+        var b = Math.min(area.right, x.getPixelForValue(g.end))
+        if (b > a) ctx.fillRect(a, area.top, b - a, area.bottom - area.top)
+      })
+      ctx.restore()
+    }
+  }
+
+  function drawTimeline (Chart, canvas, data) {
+    var tl = data.timeline
+    var end = Math.max(data.application.duration || 0, tl.executors.length ? tl.executors[tl.executors.length - 1].t : 0,
+      tl.busy.length ? tl.busy[tl.busy.length - 1].t + tl.busyBucketMs : 0)
+    var steps = tl.executors.slice()
+    if (steps.length > 0 && steps[steps.length - 1].t < end) steps.push({ t: end, executors: steps[steps.length - 1].executors, cores: steps[steps.length - 1].cores })
+    function executorsAt (t) {
+      var n = 0
+      for (var i = 0; i < tl.executors.length && tl.executors[i].t <= t; i++) n = tl.executors[i].executors
+      return n
+    }
+    function markerPoints (kind) {
+      return tl.markers.filter(function (m) { return m.kind === kind }).map(function (m) {
+        return { x: m.t, y: executorsAt(m.t), marker: m }
+      })
+    }
+    var maxCores = steps.reduce(function (a, p) { return Math.max(a, p.cores) }, 0)
+    var maxExec = steps.reduce(function (a, p) { return Math.max(a, p.executors) }, 0)
+    return new Chart(canvas, {
+      type: 'line',
+      data: {
+        datasets: [
+          { label: 'Busy cores', data: tl.busy.map(function (p) { return { x: p.t, y: p.cores } }), stepped: 'after', fill: 'origin', backgroundColor: COLORS.busy, borderColor: COLORS.busyLine, borderWidth: 1, pointRadius: 0, yAxisID: 'y', order: 3 },
+          { label: 'Cores', data: steps.map(function (p) { return { x: p.t, y: p.cores } }), stepped: 'after', borderColor: COLORS.cores, backgroundColor: COLORS.cores, borderWidth: 2, pointRadius: 0, yAxisID: 'y', order: 2 },
+          { label: 'Executors', data: steps.map(function (p) { return { x: p.t, y: p.executors } }), stepped: 'after', borderColor: COLORS.executors, backgroundColor: COLORS.executors, borderDash: [6, 4], borderWidth: 2, pointRadius: 0, yAxisID: 'y1', order: 1 },
+          { type: 'scatter', label: 'Executor added', data: markerPoints('added'), pointStyle: 'triangle', pointRadius: 6, pointHoverRadius: 8, backgroundColor: COLORS.added, borderColor: '#fff', borderWidth: 1, yAxisID: 'y1', order: 0 },
+          { type: 'scatter', label: 'Executor removed', data: markerPoints('removed'), pointStyle: 'crossRot', pointRadius: 8, pointHoverRadius: 10, borderColor: COLORS.removed, backgroundColor: COLORS.removed, borderWidth: 3, yAxisID: 'y1', order: 0 }
+        ]
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        parsing: false,
+        normalized: true,
+        interaction: { mode: 'nearest', intersect: false, axis: 'x' },
+        scales: {
+          x: { type: 'linear', min: 0, max: end, title: { display: true, text: 'time since the application started' }, ticks: { maxTicksLimit: 10, callback: function (v) { return clock(v) } } },
+          y: { beginAtZero: true, suggestedMax: Math.max(1, maxCores), title: { display: true, text: 'cores' }, ticks: { precision: 0 } },
+          y1: { position: 'right', beginAtZero: true, suggestedMax: Math.max(1, maxExec + 1), title: { display: true, text: 'executors' }, ticks: { precision: 0 }, grid: { drawOnChartArea: false } }
+        },
+        plugins: {
+          triIdleGaps: { gaps: tl.idleGaps },
+          legend: { position: 'bottom', labels: { usePointStyle: true, boxWidth: 10 } },
+          tooltip: {
+            callbacks: {
+              title: function (items) { return items.length ? clock(items[0].parsed.x) : '' },
+              label: function (item) {
+                var m = item.raw && item.raw.marker
+                if (m) return 'Executor ' + m.executorId + ' ' + m.kind + ' (' + m.cores + ' cores)' + (m.reason ? ': ' + m.reason : '')
+                var y = item.parsed.y
+                return item.dataset.label + ': ' + (item.dataset.label === 'Busy cores' ? y.toFixed(1) : y)
+              }
+            }
+          }
+        }
+      },
+      plugins: [idlePlugin]
+    })
+  }
+
+  // ---------- stage breakdown ----------
+  function stageTitle (rows, items) {
+    if (!items.length) return ''
+    var r = rows[items[0].dataIndex]
+    return r.label + (r.count > 1 ? '' : ' · ' + r.numTasks + ' tasks') + (r.name ? '\n' + r.name.slice(0, 90) : '')
+  }
+
+  function drawStages (Chart, canvas, data, view, root) {
+    var rows = data.stages.rows
+    var labels = rows.map(function (r) { return r.label })
+    var common = {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      interaction: { mode: 'index', intersect: false },
+      onClick: function (_e, els) {
+        if (!els.length) return
+        var r = rows[els[0].index]
+        var target = r && r.stageId !== null ? root.querySelector('#stage-' + r.stageId) : null
+        if (target) { target.scrollIntoView({ block: 'center' }); target.classList.add('flash-row'); setTimeout(function () { target.classList.remove('flash-row') }, 1600) }
+      },
+      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } }
+    }
+    var xAxis = { stacked: view === 'time', ticks: { autoSkip: true, maxRotation: 60, minRotation: 0, font: { size: 11 } } }
+    if (view === 'time') {
+      var parts = [
+        ['Compute', 'computeMs', COLORS.compute], ['GC', 'gcMs', COLORS.gc], ['Scheduler delay', 'schedulerDelayMs', COLORS.scheduler],
+        ['Deserialisation', 'deserializeMs', COLORS.deserialize], ['Result serialisation', 'resultSerializationMs', COLORS.resultSer], ['Getting result', 'gettingResultMs', COLORS.gettingResult]
+      ]
+      return new Chart(canvas, {
+        type: 'bar',
+        data: {
+          labels: labels,
+          datasets: parts.map(function (p) {
+            return { label: p[0], data: rows.map(function (r) { return r[p[1]] }), backgroundColor: p[2], stack: 'time', barPercentage: 0.9, categoryPercentage: 0.9 }
+          })
+        },
+        options: Object.assign({}, common, {
+          scales: {
+            x: xAxis,
+            y: { stacked: true, beginAtZero: true, title: { display: true, text: 'task time, summed over tasks' }, ticks: { callback: function (v) { return duration(v) } } }
+          },
+          plugins: Object.assign({}, common.plugins, {
+            tooltip: {
+              callbacks: {
+                title: function (items) { return stageTitle(rows, items) },
+                label: function (item) { return item.dataset.label + ': ' + duration(item.parsed.y) },
+                footer: function (items) {
+                  var total = items.reduce(function (a, i) { return a + i.parsed.y }, 0)
+                  return 'Total: ' + duration(total)
+                }
+              }
+            }
+          })
+        })
+      })
+    }
+    var series = [['Input', 'inputBytes', COLORS.input], ['Shuffle read', 'shuffleReadBytes', COLORS.shuffleRead], ['Shuffle write', 'shuffleWriteBytes', COLORS.shuffleWrite], ['Spill (disk)', 'diskSpillBytes', COLORS.spill]]
+    var datasets = series.map(function (p) {
+      return { type: 'bar', label: p[0], data: rows.map(function (r) { return r[p[1]] }), backgroundColor: p[2], yAxisID: 'y', order: 2, barPercentage: 0.95, categoryPercentage: 0.85 }
+    })
+    datasets.push({ type: 'line', label: 'Data per task', data: rows.map(function (r) { return r.bytesPerTask }), borderColor: COLORS.perTask, backgroundColor: COLORS.perTask, borderWidth: 1.5, pointRadius: rows.length > 80 ? 0 : 2.5, spanGaps: true, yAxisID: 'y1', order: 1 })
+    return new Chart(canvas, {
+      type: 'bar',
+      data: { labels: labels, datasets: datasets },
+      options: Object.assign({}, common, {
+        scales: {
+          x: xAxis,
+          y: { beginAtZero: true, title: { display: true, text: 'bytes per stage' }, ticks: { callback: function (v) { return bytes(v) } } },
+          y1: { position: 'right', beginAtZero: true, title: { display: true, text: 'MB per task' }, grid: { drawOnChartArea: false }, ticks: { callback: function (v) { return (v / 1048576).toFixed(v >= 10485760 ? 0 : 1) + ' MB' } } }
+        },
+        plugins: Object.assign({}, common.plugins, {
+          tooltip: {
+            callbacks: {
+              title: function (items) { return stageTitle(rows, items) },
+              label: function (item) { return item.dataset.label + ': ' + (item.dataset.yAxisID === 'y1' ? (item.parsed.y === null ? '–' : (item.parsed.y / 1048576).toFixed(1) + ' MB') : bytes(item.parsed.y)) }
+            }
+          }
+        })
+      })
+    })
+  }
+
+  function setStageView (root, data, view) {
+    var canvas = root.querySelector('#chart-stages')
+    if (!canvas || !window.Chart) return
+    destroyChart('stages')
+    charts.stages = drawStages(window.Chart, canvas, data, view, root)
+    root.querySelectorAll('[data-stage-view]').forEach(function (b) { b.setAttribute('aria-pressed', String(b.getAttribute('data-stage-view') === view)) })
+    root.querySelectorAll('[data-stage-caption]').forEach(function (p) { p.hidden = p.getAttribute('data-stage-caption') !== view })
+  }
+
+  // ---------- init ----------
+  function initCharts (root) {
+    if (!root || root.getAttribute('data-charts')) return
+    var url = root.getAttribute('data-analysis-url')
+    if (!url) return
+    root.setAttribute('data-charts', 'loading')
+    status(root, 'timeline', 'Loading the charts…')
+    status(root, 'stages', '')
+    var dataPromise = fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin' }).then(function (r) {
+      if (!r.ok) throw new Error('the chart data could not be loaded (HTTP ' + r.status + ')')
+      return r.json()
+    })
+    Promise.all([dataPromise, loadChartJs(root.getAttribute('data-chart-src'))]).then(function (res) {
+      var data = res[0]
+      var Chart = res[1]
+      if (!root.isConnected) return
+      Chart.defaults.font.family = getComputedStyle(document.body).fontFamily
+      Chart.defaults.color = '#3d4650'
+      destroyDetached()
+      var tlCanvas = root.querySelector('#chart-timeline')
+      var stCanvas = root.querySelector('#chart-stages')
+      if (tlCanvas) {
+        destroyChart('timeline')
+        charts.timeline = drawTimeline(Chart, tlCanvas, data)
+      }
+      if (stCanvas) {
+        // past ~50 bars the chart gets wider than the card and scrolls, so labels stay legible
+        var box = stCanvas.parentElement
+        var n = data.stages.rows.length
+        if (n > 50) box.style.width = Math.max(n * 16 + 120, 600) + 'px'
+        setStageView(root, data, 'time')
+        root.querySelectorAll('[data-stage-view]').forEach(function (b) {
+          b.addEventListener('click', function () { setStageView(root, data, b.getAttribute('data-stage-view')) })
+        })
+      }
+      var s = data.timeline.sampled
+      status(root, 'timeline', s.busy[0] > s.busy[1] || s.executors[0] > s.executors[1]
+        ? 'Downsampled for drawing: ' + s.busy[1] + ' of ' + s.busy[0] + ' busy-core points, keeping steps and peaks.'
+        : '')
+      status(root, 'stages', data.stages.grouped > 0
+        ? 'The ' + (data.stages.rows.length - 1) + ' longest of ' + data.stages.total + ' stage attempts; the other ' + data.stages.grouped + ' are summed in the last bar.'
+        : (n > 50 ? n + ' stages: scroll sideways; click a bar to find its row.' : 'Click a bar to find its row in the table.'))
+      root.setAttribute('data-charts', 'ready')
+    }).catch(function (err) {
+      root.setAttribute('data-charts', 'error')
+      status(root, 'timeline', 'The charts could not be drawn: ' + err.message + '. The tables below hold the numbers.')
+    })
+  }
+
+  function initIn (el) {
+    if (!el || !el.querySelectorAll) return
+    if (el.id === 'dashboard-content') initCharts(el)
+    el.querySelectorAll('#dashboard-content').forEach(initCharts)
+  }
+
+  // ---------- sliding panel ----------
+  var panel = { open: false, opener: null, openerUrl: null, pushed: false, path: null }
+  var lastPushed = null
+  function pathOnly (url) { return String(url).split('#')[0].split('?')[0] }
+
+  function panelEl () { return document.getElementById('dashboard-panel') }
+  function dialogEl () { var p = panelEl(); return p ? p.querySelector('[role="dialog"]') : null }
+
+  function openPanel (el) {
+    panel.open = true
+    panel.path = el.getAttribute('data-dash-url')
+    panel.pushed = lastPushed !== null && lastPushed === panel.path
+    document.documentElement.classList.add('dash-open')
+    var d = dialogEl()
+    if (d) d.focus({ preventScroll: true })
+  }
+
+  function removePanel () {
+    var el = panelEl()
+    if (el) {
+      var fresh = document.createElement('div')
+      fresh.id = 'dashboard-panel'
+      el.replaceWith(fresh)
+    }
+    destroyDetached()
+    document.documentElement.classList.remove('dash-open')
+    var back = panel.opener
+    panel.open = false
+    panel.pushed = false
+    lastPushed = null
+    panel.opener = null
+    if (back && back.isConnected) back.focus()
+    else { var main = document.getElementById('main'); if (main) main.focus() }
+  }
+
+  function closePanel () {
+    if (!panel.open) return
+    if (panel.pushed && location.pathname === panel.path) {
+      // back to the page underneath: the popstate handler below removes the panel without a reload
+      history.back()
+      return
+    }
+    if (panel.openerUrl && location.pathname === panel.path) history.replaceState(history.state, '', panel.openerUrl)
+    removePanel()
+  }
+
+  // Runs before htmx's own popstate handler (window.onpopstate): leaving the dashboard URL for the page the panel
+  // opened on only closes the panel, so the page keeps its state (expanded DBX details, scroll) instead of reloading.
+  window.addEventListener('popstate', function (e) {
+    if (!panel.open) return
+    if (location.pathname === panel.path) return
+    var same = panel.openerUrl !== null && location.href === panel.openerUrl
+    removePanel()
+    if (same) e.stopImmediatePropagation()
+  }, true)
+
+  document.addEventListener('click', function (e) {
+    var link = e.target.closest && e.target.closest('[data-dashboard-link]')
+    if (link) {
+      panel.opener = link
+      panel.openerUrl = location.href
+      return
+    }
+    var closer = e.target.closest && e.target.closest('[data-dash-close]')
+    if (closer && panelEl() && panelEl().contains(closer)) {
+      e.preventDefault()
+      closePanel()
+    }
+  }, true)
+
+  document.addEventListener('keydown', function (e) {
+    if (!panel.open) return
+    if (e.key === 'Escape') {
+      e.preventDefault()
+      closePanel()
+      return
+    }
+    if (e.key === 'Tab') {
+      // keep focus inside the dialog (aria-modal)
+      var d = dialogEl()
+      if (!d) return
+      var items = Array.prototype.filter.call(d.querySelectorAll('a[href], button:not([disabled]), input, select, textarea, [tabindex]:not([tabindex="-1"])'), function (x) { return x.offsetParent !== null })
+      if (items.length === 0) return
+      var first = items[0]
+      var last = items[items.length - 1]
+      if (e.shiftKey && (document.activeElement === first || document.activeElement === d)) { e.preventDefault(); last.focus() } else if (!e.shiftKey && document.activeElement === last) { e.preventDefault(); first.focus() }
+    }
+  })
+
+  function onNewContent (elt) {
+    if (!elt) return
+    if (elt.id === 'dashboard-panel' && elt.querySelector('[role="dialog"]')) openPanel(elt)
+    initIn(elt)
+  }
+
+  document.addEventListener('htmx:load', function (e) { onNewContent(e.detail && e.detail.elt) })
+  document.addEventListener('htmx:afterSettle', function (e) {
+    var p = panelEl()
+    if (p && !panel.open && p.querySelector('[role="dialog"]')) openPanel(p)
+    initIn(e.detail && e.detail.elt)
+    if (p) initIn(p)
+  })
+  document.addEventListener('htmx:pushedIntoHistory', function (e) {
+    lastPushed = e.detail && e.detail.path ? pathOnly(e.detail.path) : null
+    if (panel.open && lastPushed === panel.path) panel.pushed = true
+  })
+  document.addEventListener('htmx:historyRestore', function () {
+    document.documentElement.classList.remove('dash-open')
+    panel.open = false
+    destroyDetached()
+    initIn(document.body)
+  })
+
+  function start () { initIn(document.body) }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start)
+  else start()
+})()
