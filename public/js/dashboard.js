@@ -50,7 +50,7 @@
     while (v >= 1024 && u < units.length - 1) { v /= 1024; u++ }
     return (u === 0 ? String(Math.round(v)) : v.toFixed(v >= 100 ? 0 : 1)) + ' ' + units[u]
   }
-  function clock (ms) { return '+' + duration(ms) }
+  function clock (ms) { return ms === 0 ? '0' : '+' + duration(ms) }
 
   // ---------- Chart.js on demand ----------
   var chartJsPromise = null
@@ -83,6 +83,12 @@
   function status (root, which, text) {
     var el = root.querySelector('[data-chart-status="' + which + '"]')
     if (el) { el.textContent = text; el.hidden = text === '' }
+  }
+
+  function highlight (row) {
+    document.querySelectorAll('.is-target').forEach(function (x) { x.classList.remove('is-target') })
+    row.classList.add('is-target')
+    row.scrollIntoView({ block: 'center' })
   }
 
   // ---------- executor timeline ----------
@@ -186,7 +192,7 @@
         if (!els.length) return
         var r = rows[els[0].index]
         var target = r && r.stageId !== null ? root.querySelector('#stage-' + r.stageId) : null
-        if (target) { target.scrollIntoView({ block: 'center' }); target.classList.add('flash-row'); setTimeout(function () { target.classList.remove('flash-row') }, 1600) }
+        if (target) highlight(target)
       },
       plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } }
     }
@@ -375,6 +381,18 @@
     if (link) {
       panel.opener = link
       panel.openerUrl = location.href
+      return
+    }
+    var hash = e.target.closest && e.target.closest('#dashboard-panel a[href^="#"]')
+    if (hash) {
+      // In-panel jumps (flag evidence -> stage row) replace the URL's fragment instead of adding history entries,
+      // so Back and Escape still leave the dashboard in one step.
+      var row = document.getElementById(decodeURIComponent(hash.getAttribute('href').slice(1)))
+      if (row) {
+        e.preventDefault()
+        highlight(row)
+        history.replaceState(history.state, '', hash.getAttribute('href'))
+      }
       return
     }
     var closer = e.target.closest && e.target.closest('[data-dash-close]')

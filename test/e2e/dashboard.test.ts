@@ -1,0 +1,137 @@
+import t from 'tap'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { buildTestApp } from '../helper.js'
+import { launchBrowser } from './browser.js'
+import { ROOT } from '../../src/app.js'
+
+// Browser-side code is passed as strings: the project compiles without the DOM library.
+
+/** Non-blank pixels of a canvas, and those in colour (the datasets, not the grey axes and labels). */
+async function pixels (page: Page, selector: string): Promise<{ inked: number, coloured: number }> {
+  return await page.evaluate(`(() => {
+    const c = document.querySelector(${JSON.stringify(selector)})
+    const ctx = c && c.getContext('2d')
+    if (!ctx || c.width === 0 || c.height === 0) return { inked: 0, coloured: 0 }
+    const px = ctx.getImageData(0, 0, c.width, c.height).data
+    let inked = 0, coloured = 0
+    for (let i = 0; i < px.length; i += 4) {
+      if (px[i + 3] === 0) continue
+      inked++
+      if (Math.max(px[i], px[i + 1], px[i + 2]) - Math.min(px[i], px[i + 1], px[i + 2]) > 60) coloured++
+    }
+    return { inked, coloured }
+  })()`)
+}
+
+async function js<T> (page: Page, expr: string): Promise<T> {
+  return await page.evaluate(expr) as T
+}
+
+t.test('the whole journey ends on a dashboard that draws, explains and closes', async (t) => {
+  const browser = await launchBrowser(t)
+  if (browser === null) return
+  const ta = await buildTestApp(t)
+  await ta.app.listen({ host: '127.0.0.1', port: 0 })
+  const base = `http://127.0.0.1:${(ta.app.server.address() as { port: number }).port}`
+  const { jobGroupId } = ta.sim.world.notable.rolledParts
+  const name = ta.sim.world.aac.byId.get(jobGroupId)!.wrangledDataset.flow.name
+  const flowUrl = `${base}/flows/${encodeURIComponent(name)}`
+  const dashUrl = `${flowUrl}/runs/${jobGroupId}/dashboard`
+
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  const problems: string[] = []
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()) })
+  page.on('pageerror', (e) => problems.push(e.message))
+
+  // add the flow, collect its runs
+  await page.goto(base + '/')
+  await page.click('#add-flow summary')
+  await page.fill('#add-flow-name', name)
+  await page.click('.add-flow-form button[type=submit]')
+  await page.waitForURL(flowUrl)
+  await page.click('#collect-form button')
+  const dbxLink = page.locator(`#runs-table a.details[hx-get$="/runs/${jobGroupId}/dbx"]`)
+  await dbxLink.waitFor({ timeout: 15_000 })
+  t.equal(await page.locator('#runs-table a.dash-link').count(), 0, 'no dashboard before any analysis')
+
+  // DBX ▸, Download Event Log, wait for the download and the analysis
+  await dbxLink.click()
+  const slot = page.locator(`#dbx-slot-${jobGroupId}`)
+  await slot.locator('#download-progress button', { hasText: 'Download event log' }).click()
+  const link = slot.locator('a.dash-link')
+  await link.waitFor({ timeout: 30_000 })
+  t.match(await slot.locator('.download-done').textContent() ?? '', /analysed/)
+
+  // ➜ Dashboard: the panel slides in over the flow page, at the dashboard's own URL
+  await link.click()
+  const dialog = page.locator('#dashboard-panel [role="dialog"]')
+  await dialog.waitFor()
+  await page.waitForURL(dashUrl)
+  t.equal(await dialog.getAttribute('aria-modal'), 'true')
+  t.ok(await js(page, 'document.querySelector(\'#dashboard-panel [role="dialog"]\').contains(document.activeElement)'), 'focus moved into the panel')
+  await page.waitForSelector('#dashboard-content[data-charts="ready"]', { timeout: 10_000 })
+
+  const charts = await js<Record<string, { type: string, datasets: [string, number][], labels: number }>>(page, `Object.fromEntries(Object.entries(window.triTrackerCharts).map(([k, v]) =>
+    [k, { type: v.config.type, datasets: v.data.datasets.map((d) => [d.label, d.data.length]), labels: v.data.labels ? v.data.labels.length : 0 }]))`)
+  t.same(Object.keys(charts).sort(), ['stages', 'timeline'], 'Chart instances exposed')
+  t.same(charts.timeline!.datasets.map((d) => d[0]), ['Busy cores', 'Cores', 'Executors', 'Executor added', 'Executor removed'])
+  t.ok(charts.timeline!.datasets[4]![1] >= 1, 'removal markers drawn')
+  t.equal(charts.stages!.labels, 151, '150 longest stages and one bar for the rest')
+  t.same(charts.stages!.datasets.map((d) => d[0]), ['Compute', 'GC', 'Scheduler delay', 'Deserialisation', 'Result serialisation', 'Getting result'])
+  const tl = await pixels(page, '#chart-timeline')
+  t.ok(tl.inked > 5000, `timeline canvas has ink (${tl.inked} px)`)
+  t.ok(tl.coloured > 2000, `timeline datasets drawn in colour (${tl.coloured} px)`)
+  const st = await pixels(page, '#chart-stages')
+  t.ok(st.coloured > 1000, `stage bars drawn in colour (${st.coloured} px)`)
+
+  // KPIs and flags are visible, and the evidence links reach their rows
+  await t.resolves(dialog.locator('#kpi-failed-tasks').waitFor({ state: 'visible' }))
+  t.equal((await dialog.locator('#kpi-failed-tasks .kpi-value').textContent())?.trim(), '53')
+  t.ok(await dialog.locator('.flag.sev-critical').count() >= 2, 'critical flags shown')
+  t.ok(await dialog.locator('#flag-failed_tasks').isVisible())
+  await dialog.locator('#flag-failed_tasks a.chip[href="#stage-238"]').click()
+  t.ok(await dialog.locator('#stage-238').isVisible(), 'the flagged stage row is scrolled into view')
+  t.ok(await js(page, 'document.querySelector(\'#stage-238\').classList.contains(\'is-target\')'), 'and highlighted')
+  t.equal(page.url(), dashUrl + '#stage-238', 'the URL names the row, without a new history entry')
+
+  // the stage chart's second view: data per stage and MB per task
+  await dialog.locator('[data-stage-view="data"]').click()
+  t.equal(await dialog.locator('[data-stage-view="data"]').getAttribute('aria-pressed'), 'true')
+  const dataView = await js<string[]>(page, 'window.triTrackerCharts.stages.data.datasets.map((d) => d.label)')
+  t.same(dataView, ['Input', 'Shuffle read', 'Shuffle write', 'Spill (disk)', 'Data per task'])
+  await dialog.locator('[data-stage-view="time"]').click()
+
+  if (process.env.UPDATE_SCREENSHOTS === '1') {
+    mkdirSync(join(ROOT, 'docs'), { recursive: true })
+    await js(page, 'document.querySelector(\'#dashboard-panel [role="dialog"]\').scrollTop = 0')
+    await page.setViewportSize({ width: 1440, height: 1180 })
+    await page.screenshot({ path: join(ROOT, 'docs', 'dashboard.png'), fullPage: false })
+    await page.setViewportSize({ width: 1440, height: 900 })
+  }
+
+  // Escape closes: back to the flow page as it was, focus back on the link, charts destroyed
+  await page.keyboard.press('Escape')
+  await page.waitForURL(flowUrl)
+  await page.waitForSelector('#dashboard-panel [role="dialog"]', { state: 'detached' })
+  t.ok(await slot.locator('#download-progress').isVisible(), 'the expanded DBX details are still there (no reload)')
+  t.ok(await js(page, 'document.activeElement.classList.contains(\'dash-link\')'), 'focus back on ➜ Dashboard')
+  t.same(await js(page, 'Object.keys(window.triTrackerCharts)'), [], 'charts destroyed')
+  t.notOk(await js(page, 'document.documentElement.classList.contains(\'dash-open\')'))
+
+  // open again, close with the button
+  await link.click()
+  await page.waitForSelector('#dashboard-content[data-charts="ready"]')
+  await page.click('#dashboard-panel .dash-close')
+  await page.waitForURL(flowUrl)
+  await page.waitForSelector('#dashboard-panel [role="dialog"]', { state: 'detached' })
+
+  // the bookmarkable URL renders the full page, charts included
+  await page.goto(dashUrl)
+  t.equal(await page.locator('h1#dash-title').textContent(), 'Spark shell')
+  await page.waitForSelector('#dashboard-content[data-charts="ready"]')
+  t.ok((await pixels(page, '#chart-timeline')).coloured > 2000, 'full page draws the timeline too')
+
+  t.same(problems, [], 'no console errors')
+})
