@@ -150,8 +150,8 @@
         interaction: { mode: 'nearest', intersect: false, axis: 'x' },
         scales: {
           x: { type: 'linear', min: 0, max: end, title: { display: true, text: 'time since the application started' }, ticks: { maxTicksLimit: 10, callback: function (v) { return clock(v) } } },
-          y: { beginAtZero: true, suggestedMax: Math.max(1, maxCores), title: { display: true, text: 'cores' }, ticks: { precision: 0 } },
-          y1: { position: 'right', beginAtZero: true, suggestedMax: Math.max(1, maxExec + 1), title: { display: true, text: 'executors' }, ticks: { precision: 0 }, grid: { drawOnChartArea: false } }
+          y: { beginAtZero: true, suggestedMax: Math.max(1, maxCores), title: { display: true, text: 'cores', color: COLORS.cores }, ticks: { precision: 0, color: COLORS.cores } },
+          y1: { position: 'right', beginAtZero: true, suggestedMax: Math.max(1, maxExec + 1), title: { display: true, text: 'executors', color: COLORS.executors }, ticks: { precision: 0, color: COLORS.executors }, grid: { drawOnChartArea: false } }
         },
         plugins: {
           triIdleGaps: { gaps: tl.idleGaps },
@@ -194,7 +194,8 @@
         var target = r && r.stageId !== null ? root.querySelector('#stage-' + r.stageId) : null
         if (target) highlight(target)
       },
-      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } }
+      // the legend is HTML outside the sideways-scrolling box, so it stays in view
+      plugins: { legend: { display: false } }
     }
     var xAxis = { stacked: view === 'time', ticks: { autoSkip: true, maxRotation: 60, minRotation: 0, font: { size: 11 } } }
     if (view === 'time') {
@@ -213,7 +214,7 @@
         options: Object.assign({}, common, {
           scales: {
             x: xAxis,
-            y: { stacked: true, beginAtZero: true, title: { display: true, text: 'task time, summed over tasks' }, ticks: { callback: function (v) { return duration(v) } } }
+            y: { stacked: true, beginAtZero: true, title: { display: true, text: 'task time, summed over tasks' }, ticks: { callback: function (v) { return v === 0 ? '0' : duration(v) } } }
           },
           plugins: Object.assign({}, common.plugins, {
             tooltip: {
@@ -294,7 +295,7 @@
         // past ~50 bars the chart gets wider than the card and scrolls, so labels stay legible
         var box = stCanvas.parentElement
         var n = data.stages.rows.length
-        if (n > 50) box.style.width = Math.max(n * 16 + 120, 600) + 'px'
+        if (n > 50) box.style.width = Math.max(n * 12 + 120, 600) + 'px'
         setStageView(root, data, 'time')
         root.querySelectorAll('[data-stage-view]').forEach(function (b) {
           b.addEventListener('click', function () { setStageView(root, data, b.getAttribute('data-stage-view')) })
@@ -445,6 +446,8 @@
     initIn(document.body)
   })
 
+  // legends and toggles only make sense once charts can draw
+  document.documentElement.classList.add('js-charts')
   function start () { initIn(document.body) }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start)
   else start()

@@ -190,7 +190,7 @@ function stageRow (s: StageData, anchor: string | null, flags: string[]): StageR
     shuffleWriteBytes: s.shuffleWriteBytes,
     spillBytes: s.memoryBytesSpilled,
     diskSpillBytes: s.diskBytesSpilled,
-    bytesPerTask: tasks > 0 && data > 0 ? data / tasks : null,
+    bytesPerTask: tasks > 0 && data > 0 ? Math.round(data / tasks) : null,
     flags
   }
 }

@@ -103,7 +103,7 @@ t.test('dashboard routes', async (t) => {
     t.match(html, /<a class="chip" href="#executor-2">2<\/a>/)
     t.match(html, /<tr id="executor-2" class="flagged">/)
     t.match(html, /id="rec-scale_out_capacity"/)
-    t.match(html, /<code>spark.locality.wait<\/code><\/td><td><span class="muted default">default<\/span><\/td><td><code class="suggested">1s<\/code>/)
+    t.match(html, /<code>spark.<wbr>locality.<wbr>wait<\/code><\/td><td><span class="muted default">default<\/span><\/td><td><code class="suggested">1s<\/code>/)
     // 230 stages: the table shows the ones that matter and links to all
     t.match(html, /Showing \d+ of 230 stage attempts/)
     t.match(html, /\?all=stages#stages/)
