@@ -20,7 +20,7 @@ export async function analyseEventLog(input: string, opts: AnalyseOptions = {}):
   const src = await openEventLog(input)
   const agg = new Aggregator(opts.quantiles ? { quantiles: opts.quantiles } : {})
   const parser = new EventLogParser(agg)
-  for await (const chunk of src.chunks()) parser.push(chunk.data, chunk.partIndex)
+  for await (const chunk of src.chunks({ reuseBuffers: true })) parser.push(chunk.data, chunk.partIndex)
   const health = parser.end()
   health.damage = src.damage.map((d) => ({ ...d }))
   return buildAnalysis(agg, health, {

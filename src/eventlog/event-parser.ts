@@ -10,6 +10,8 @@ import { newTaskEndRecord, taskEndFromJson } from './task-metrics.js'
 const PREFIX = needle('{"Event":"')
 const K_EVENT = needle('"Event":"')
 const MAX_BAD_LINE_NUMBERS = 100
+/** largest carry buffer kept between lines */
+const CARRY_KEEP = 8 * 1024 * 1024
 
 const SQL_START = 'org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart'
 /** Events decoded with JSON.parse and folded into the analysis. */
@@ -55,7 +57,9 @@ export class EventLogParser {
     unknownEvents: { count: 0, byType: {} }, truncated: false, partsRead: 0, damage: [], incomplete: false,
     fastTaskLines: 0, slowTaskLines: 0,
   }
-  private carry: Buffer[] = []
+  /** the unterminated end of the previous chunk, copied (chunks may be reused buffers) */
+  private carry: Buffer = Buffer.allocUnsafeSlow(64 * 1024)
+  private carryLen = 0
   private part = -1
   private lineInPart = 0
   private readonly rec = newTaskEndRecord()
@@ -63,7 +67,10 @@ export class EventLogParser {
 
   constructor(private readonly agg: Aggregator) {}
 
-  /** Feeds one chunk of decompressed text of part `partIndex`. */
+  /**
+   * Feeds one chunk of decompressed text of part `partIndex`. The chunk is not kept: only its unterminated last line
+   * is copied, so the caller may reuse the buffer.
+   */
   push(data: Buffer, partIndex = 0): void {
     if (partIndex !== this.part) {
       this.flushCarry(false)
@@ -74,12 +81,10 @@ export class EventLogParser {
     this.health.bytes += data.length
     let start = 0
     let nl = data.indexOf(10)
-    if (this.carry.length > 0) {
-      if (nl < 0) { this.carry.push(data); return }
-      this.carry.push(data.subarray(0, nl))
-      const line = Buffer.concat(this.carry)
-      this.carry = []
-      this.onLine(line, false)
+    if (this.carryLen > 0) {
+      if (nl < 0) { this.keep(data, 0, data.length); return }
+      this.keep(data, 0, nl)
+      this.flushCarry(false)
       start = nl + 1
       nl = data.indexOf(10, start)
     }
@@ -88,7 +93,7 @@ export class EventLogParser {
       start = nl + 1
       nl = data.indexOf(10, start)
     }
-    if (start < data.length) this.carry.push(data.subarray(start))
+    if (start < data.length) this.keep(data, start, data.length)
   }
 
   /** Ends the stream: the final unterminated line is parsed strictly (it may be cut). */
@@ -98,11 +103,25 @@ export class EventLogParser {
     return this.health
   }
 
+  /** Appends data[from, to) to the carried partial line. */
+  private keep(data: Buffer, from: number, to: number): void {
+    const need = this.carryLen + (to - from)
+    if (need > this.carry.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(need, this.carry.length * 2))
+      this.carry.copy(grown, 0, 0, this.carryLen)
+      this.carry = grown
+    }
+    data.copy(this.carry, this.carryLen, from, to)
+    this.carryLen = need
+  }
+
   private flushCarry(isLast: boolean): void {
-    if (this.carry.length === 0) return
-    const line = Buffer.concat(this.carry)
-    this.carry = []
+    if (this.carryLen === 0) return
+    const line = this.carry.subarray(0, this.carryLen)
+    this.carryLen = 0
     this.onLine(line, isLast)
+    // one huge line must not pin its buffer for the rest of the log
+    if (this.carry.length > CARRY_KEEP) this.carry = Buffer.allocUnsafeSlow(64 * 1024)
   }
 
   private bad(reason: string, isLastLine: boolean): void {

@@ -1,2 +1,2 @@
 export { openEventLog } from './open-event-log.js'
-export type { EventLogChunk, EventLogCodec, EventLogPart, EventLogSource, ReadDamage } from './types.js'
+export type { ChunkOptions, EventLogChunk, EventLogCodec, EventLogPart, EventLogSource, ReadDamage } from './types.js'

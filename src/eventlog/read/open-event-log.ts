@@ -1,6 +1,6 @@
-import { decodePart } from './decode-part.js'
+import { decodePart, newReadBuffers } from './decode-part.js'
 import { resolveLog } from './layout.js'
-import type { EventLogChunk, EventLogSource, ReadDamage } from './types.js'
+import type { ChunkOptions, EventLogChunk, EventLogSource, ReadDamage } from './types.js'
 
 function describe(codec: string, err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err)
@@ -13,15 +13,16 @@ export async function openEventLog(input: string): Promise<EventLogSource> {
   const parts = plans.map((p) => p.part)
   const damage: ReadDamage[] = []
 
-  async function* chunks(): AsyncGenerator<EventLogChunk> {
+  async function* chunks(opts: ChunkOptions = {}): AsyncGenerator<EventLogChunk> {
     damage.length = 0
+    const reuse = opts.reuseBuffers === true ? newReadBuffers() : undefined
     for (const n of notes) damage.push({ part: n.part, afterBytes: 0, message: n.message })
     for (let i = 0; i < plans.length; i++) {
       const plan = plans[i]!
       let bytes = 0
       let last = 0x0a
       try {
-        for await (const data of decodePart(plan)) {
+        for await (const data of decodePart(plan, reuse)) {
           if (data.length === 0) continue
           bytes += data.length
           last = data[data.length - 1]!

@@ -30,6 +30,15 @@ export interface EventLogChunk {
   data: Buffer
 }
 
+/** How chunks() may hand out its bytes. */
+export interface ChunkOptions {
+  /**
+   * Let the reader reuse its buffers: a chunk's `data` is then valid only until the next step of the iteration
+   * (the caller copies what it keeps). Saves allocating and faulting in fresh memory for every slice.
+   */
+  reuseBuffers?: boolean
+}
+
 /** An opened event log: its parts in reading order and a stream of their decompressed bytes. */
 export interface EventLogSource {
   /** 'file' | 'spark-rolling' (eventlog_v2_ folder) | 'databricks' (eventlog + eventlog-YYYY-MM-DD--HH-MM.gz) | 'folder' */
@@ -42,7 +51,7 @@ export interface EventLogSource {
    * (also after the last part, so every line the stream yields is terminated).
    * Each call reads the log again from the start and resets `damage`.
    */
-  chunks(): AsyncIterable<EventLogChunk>
+  chunks(opts?: ChunkOptions): AsyncIterable<EventLogChunk>
   /** filled while chunks() is consumed */
   damage: ReadDamage[]
 }

@@ -1,0 +1,43 @@
+import { close, open, read } from 'node:fs'
+
+const openFd = (path: string): Promise<number> =>
+  new Promise((res, rej) => open(path, 'r', (err, fd) => (err ? rej(err) : res(fd))))
+const closeFd = (fd: number): Promise<void> => new Promise((res) => close(fd, () => res()))
+const readInto = (fd: number, buf: Buffer): Promise<number> =>
+  new Promise((res, rej) => read(fd, buf, 0, buf.length, null, (err, n) => (err ? rej(err) : res(n))))
+
+/** Two read buffers that the parts of one log take turns with. */
+export class ReadBuffers {
+  private bufs: Buffer[] = []
+  constructor(readonly bytes: number) {}
+  get(i: number): Buffer {
+    return (this.bufs[i & 1] ??= Buffer.allocUnsafeSlow(this.bytes))
+  }
+}
+
+/**
+ * The bytes of a plain file in big slices. The next slice is read (on libuv's thread pool) while the caller works on
+ * the current one. With `reuse`, its two buffers alternate, so a yielded slice is only valid until the next step of
+ * the iteration (no allocation, no page faults on fresh memory); otherwise every slice is a new buffer.
+ */
+export async function* readPlainFile(path: string, chunkBytes: number, reuse?: ReadBuffers): AsyncGenerator<Buffer> {
+  const fd = await openFd(path)
+  const next = (i: number): Buffer => (reuse ? reuse.get(i) : Buffer.allocUnsafeSlow(chunkBytes))
+  let i = 0
+  let buf = next(i)
+  let pending: Promise<number> | undefined = readInto(fd, buf)
+  try {
+    for (;;) {
+      const n = await pending
+      pending = undefined
+      if (n === 0) return
+      const cur = buf
+      buf = next(++i)
+      pending = readInto(fd, buf)
+      yield n === cur.length ? cur : cur.subarray(0, n)
+    }
+  } finally {
+    if (pending) await pending.catch(() => 0)
+    await closeFd(fd)
+  }
+}
