@@ -111,7 +111,7 @@ export async function dashboardRoutes (app: FastifyInstance, opts: { services: S
     const pick = (q: string | undefined): Run | null => q === undefined || q === '' ? null : candidates.find((r) => r.jobGroupId === Number(q)) ?? null
     let a = pick(req.query.a)
     let b = pick(req.query.b)
-    const asked = (req.query.a ?? '') !== '' || (req.query.b ?? '') !== ''
+    const asked = (req.query.a ?? '') !== '' && (req.query.b ?? '') !== ''
     let problem: string | null = null
     if (asked && (a === null || b === null)) problem = 'Choose two runs that have an analysis.'
     else if (a !== null && b !== null && a.jobGroupId === b.jobGroupId) problem = 'Choose two different runs.'
@@ -131,9 +131,10 @@ export async function dashboardRoutes (app: FastifyInstance, opts: { services: S
       }
     }
     if (!asked) {
-      // preselect the two newest analysed runs, older as A (the baseline)
-      a = candidates[1] ?? null
-      b = candidates[0] ?? null
+      // preselect what was given (the dashboard links here with its run as B), else the two newest analysed runs,
+      // the older as A (the baseline)
+      b ??= a ?? candidates[0] ?? null
+      if (a === null || a === b) a = candidates.find((r) => r !== b) ?? null
     }
     return await render(reply, 'pages/compare', {
       ...(await layoutData(services, flow.name, `Compare runs · ${flow.name}`)),

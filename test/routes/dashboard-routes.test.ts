@@ -186,5 +186,11 @@ t.test('dashboard routes', async (t) => {
     const missing = await ta.app.inject({ url: `${flowUrl}/compare?a=${bare.jobGroupId}&b=${rolled.jobGroupId}` })
     t.match(missing.body, /Choose two runs that have an analysis/)
     t.equal((await ta.app.inject({ url: `${flowUrl}/compare?a=x` })).statusCode, 400)
+    // from a dashboard: its run is B, another analysed run is offered as A, nothing is compared yet
+    const fromDash = await ta.app.inject({ url: `${flowUrl}/compare?b=${rolled.jobGroupId}` })
+    t.notMatch(fromDash.body, /side-error/)
+    t.match(fromDash.body, new RegExp(`<select id="compare-b"[^]*?<option value="${rolled.jobGroupId}" selected>`))
+    t.match(fromDash.body, /<select id="compare-a"[^]*?<option value="\d+" selected>/)
+    t.notMatch(fromDash.body, /compare-table/)
   })
 })
