@@ -9,7 +9,9 @@ import { buildApp } from '../src/app.js'
 import { createLogger } from '../src/logger.js'
 import { createServices, type Services } from '../src/services.js'
 import { startSimulator, type Simulator } from '../src/simulator/index.js'
-import { createSettingsService, type SettingsService } from '../src/settings/settings-service.js'
+import { createSettingsService, readSavedSettings, type SettingsService } from '../src/settings/settings-service.js'
+import { effectiveEnv } from '../src/settings/settings-model.js'
+import { createFlowStore } from '../src/store/flow-store.js'
 import { configTargets, simulatorTargets, type TargetResolver } from '../src/targets.js'
 import { isDemo } from '../src/config.js'
 
@@ -34,9 +36,9 @@ export function tempDir (t: Test, prefix = 'tri-test-'): string {
 }
 
 /** Builds the app against a temp flows/ dir and an in-process simulator on 127.0.0.1. */
-export async function buildTestApp (t: Test, opts: { onprem?: boolean, env?: Record<string, string>, sim?: Parameters<typeof startSimulator>[0] } = {}): Promise<TestApp> {
+export async function buildTestApp (t: Test, opts: { onprem?: boolean, env?: Record<string, string>, sim?: Parameters<typeof startSimulator>[0], dataDir?: string } = {}): Promise<TestApp> {
   const sim = await startSimulator({ host: '127.0.0.1', ...opts.sim })
-  const dataDir = tempDir(t)
+  const dataDir = opts.dataDir ?? tempDir(t)
   const baseEnv: Record<string, string> = {
     PLATFORM_API_BASE_URL: sim.urls.aac,
     PLATFORM_API_TOKEN: sim.tokens.aac,
@@ -48,7 +50,9 @@ export async function buildTestApp (t: Test, opts: { onprem?: boolean, env?: Rec
     UPSTREAM_TIMEOUT_MS: '3000',
     ...opts.env
   }
-  const config = loadConfig(baseEnv)
+  // As main.ts does: the saved settings override the environment at boot.
+  const saved = await readSavedSettings(createFlowStore({ dataDir }))
+  const config = loadConfig(effectiveEnv(baseEnv, saved))
   const logLines: string[] = []
   const sink = new Writable({ write (chunk: Buffer, _enc, cb) { logLines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== '')); cb() } })
   const log = createLogger('debug', sink)
