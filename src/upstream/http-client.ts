@@ -31,6 +31,8 @@ export interface RequestOptions {
   signal?: AbortSignal
   /** overrides the client's headers/body timeout for this call (e.g. short DBFS chunk reads) */
   timeoutMs?: number
+  /** overrides the client's quoteBigInts for this call (off for bodies known to hold no int64 id) */
+  quoteBigInts?: boolean
 }
 
 /** A JSON client for one upstream: pooled connections, timeouts, retries with backoff, errors without tokens. */
@@ -55,8 +57,9 @@ function sleep (ms: number, signal?: AbortSignal): Promise<void> {
   })
 }
 
-// an object member whose value is an integer of 16+ digits (beyond what a double holds exactly)
-const BIG_INT_MEMBER = /("(?:[^"\\]|\\.)*"\s*:\s*)(-?\d{16,})(?=\s*[,}\]])/g
+// an object member with an identifier-like key whose value is an integer of 16+ digits (beyond what a double
+// holds exactly); the bounded key keeps the scan linear over megabyte-long string values (DBFS read data)
+const BIG_INT_MEMBER = /("[A-Za-z0-9_]{1,64}"\s*:\s*)(-?\d{16,})(?=\s*[,}\]])/g
 
 /** JSON.parse that keeps 16+ digit integer members as decimal strings (lossless int64 ids). */
 export function parseJsonKeepingBigInts (text: string): unknown {
@@ -155,7 +158,7 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
         const res = await once(method, path, ro)
         if (res.status >= 200 && res.status < 300) {
           try {
-            return res.text === '' ? null : opts.quoteBigInts === true ? parseJsonKeepingBigInts(res.text) : JSON.parse(res.text)
+            return res.text === '' ? null : (ro.quoteBigInts ?? opts.quoteBigInts) === true ? parseJsonKeepingBigInts(res.text) : JSON.parse(res.text)
           } catch {
             lastError = fail({ upstream: name, kind: 'malformed', status: res.status, message: `${what}: the response was not valid JSON (${res.text.length} bytes)` })
           }
