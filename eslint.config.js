@@ -1,0 +1,6 @@
+import neostandard from 'neostandard'
+
+// neostandard (standard style for TypeScript); generated and vendored files are not ours to lint.
+export default [
+  ...neostandard({ ts: true, ignores: ['node_modules/**', 'flows/**', 'sample-data/**', 'coverage/**', '.tap/**', 'tmp/**', 'docs/**'] })
+]
