@@ -1,93 +1,136 @@
 // One-pass tokenizer for the small JSON regions of a TaskEnd line (Task Info fields, Task Executor Metrics, Task
-// Metrics). Keys are hashed (FNV-1a seeded with the parent key's hash) without allocating strings, and looked up in a
-// table of the fields we want; everything else is stepped over.
+// Metrics). Keys are hashed (FNV-1a of the key, mixed with its parent key's hash) without allocating strings, and
+// looked up in a table of the fields we want; everything else is stepped over.
 import { EXECUTOR_METRICS, N_METRICS, TASK_METRICS, type TaskEndRecord } from './task-metrics.js'
 
 const FNV_OFFSET = 0x811c9dc5 | 0
-const fnv = (seed: number, s: string): number => {
-  let h = seed
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619)
+const FNV_PRIME = 16777619
+/** FNV-1a of a key's text, as the scanner computes it from the bytes (keys are ASCII). */
+const plain = (s: string): number => {
+  let h = FNV_OFFSET
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME)
   return h
 }
-const ROOT = FNV_OFFSET
-const keyHash = (parent: string | null, key: string): number => fnv(parent === null ? ROOT : fnv(FNV_OFFSET, parent), key)
+/** Parent of the top-level keys; 0 marks an object whose keys are not looked up (array members). */
+const ROOT = plain('(TaskEnd)')
+/** A key under a given parent key: the two plain hashes mixed. */
+const combine = (parent: number, key: number): number => Math.imul(parent ^ Math.imul(key, 0x9e3779b1), FNV_PRIME) ^ (key >>> 15)
+const keyHash = (parent: string | null, key: string): number => combine(parent === null ? ROOT : plain(parent), plain(key))
 
-// Slot codes: [0, N_METRICS) task metrics; 1000 + i executor metrics; 2000 + k Task Info fields.
-const TI_FIELDS = ['Task ID', 'Index', 'Attempt', 'Partition ID', 'Launch Time', 'Executor ID', 'Host', 'Locality', 'Speculative', 'Getting Result Time', 'Finish Time', 'Failed', 'Killed'] as const
-export const TI = Object.fromEntries(TI_FIELDS.map((f, i) => [f, i])) as Record<(typeof TI_FIELDS)[number], number>
-const SLOTS = new Map<number, number>()
+// Slot codes: [0, N_METRICS) task metrics; 1000 + i executor metrics; 2000 + k head fields (Task Info fields, Stage
+// ID/attempt, Task End Reason.Reason); 5000 Task Info's Accumulables key (where a scan stops); 5001 the Task Executor
+// Metrics key.
+const HEAD_FIELDS = [
+  ['Task Info', 'Task ID'], ['Task Info', 'Index'], ['Task Info', 'Attempt'], ['Task Info', 'Partition ID'],
+  ['Task Info', 'Launch Time'], ['Task Info', 'Executor ID'], ['Task Info', 'Host'], ['Task Info', 'Locality'],
+  ['Task Info', 'Speculative'], ['Task Info', 'Getting Result Time'], ['Task Info', 'Finish Time'],
+  ['Task Info', 'Failed'], ['Task Info', 'Killed'],
+  [null, 'Stage ID'], [null, 'Stage Attempt ID'], ['Task End Reason', 'Reason'],
+] as const
+type HeadField = (typeof HEAD_FIELDS)[number][1]
+/** Index of each head field in tiNums / tiStrs / tiBools. */
+export const TI = Object.fromEntries(HEAD_FIELDS.map((f, i) => [f[1], i])) as Record<HeadField, number>
+const SLOT_ACCUMULABLES = 5000
+const SLOT_EXECUTOR_METRICS = 5001
+/** scanFields' answer when it stopped at Task Info's Accumulables: the key's position is in `stoppedAt`. */
+export const STOPPED = -2
+export let stoppedAt = -1
+
+// Open-addressing table hash -> slot code (a Map lookup per value was a visible cost).
+const TABLE_BITS = 10
+const MASK = (1 << TABLE_BITS) - 1
+const tableKeys = new Int32Array(1 << TABLE_BITS)
+const tableSlots = new Int32Array(1 << TABLE_BITS).fill(-1)
+const bucket = (h: number): number => (h ^ (h >>> TABLE_BITS) ^ (h >>> 20)) & MASK
+function define(h: number, slot: number): void {
+  let i = bucket(h)
+  while (tableSlots[i]! >= 0) {
+    if (tableKeys[i] === h) throw new Error(`field-scanner: hash collision for slot ${slot}`)
+    i = (i + 1) & MASK
+  }
+  tableKeys[i] = h
+  tableSlots[i] = slot
+}
+function lookup(h: number): number {
+  let i = bucket(h)
+  for (;;) {
+    const s = tableSlots[i]!
+    if (s < 0 || tableKeys[i] === h) return s
+    i = (i + 1) & MASK
+  }
+}
 for (let i = 0; i < N_METRICS; i++) {
   const [, key, parent] = TASK_METRICS[i]!
   if (parent === 'Shuffle Push Read Metrics') {
-    SLOTS.set(keyHash('Shuffle Push Read Metrics', key), i)
-    SLOTS.set(keyHash('Push Based Shuffle', key === 'Merged Fallback Count' ? 'Merged Fetch Fallback Count' : key), i)
-  } else SLOTS.set(keyHash(parent === '' ? 'Task Metrics' : parent, key), i)
+    define(keyHash('Shuffle Push Read Metrics', key), i)
+    define(keyHash('Push Based Shuffle', key === 'Merged Fallback Count' ? 'Merged Fetch Fallback Count' : key), i)
+  } else define(keyHash(parent === '' ? 'Task Metrics' : parent, key), i)
 }
-EXECUTOR_METRICS.forEach((n, i) => SLOTS.set(keyHash('Task Executor Metrics', n), 1000 + i))
-TI_FIELDS.forEach((f, i) => SLOTS.set(keyHash('Task Info', f), 2000 + i))
+EXECUTOR_METRICS.forEach((n, i) => define(keyHash('Task Executor Metrics', n), 1000 + i))
+HEAD_FIELDS.forEach(([parent, key], i) => define(keyHash(parent, key), 2000 + i))
+define(keyHash('Task Info', 'Accumulables'), SLOT_ACCUMULABLES)
+define(keyHash(null, 'Task Executor Metrics'), SLOT_EXECUTOR_METRICS)
 
 /** Task Info values found by the last scan (NaN = absent); strings and booleans alongside. */
-export const tiNums = new Float64Array(TI_FIELDS.length)
-export const tiStrs: (string | undefined)[] = new Array(TI_FIELDS.length)
-export const tiBools: (boolean | undefined)[] = new Array(TI_FIELDS.length)
+export const tiNums = new Float64Array(HEAD_FIELDS.length)
+export const tiStrs: (string | undefined)[] = new Array(HEAD_FIELDS.length)
+export const tiBools: (boolean | undefined)[] = new Array(HEAD_FIELDS.length)
 
 const stack = new Int32Array(64)
 
 /**
  * Scans [from, to) — which must start at a key's opening quote at the top level of the TaskEnd object — and stores
- * the wanted values into `rec` / tiNums / tiStrs / tiBools. Returns false on anything it cannot follow.
+ * the wanted values into `rec` / tiNums / tiStrs / tiBools. Returns 0 when it read to the end of the object or range,
+ * STOPPED when it reached the key of Task Info's Accumulables (its position is then in `stoppedAt`), and -1 on
+ * anything it cannot follow.
  */
-export function scanFields(line: Buffer, from: number, to: number, rec: TaskEndRecord): boolean {
+export function scanFields(line: Buffer, from: number, to: number, rec: TaskEndRecord): number {
   let depth = 0
   stack[0] = ROOT
-  let pending = 0 // hash of the key whose value comes next, 0 when none
-  let lastKeyHash = 0
+  let slot = -1 // slot code of the key whose value comes next; -1 when none or not wanted
+  let keyHash = 0 // plain hash of that key (0: none, or it had escapes), the parent of an object value's keys
   let i = from
   while (i < to) {
     const c = line[i]!
     if (c === 0x22) {
       // a string: key (followed by ':') or value
-      let h = stack[depth]!
+      let h = FNV_OFFSET
       let j = i + 1
       let escaped = false
       for (;;) {
-        if (j >= to) return false
+        if (j >= to) return -1
         const d = line[j]!
         if (d === 0x22) break
         if (d === 0x5c) { escaped = true; j += 2; continue }
-        h = Math.imul(h ^ d, 16777619)
+        h = Math.imul(h ^ d, FNV_PRIME)
         j++
       }
       let k = j + 1
-      while (k < to && (line[k] === 0x20 || line[k] === 0x09)) k++
+      if (line[k] !== 0x3a) while (k < to && (line[k] === 0x20 || line[k] === 0x09)) k++
       if (line[k] === 0x3a) {
-        // Keys of nested objects hash with their parent key's own hash as seed: remember the plain hash too.
-        pending = h
-        lastKeyHash = escaped ? 0 : plainHash(line, i + 1, j)
+        const parent = stack[depth]!
+        keyHash = escaped ? 0 : h
+        slot = parent === 0 || escaped ? -1 : lookup(combine(parent, h))
+        if (slot >= SLOT_ACCUMULABLES) {
+          if (slot === SLOT_ACCUMULABLES) { stoppedAt = i; return STOPPED }
+          rec.hasExecutorMetrics = true
+          slot = -1
+        }
         i = k + 1
         continue
       }
-      if (pending !== 0) {
-        const slot = SLOTS.get(pending)
-        if (slot !== undefined && slot >= 2000) tiStrs[slot - 2000] = escaped ? (JSON.parse(line.toString('utf8', i, j + 1)) as string) : line.toString('utf8', i + 1, j)
-        pending = 0
+      if (slot >= 2000) {
+        const v = escaped ? (JSON.parse(line.toString('utf8', i, j + 1)) as string) : line.toString('utf8', i + 1, j)
+        // only successful tasks are read here: anything else goes to JSON.parse, so stop early
+        if (slot - 2000 === TI['Reason'] && v !== 'Success') return -1
+        tiStrs[slot - 2000] = v
       }
+      slot = -1
+      keyHash = 0
       i = j + 1
       continue
     }
-    if (c === 0x7b || c === 0x5b) {
-      if (depth >= 63) return false
-      stack[++depth] = c === 0x7b && pending !== 0 ? lastKeyHash : 0
-      pending = 0
-      i++
-      continue
-    }
-    if (c === 0x7d || c === 0x5d) {
-      if (depth === 0) return true
-      depth--
-      i++
-      continue
-    }
+    if (c === 0x2c) { i++; continue }
     if ((c >= 0x30 && c <= 0x39) || c === 0x2d) {
       let v = 0
       let j = i
@@ -105,35 +148,40 @@ export function scanFields(line: Buffer, from: number, to: number, rec: TaskEndR
         v = Number(line.toString('latin1', start, j))
       }
       if (neg) v = -v
-      if (pending !== 0) store(SLOTS.get(pending), v, rec)
-      pending = 0
+      if (slot >= 0) store(slot, v, rec)
+      slot = -1
+      keyHash = 0
       i = j
       continue
     }
+    if (c === 0x7b || c === 0x5b) {
+      if (depth >= 63) return -1
+      stack[++depth] = c === 0x7b ? keyHash : 0
+      slot = -1
+      keyHash = 0
+      i++
+      continue
+    }
+    if (c === 0x7d || c === 0x5d) {
+      if (depth === 0) return 0
+      depth--
+      i++
+      continue
+    }
     if (c === 0x74 || c === 0x66) {
-      if (pending !== 0) {
-        const slot = SLOTS.get(pending)
-        if (slot !== undefined && slot >= 2000) tiBools[slot - 2000] = c === 0x74
-      }
-      pending = 0
+      if (slot >= 2000) tiBools[slot - 2000] = c === 0x74
+      slot = -1
+      keyHash = 0
       i += c === 0x74 ? 4 : 5
       continue
     }
-    if (c === 0x6e) { pending = 0; i += 4; continue }
+    if (c === 0x6e) { slot = -1; keyHash = 0; i += 4; continue }
     i++
   }
-  return true
+  return 0
 }
 
-/** Hash of a key as a parent seed: FNV of the key text alone. */
-function plainHash(line: Buffer, from: number, to: number): number {
-  let h = FNV_OFFSET
-  for (let i = from; i < to; i++) h = Math.imul(h ^ line[i]!, 16777619)
-  return h
-}
-
-function store(slot: number | undefined, v: number, rec: TaskEndRecord): void {
-  if (slot === undefined) return
+function store(slot: number, v: number, rec: TaskEndRecord): void {
   if (slot < 1000) rec.metrics[slot] = v
   else if (slot < 2000) { rec.executorMetrics[slot - 1000] = v; rec.hasExecutorMetrics = true }
   else tiNums[slot - 2000] = v
