@@ -50,6 +50,16 @@
     while (v >= 1024 && u < units.length - 1) { v /= 1024; u++ }
     return (u === 0 ? String(Math.round(v)) : v.toFixed(v >= 100 ? 0 : 1)) + ' ' + units[u]
   }
+  // Axis steps in whole binary units (1, 2, 5 × KiB/MiB/GiB…) so ticks read "4 GiB", not "4.7 GiB".
+  function byteStep (max) {
+    if (!(max > 0)) return undefined
+    var unit = 1
+    while (max / unit >= 1024 * 4) unit *= 1024
+    var raw = max / unit / 5
+    var mag = Math.pow(10, Math.floor(Math.log10(raw)))
+    var nice = [1, 2, 5, 10].map(function (m) { return m * mag }).find(function (s) { return s >= raw })
+    return Math.max(1, nice) * unit
+  }
   function clock (ms) { return ms === 0 ? '0' : '+' + duration(ms) }
 
   // ---------- Chart.js on demand ----------
@@ -137,8 +147,8 @@
           { label: 'Busy cores', data: tl.busy.map(function (p) { return { x: p.t, y: p.cores } }), stepped: 'after', fill: 'origin', backgroundColor: COLORS.busy, borderColor: COLORS.busyLine, borderWidth: 1, pointRadius: 0, yAxisID: 'y', order: 3 },
           { label: 'Cores', data: steps.map(function (p) { return { x: p.t, y: p.cores } }), stepped: 'after', borderColor: COLORS.cores, backgroundColor: COLORS.cores, borderWidth: 2, pointRadius: 0, yAxisID: 'y', order: 2 },
           { label: 'Executors', data: steps.map(function (p) { return { x: p.t, y: p.executors } }), stepped: 'after', borderColor: COLORS.executors, backgroundColor: COLORS.executors, borderDash: [6, 4], borderWidth: 2, pointRadius: 0, yAxisID: 'y1', order: 1 },
-          { type: 'scatter', label: 'Executor added', data: markerPoints('added'), pointStyle: 'triangle', pointRadius: 6, pointHoverRadius: 8, backgroundColor: COLORS.added, borderColor: '#fff', borderWidth: 1, yAxisID: 'y1', order: 0 },
-          { type: 'scatter', label: 'Executor removed', data: markerPoints('removed'), pointStyle: 'crossRot', pointRadius: 8, pointHoverRadius: 10, borderColor: COLORS.removed, backgroundColor: COLORS.removed, borderWidth: 3, yAxisID: 'y1', order: 0 }
+          { type: 'scatter', label: 'Executor added', data: markerPoints('added'), clip: 10, pointStyle: 'triangle', pointRadius: 6, pointHoverRadius: 8, backgroundColor: COLORS.added, borderColor: '#fff', borderWidth: 1, yAxisID: 'y1', order: 0 },
+          { type: 'scatter', label: 'Executor removed', data: markerPoints('removed'), clip: 10, pointStyle: 'crossRot', pointRadius: 8, pointHoverRadius: 10, borderColor: COLORS.removed, backgroundColor: COLORS.removed, borderWidth: 3, yAxisID: 'y1', order: 0 }
         ]
       },
       options: {
@@ -148,6 +158,7 @@
         parsing: false,
         normalized: true,
         interaction: { mode: 'nearest', intersect: false, axis: 'x' },
+        layout: { padding: { right: 8, top: 6 } },
         scales: {
           x: { type: 'linear', min: 0, max: end, title: { display: true, text: 'time since the application started' }, ticks: { maxTicksLimit: 10, callback: function (v) { return clock(v) } } },
           y: { beginAtZero: true, suggestedMax: Math.max(1, maxCores), title: { display: true, text: 'cores', color: COLORS.cores }, ticks: { precision: 0, color: COLORS.cores } },
@@ -232,6 +243,7 @@
       })
     }
     var series = [['Input', 'inputBytes', COLORS.input], ['Shuffle read', 'shuffleReadBytes', COLORS.shuffleRead], ['Shuffle write', 'shuffleWriteBytes', COLORS.shuffleWrite], ['Spill (disk)', 'diskSpillBytes', COLORS.spill]]
+    function maxOf (sets) { return sets.reduce(function (m, d) { return d.data.reduce(function (a, v) { return v > a ? v : a }, m) }, 0) }
     var datasets = series.map(function (p) {
       return { type: 'bar', label: p[0], data: rows.map(function (r) { return r[p[1]] }), backgroundColor: p[2], yAxisID: 'y', order: 2, barPercentage: 0.95, categoryPercentage: 0.85 }
     })
@@ -242,7 +254,7 @@
       options: Object.assign({}, common, {
         scales: {
           x: xAxis,
-          y: { beginAtZero: true, title: { display: true, text: 'bytes per stage' }, ticks: { callback: function (v) { return bytes(v) } } },
+          y: { beginAtZero: true, title: { display: true, text: 'bytes per stage' }, ticks: { stepSize: byteStep(maxOf(datasets.slice(0, 4))), callback: function (v) { return bytes(v) } } },
           y1: { position: 'right', beginAtZero: true, title: { display: true, text: 'MB per task' }, grid: { drawOnChartArea: false }, ticks: { callback: function (v) { return (v / 1048576).toFixed(v >= 10485760 ? 0 : 1) + ' MB' } } }
         },
         plugins: Object.assign({}, common.plugins, {
@@ -329,11 +341,21 @@
   function panelEl () { return document.getElementById('dashboard-panel') }
   function dialogEl () { var p = panelEl(); return p ? p.querySelector('[role="dialog"]') : null }
 
+  // The page under the dialog must not take focus or clicks (aria-modal tells screen readers; inert tells everyone).
+  function setBackgroundInert (keep, on) {
+    Array.prototype.forEach.call(document.body.children, function (c) {
+      if (c.id === 'dashboard-panel' || c === keep || c.tagName === 'SCRIPT') return
+      if (on) c.setAttribute('inert', '')
+      else c.removeAttribute('inert')
+    })
+  }
+
   function openPanel (el) {
     panel.open = true
     panel.path = el.getAttribute('data-dash-url')
     panel.pushed = lastPushed !== null && lastPushed === panel.path
     document.documentElement.classList.add('dash-open')
+    setBackgroundInert(el, true)
     var d = dialogEl()
     if (d) d.focus({ preventScroll: true })
   }
@@ -347,6 +369,7 @@
     }
     destroyDetached()
     document.documentElement.classList.remove('dash-open')
+    setBackgroundInert(null, false)
     var back = panel.opener
     panel.open = false
     panel.pushed = false
@@ -441,9 +464,15 @@
   })
   document.addEventListener('htmx:historyRestore', function () {
     document.documentElement.classList.remove('dash-open')
+    setBackgroundInert(null, false)
     panel.open = false
     destroyDetached()
     initIn(document.body)
+  })
+
+  // a printout shows all the evidence, not only the first lines
+  window.addEventListener('beforeprint', function () {
+    document.querySelectorAll('details.evidence-more').forEach(function (d) { d.open = true })
   })
 
   // legends and toggles only make sense once charts can draw

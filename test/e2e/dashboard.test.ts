@@ -71,6 +71,9 @@ t.test('the whole journey ends on a dashboard that draws, explains and closes', 
   await page.waitForURL(dashUrl)
   t.equal(await dialog.getAttribute('aria-modal'), 'true')
   t.ok(await js(page, 'document.querySelector(\'#dashboard-panel [role="dialog"]\').contains(document.activeElement)'), 'focus moved into the panel')
+  t.ok(await js(page, 'document.querySelector(\'.shell\').inert'), 'the page underneath is inert')
+  await page.keyboard.press('Tab')
+  t.ok(await js(page, 'document.querySelector(\'#dashboard-panel [role="dialog"]\').contains(document.activeElement)'), 'Tab stays in the panel')
   await page.waitForSelector('#dashboard-content[data-charts="ready"]', { timeout: 10_000 })
 
   const charts = await js<Record<string, { type: string, datasets: [string, number][], labels: number }>>(page, `Object.fromEntries(Object.entries(window.triTrackerCharts).map(([k, v]) =>
@@ -119,6 +122,7 @@ t.test('the whole journey ends on a dashboard that draws, explains and closes', 
   t.ok(await js(page, 'document.activeElement.classList.contains(\'dash-link\')'), 'focus back on ➜ Dashboard')
   t.same(await js(page, 'Object.keys(window.triTrackerCharts)'), [], 'charts destroyed')
   t.notOk(await js(page, 'document.documentElement.classList.contains(\'dash-open\')'))
+  t.notOk(await js(page, 'document.querySelector(\'.shell\').inert'), 'the page is live again')
 
   // open again, close with the button
   await link.click()
