@@ -1,14 +1,15 @@
 // Tri-Tracker dashboard island: draws the charts of #dashboard-content from its JSON endpoint, and runs the sliding
 // panel (focus, Escape, close, history). Plain browser JS with no build step: the page's CSP allows only our own
 // scripts, so nothing here may rely on inline handlers or eval. Chart.js is the UMD global, loaded on demand.
+/* global location, history, getComputedStyle */
 (function () {
   'use strict'
 
   /** Chart instances by name; tests read them. */
-  var charts = {}
+  const charts = {}
   window.triTrackerCharts = charts
 
-  var COLORS = {
+  const COLORS = {
     compute: '#2e7d32',
     gc: '#c62828',
     scheduler: '#e69f00',
@@ -32,44 +33,44 @@
   // ---------- formatting (mirrors src/render/format.ts so charts and tables read the same) ----------
   function duration (ms) {
     if (ms === null || ms === undefined || !isFinite(ms)) return '–'
-    var neg = ms < 0
-    var s = Math.abs(ms)
+    const neg = ms < 0
+    let s = Math.abs(ms)
     if (s < 1000) return (neg ? '-' : '') + Math.round(s) + ' ms'
     s = Math.round(s / 1000)
-    var h = Math.floor(s / 3600)
-    var m = Math.floor((s % 3600) / 60)
-    var sec = s % 60
-    var text = h > 0 ? h + 'h ' + String(m).padStart(2, '0') + 'm' : m > 0 ? m + 'm ' + String(sec).padStart(2, '0') + 's' : sec + 's'
+    const h = Math.floor(s / 3600)
+    const m = Math.floor((s % 3600) / 60)
+    const sec = s % 60
+    const text = h > 0 ? h + 'h ' + String(m).padStart(2, '0') + 'm' : m > 0 ? m + 'm ' + String(sec).padStart(2, '0') + 's' : sec + 's'
     return (neg ? '-' : '') + text
   }
   function bytes (n) {
     if (n === null || n === undefined || !isFinite(n)) return '–'
-    var units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
-    var v = Math.abs(n)
-    var u = 0
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
+    let v = Math.abs(n)
+    let u = 0
     while (v >= 1024 && u < units.length - 1) { v /= 1024; u++ }
     return (u === 0 ? String(Math.round(v)) : v.toFixed(v >= 100 ? 0 : 1)) + ' ' + units[u]
   }
   // Axis steps in whole binary units (1, 2, 5 × KiB/MiB/GiB…) so ticks read "4 GiB", not "4.7 GiB".
   function byteStep (max) {
     if (!(max > 0)) return undefined
-    var unit = 1
+    let unit = 1
     while (max / unit >= 1024 * 4) unit *= 1024
-    var raw = max / unit / 5
-    var mag = Math.pow(10, Math.floor(Math.log10(raw)))
-    var nice = [1, 2, 5, 10].map(function (m) { return m * mag }).find(function (s) { return s >= raw })
+    const raw = max / unit / 5
+    const mag = Math.pow(10, Math.floor(Math.log10(raw)))
+    const nice = [1, 2, 5, 10].map(function (m) { return m * mag }).find(function (s) { return s >= raw })
     return Math.max(1, nice) * unit
   }
   function clock (ms) { return ms === 0 ? '0' : '+' + duration(ms) }
 
   // ---------- Chart.js on demand ----------
-  var chartJsPromise = null
+  let chartJsPromise = null
   function loadChartJs (src) {
     if (window.Chart) return Promise.resolve(window.Chart)
     if (!src) return Promise.reject(new Error('Chart.js is not available'))
     if (chartJsPromise === null) {
       chartJsPromise = new Promise(function (resolve, reject) {
-        var s = document.createElement('script')
+        const s = document.createElement('script')
         s.src = src
         s.onload = function () { resolve(window.Chart) }
         s.onerror = function () { chartJsPromise = null; reject(new Error('could not load Chart.js')) }
@@ -80,7 +81,7 @@
   }
 
   function destroyChart (name) {
-    var c = charts[name]
+    const c = charts[name]
     if (c) { c.destroy(); delete charts[name] }
   }
   function destroyDetached () {
@@ -88,10 +89,9 @@
       if (!charts[name].canvas || !charts[name].canvas.isConnected) destroyChart(name)
     })
   }
-  function destroyAll () { Object.keys(charts).forEach(destroyChart) }
 
   function status (root, which, text) {
-    var el = root.querySelector('[data-chart-status="' + which + '"]')
+    const el = root.querySelector('[data-chart-status="' + which + '"]')
     if (el) { el.textContent = text; el.hidden = text === '' }
   }
 
@@ -103,19 +103,19 @@
 
   // ---------- executor timeline ----------
   // Shades spans where no Spark job ran (driver-side time), under the datasets.
-  var idlePlugin = {
+  const idlePlugin = {
     id: 'triIdleGaps',
     beforeDatasetsDraw: function (chart, _args, opts) {
-      var gaps = opts && opts.gaps
+      const gaps = opts && opts.gaps
       if (!gaps || gaps.length === 0) return
-      var x = chart.scales.x
-      var area = chart.chartArea
-      var ctx = chart.ctx
+      const x = chart.scales.x
+      const area = chart.chartArea
+      const ctx = chart.ctx
       ctx.save()
       ctx.fillStyle = COLORS.idle
       gaps.forEach(function (g) {
-        var a = Math.max(area.left, x.getPixelForValue(g.start))
-        var b = Math.min(area.right, x.getPixelForValue(g.end))
+        const a = Math.max(area.left, x.getPixelForValue(g.start))
+        const b = Math.min(area.right, x.getPixelForValue(g.end))
         if (b > a) ctx.fillRect(a, area.top, b - a, area.bottom - area.top)
       })
       ctx.restore()
@@ -123,14 +123,14 @@
   }
 
   function drawTimeline (Chart, canvas, data) {
-    var tl = data.timeline
-    var end = Math.max(data.application.duration || 0, tl.executors.length ? tl.executors[tl.executors.length - 1].t : 0,
+    const tl = data.timeline
+    const end = Math.max(data.application.duration || 0, tl.executors.length ? tl.executors[tl.executors.length - 1].t : 0,
       tl.busy.length ? tl.busy[tl.busy.length - 1].t + tl.busyBucketMs : 0)
-    var steps = tl.executors.slice()
+    const steps = tl.executors.slice()
     if (steps.length > 0 && steps[steps.length - 1].t < end) steps.push({ t: end, executors: steps[steps.length - 1].executors, cores: steps[steps.length - 1].cores })
     function executorsAt (t) {
-      var n = 0
-      for (var i = 0; i < tl.executors.length && tl.executors[i].t <= t; i++) n = tl.executors[i].executors
+      let n = 0
+      for (let i = 0; i < tl.executors.length && tl.executors[i].t <= t; i++) n = tl.executors[i].executors
       return n
     }
     function markerPoints (kind) {
@@ -138,8 +138,8 @@
         return { x: m.t, y: executorsAt(m.t), marker: m }
       })
     }
-    var maxCores = steps.reduce(function (a, p) { return Math.max(a, p.cores) }, 0)
-    var maxExec = steps.reduce(function (a, p) { return Math.max(a, p.executors) }, 0)
+    const maxCores = steps.reduce(function (a, p) { return Math.max(a, p.cores) }, 0)
+    const maxExec = steps.reduce(function (a, p) { return Math.max(a, p.executors) }, 0)
     return new Chart(canvas, {
       type: 'line',
       data: {
@@ -171,9 +171,9 @@
             callbacks: {
               title: function (items) { return items.length ? clock(items[0].parsed.x) : '' },
               label: function (item) {
-                var m = item.raw && item.raw.marker
+                const m = item.raw && item.raw.marker
                 if (m) return 'Executor ' + m.executorId + ' ' + m.kind + ' (' + m.cores + ' cores)' + (m.reason ? ': ' + m.reason : '')
-                var y = item.parsed.y
+                const y = item.parsed.y
                 return item.dataset.label + ': ' + (item.dataset.label === 'Busy cores' ? y.toFixed(1) : y)
               }
             }
@@ -187,37 +187,37 @@
   // ---------- stage breakdown ----------
   function stageTitle (rows, items) {
     if (!items.length) return ''
-    var r = rows[items[0].dataIndex]
+    const r = rows[items[0].dataIndex]
     return r.label + (r.count > 1 ? '' : ' · ' + r.numTasks + ' tasks') + (r.name ? '\n' + r.name.slice(0, 90) : '')
   }
 
   function drawStages (Chart, canvas, data, view, root) {
-    var rows = data.stages.rows
-    var labels = rows.map(function (r) { return r.label })
-    var common = {
+    const rows = data.stages.rows
+    const labels = rows.map(function (r) { return r.label })
+    const common = {
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
       interaction: { mode: 'index', intersect: false },
       onClick: function (_e, els) {
         if (!els.length) return
-        var r = rows[els[0].index]
-        var target = r && r.stageId !== null ? root.querySelector('#stage-' + r.stageId) : null
+        const r = rows[els[0].index]
+        const target = r && r.stageId !== null ? root.querySelector('#stage-' + r.stageId) : null
         if (target) highlight(target)
       },
       // the legend is HTML outside the sideways-scrolling box, so it stays in view
       plugins: { legend: { display: false } }
     }
-    var xAxis = { stacked: view === 'time', ticks: { autoSkip: true, maxRotation: 60, minRotation: 0, font: { size: 11 } } }
+    const xAxis = { stacked: view === 'time', ticks: { autoSkip: true, maxRotation: 60, minRotation: 0, font: { size: 11 } } }
     if (view === 'time') {
-      var parts = [
+      const parts = [
         ['Compute', 'computeMs', COLORS.compute], ['GC', 'gcMs', COLORS.gc], ['Scheduler delay', 'schedulerDelayMs', COLORS.scheduler],
         ['Deserialisation', 'deserializeMs', COLORS.deserialize], ['Result serialisation', 'resultSerializationMs', COLORS.resultSer], ['Getting result', 'gettingResultMs', COLORS.gettingResult]
       ]
       return new Chart(canvas, {
         type: 'bar',
         data: {
-          labels: labels,
+          labels,
           datasets: parts.map(function (p) {
             return { label: p[0], data: rows.map(function (r) { return r[p[1]] }), backgroundColor: p[2], stack: 'time', barPercentage: 0.9, categoryPercentage: 0.9 }
           })
@@ -233,7 +233,7 @@
                 title: function (items) { return stageTitle(rows, items) },
                 label: function (item) { return item.dataset.label + ': ' + duration(item.parsed.y) },
                 footer: function (items) {
-                  var total = items.reduce(function (a, i) { return a + i.parsed.y }, 0)
+                  const total = items.reduce(function (a, i) { return a + i.parsed.y }, 0)
                   return 'Total: ' + duration(total)
                 }
               }
@@ -242,15 +242,15 @@
         })
       })
     }
-    var series = [['Input', 'inputBytes', COLORS.input], ['Shuffle read', 'shuffleReadBytes', COLORS.shuffleRead], ['Shuffle write', 'shuffleWriteBytes', COLORS.shuffleWrite], ['Spill (disk)', 'diskSpillBytes', COLORS.spill]]
+    const series = [['Input', 'inputBytes', COLORS.input], ['Shuffle read', 'shuffleReadBytes', COLORS.shuffleRead], ['Shuffle write', 'shuffleWriteBytes', COLORS.shuffleWrite], ['Spill (disk)', 'diskSpillBytes', COLORS.spill]]
     function maxOf (sets) { return sets.reduce(function (m, d) { return d.data.reduce(function (a, v) { return v > a ? v : a }, m) }, 0) }
-    var datasets = series.map(function (p) {
+    const datasets = series.map(function (p) {
       return { type: 'bar', label: p[0], data: rows.map(function (r) { return r[p[1]] }), backgroundColor: p[2], yAxisID: 'y', order: 2, barPercentage: 0.95, categoryPercentage: 0.85 }
     })
     datasets.push({ type: 'line', label: 'Data per task', data: rows.map(function (r) { return r.bytesPerTask }), borderColor: COLORS.perTask, backgroundColor: COLORS.perTask, borderWidth: 1.5, pointRadius: rows.length > 80 ? 0 : 2.5, spanGaps: true, yAxisID: 'y1', order: 1 })
     return new Chart(canvas, {
       type: 'bar',
-      data: { labels: labels, datasets: datasets },
+      data: { labels, datasets },
       options: Object.assign({}, common, {
         scales: {
           x: xAxis,
@@ -270,7 +270,7 @@
   }
 
   function setStageView (root, data, view) {
-    var canvas = root.querySelector('#chart-stages')
+    const canvas = root.querySelector('#chart-stages')
     if (!canvas || !window.Chart) return
     destroyChart('stages')
     charts.stages = drawStages(window.Chart, canvas, data, view, root)
@@ -281,39 +281,39 @@
   // ---------- init ----------
   function initCharts (root) {
     if (!root || root.getAttribute('data-charts')) return
-    var url = root.getAttribute('data-analysis-url')
+    const url = root.getAttribute('data-analysis-url')
     if (!url) return
     root.setAttribute('data-charts', 'loading')
     status(root, 'timeline', 'Loading the charts…')
     status(root, 'stages', '')
-    var dataPromise = fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin' }).then(function (r) {
+    const dataPromise = fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin' }).then(function (r) {
       if (!r.ok) throw new Error('the chart data could not be loaded (HTTP ' + r.status + ')')
       return r.json()
     })
     Promise.all([dataPromise, loadChartJs(root.getAttribute('data-chart-src'))]).then(function (res) {
-      var data = res[0]
-      var Chart = res[1]
+      const data = res[0]
+      const Chart = res[1]
       if (!root.isConnected) return
       Chart.defaults.font.family = getComputedStyle(document.body).fontFamily
       Chart.defaults.color = '#3d4650'
       destroyDetached()
-      var tlCanvas = root.querySelector('#chart-timeline')
-      var stCanvas = root.querySelector('#chart-stages')
+      const n = data.stages.rows.length
+      const tlCanvas = root.querySelector('#chart-timeline')
+      const stCanvas = root.querySelector('#chart-stages')
       if (tlCanvas) {
         destroyChart('timeline')
         charts.timeline = drawTimeline(Chart, tlCanvas, data)
       }
       if (stCanvas) {
         // past ~50 bars the chart gets wider than the card and scrolls, so labels stay legible
-        var box = stCanvas.parentElement
-        var n = data.stages.rows.length
+        const box = stCanvas.parentElement
         if (n > 50) box.style.width = Math.max(n * 12 + 120, 600) + 'px'
         setStageView(root, data, 'time')
         root.querySelectorAll('[data-stage-view]').forEach(function (b) {
           b.addEventListener('click', function () { setStageView(root, data, b.getAttribute('data-stage-view')) })
         })
       }
-      var s = data.timeline.sampled
+      const s = data.timeline.sampled
       status(root, 'timeline', s.busy[0] > s.busy[1] || s.executors[0] > s.executors[1]
         ? 'Downsampled for drawing: ' + s.busy[1] + ' of ' + s.busy[0] + ' busy-core points, keeping steps and peaks.'
         : '')
@@ -334,12 +334,12 @@
   }
 
   // ---------- sliding panel ----------
-  var panel = { open: false, opener: null, openerUrl: null, pushed: false, path: null }
-  var lastPushed = null
+  const panel = { open: false, opener: null, openerUrl: null, pushed: false, path: null }
+  let lastPushed = null
   function pathOnly (url) { return String(url).split('#')[0].split('?')[0] }
 
   function panelEl () { return document.getElementById('dashboard-panel') }
-  function dialogEl () { var p = panelEl(); return p ? p.querySelector('[role="dialog"]') : null }
+  function dialogEl () { const p = panelEl(); return p ? p.querySelector('[role="dialog"]') : null }
 
   // The page under the dialog must not take focus or clicks (aria-modal tells screen readers; inert tells everyone).
   function setBackgroundInert (keep, on) {
@@ -356,27 +356,27 @@
     panel.pushed = lastPushed !== null && lastPushed === panel.path
     document.documentElement.classList.add('dash-open')
     setBackgroundInert(el, true)
-    var d = dialogEl()
+    const d = dialogEl()
     if (d) d.focus({ preventScroll: true })
   }
 
   function removePanel () {
-    var el = panelEl()
+    const el = panelEl()
     if (el) {
-      var fresh = document.createElement('div')
+      const fresh = document.createElement('div')
       fresh.id = 'dashboard-panel'
       el.replaceWith(fresh)
     }
     destroyDetached()
     document.documentElement.classList.remove('dash-open')
     setBackgroundInert(null, false)
-    var back = panel.opener
+    const back = panel.opener
     panel.open = false
     panel.pushed = false
     lastPushed = null
     panel.opener = null
     if (back && back.isConnected) back.focus()
-    else { var main = document.getElementById('main'); if (main) main.focus() }
+    else { const main = document.getElementById('main'); if (main) main.focus() }
   }
 
   function closePanel () {
@@ -395,23 +395,23 @@
   window.addEventListener('popstate', function (e) {
     if (!panel.open) return
     if (location.pathname === panel.path) return
-    var same = panel.openerUrl !== null && location.href === panel.openerUrl
+    const same = panel.openerUrl !== null && location.href === panel.openerUrl
     removePanel()
     if (same) e.stopImmediatePropagation()
   }, true)
 
   document.addEventListener('click', function (e) {
-    var link = e.target.closest && e.target.closest('[data-dashboard-link]')
+    const link = e.target.closest && e.target.closest('[data-dashboard-link]')
     if (link) {
       panel.opener = link
       panel.openerUrl = location.href
       return
     }
-    var hash = e.target.closest && e.target.closest('#dashboard-panel a[href^="#"]')
+    const hash = e.target.closest && e.target.closest('#dashboard-panel a[href^="#"]')
     if (hash) {
       // In-panel jumps (flag evidence -> stage row) replace the URL's fragment instead of adding history entries,
       // so Back and Escape still leave the dashboard in one step.
-      var row = document.getElementById(decodeURIComponent(hash.getAttribute('href').slice(1)))
+      const row = document.getElementById(decodeURIComponent(hash.getAttribute('href').slice(1)))
       if (row) {
         e.preventDefault()
         highlight(row)
@@ -419,7 +419,7 @@
       }
       return
     }
-    var closer = e.target.closest && e.target.closest('[data-dash-close]')
+    const closer = e.target.closest && e.target.closest('[data-dash-close]')
     if (closer && panelEl() && panelEl().contains(closer)) {
       e.preventDefault()
       closePanel()
@@ -435,12 +435,12 @@
     }
     if (e.key === 'Tab') {
       // keep focus inside the dialog (aria-modal)
-      var d = dialogEl()
+      const d = dialogEl()
       if (!d) return
-      var items = Array.prototype.filter.call(d.querySelectorAll('a[href], button:not([disabled]), input, select, textarea, [tabindex]:not([tabindex="-1"])'), function (x) { return x.offsetParent !== null })
+      const items = Array.prototype.filter.call(d.querySelectorAll('a[href], button:not([disabled]), input, select, textarea, [tabindex]:not([tabindex="-1"])'), function (x) { return x.offsetParent !== null })
       if (items.length === 0) return
-      var first = items[0]
-      var last = items[items.length - 1]
+      const first = items[0]
+      const last = items[items.length - 1]
       if (e.shiftKey && (document.activeElement === first || document.activeElement === d)) { e.preventDefault(); last.focus() } else if (!e.shiftKey && document.activeElement === last) { e.preventDefault(); first.focus() }
     }
   })
@@ -453,7 +453,7 @@
 
   document.addEventListener('htmx:load', function (e) { onNewContent(e.detail && e.detail.elt) })
   document.addEventListener('htmx:afterSettle', function (e) {
-    var p = panelEl()
+    const p = panelEl()
     if (p && !panel.open && p.querySelector('[role="dialog"]')) openPanel(p)
     initIn(e.detail && e.detail.elt)
     if (p) initIn(p)

@@ -11,7 +11,11 @@ const START = 1_700_000_000_000
 function baseAnalysis (): Analysis {
   const ev = (o: object): string => JSON.stringify(o)
   const task = (id: number, exec: string, launch: number, finish: number): string => ev({
-    Event: 'SparkListenerTaskEnd', 'Stage ID': 0, 'Stage Attempt ID': 0, 'Task Type': 'ResultTask', 'Task End Reason': { Reason: 'Success' },
+    Event: 'SparkListenerTaskEnd',
+    'Stage ID': 0,
+    'Stage Attempt ID': 0,
+    'Task Type': 'ResultTask',
+    'Task End Reason': { Reason: 'Success' },
     'Task Info': { 'Task ID': id, Index: id, Attempt: 0, 'Launch Time': launch, 'Executor ID': exec, Host: 'h', Locality: 'PROCESS_LOCAL', Speculative: false, 'Getting Result Time': 0, 'Finish Time': finish, Failed: false, Killed: false, Accumulables: [] },
     'Task Metrics': { 'Executor Deserialize Time': 5, 'Executor Deserialize CPU Time': 1, 'Executor Run Time': finish - launch - 10, 'Executor CPU Time': 1, 'Result Size': 10, 'JVM GC Time': 3, 'Result Serialization Time': 1, 'Memory Bytes Spilled': 0, 'Disk Bytes Spilled': 0, 'Input Metrics': { 'Bytes Read': 1000, 'Records Read': 10 } }
   })
