@@ -5,10 +5,12 @@ import type {
 } from './analysis-types.js'
 import { BusyHistogram } from './busy-histogram.js'
 import { redactedPairs } from './redact.js'
-import { TaskSamples } from './task-samples.js'
+import { COL_DURATION, TaskSamples } from './task-samples.js'
 import { EXECUTOR_METRICS, EXEC_METRIC_INDEX, M, N_EXEC_METRICS, N_METRICS, TASK_METRICS, type TaskEndRecord } from './task-metrics.js'
 
 export const DEFAULT_QUANTILES = [0, 0.25, 0.5, 0.75, 1]
+/** Task rows (~300 bytes each) of completed stages kept for tasks that end after their stage (beyond the newest one). */
+const RETAINED_ROWS = 50_000
 
 interface StageState {
   stageId: number
@@ -121,6 +123,8 @@ export class Aggregator {
   completedIndicesByStage = new Map<number, Bitset>()
   taskCount = 0
   private keepSamples: boolean
+  /** completed stages whose task rows are still kept for late tasks, oldest first */
+  private retired: StageState[] = []
 
   constructor(opts: { quantiles?: number[]; keepSamples?: boolean } = {}) {
     this.quantiles = opts.quantiles ?? DEFAULT_QUANTILES
@@ -409,8 +413,10 @@ export class Aggregator {
       j.data.numActiveStages -= 1
     }
     this.seen(s.completionTime)
-    // Quantiles are final once no task of the attempt is still running: take them now and free the rows.
-    if (s.active <= 0 && !this.keepSamples) this.finalizeStage(s)
+    // Quantiles are final once no task of the attempt is still running. A task can still end later (a speculative
+    // copy, a task whose start was not logged): keep the rows of recently completed stages a while, so that it
+    // counts in the quantiles as it does in the stage totals, and take the summary when the rows are let go.
+    if (s.active <= 0 && !this.keepSamples) this.retire(s)
     for (const x of this.executors.values()) x.excluded.delete(s.stageId)
   }
 
@@ -424,6 +430,16 @@ export class Aggregator {
     if (x && x.live) x.peak = maxInto(x.peak, vals)
     const s = this.stages.get(`${num(e['Stage ID'])}:${num(e['Stage Attempt ID'])}`)
     if (s) s.peak = maxInto(s.peak, vals)
+  }
+
+  private lastStage: StageState | undefined
+  /** Stage attempt by id (tasks of one stage come in runs: the last one found is remembered; stages are never removed). */
+  private stageOf(stageId: number, attemptId: number): StageState | undefined {
+    const l = this.lastStage
+    if (l && l.stageId === stageId && l.attemptId === attemptId) return l
+    const s = this.stages.get(`${stageId}:${attemptId}`)
+    if (s) this.lastStage = s
+    return s
   }
 
   /** TaskStart (decoded by the fast scanner or JSON). */
@@ -465,7 +481,7 @@ export class Aggregator {
       this.tasksLostByExecutor.set(t.executorId || lostId, (this.tasksLostByExecutor.get(t.executorId || lostId) ?? 0) + 1)
     }
 
-    const s = this.stages.get(`${t.stageId}:${t.stageAttemptId}`)
+    const s = this.stageOf(t.stageId, t.stageAttemptId)
     if (s) {
       const tot = s.totals
       for (let i = 0; i < N_METRICS; i++) tot[i]! += m[i]!
@@ -535,12 +551,25 @@ export class Aggregator {
     if (typeof err === 'string' && err !== '') { x.errorMessage = err; x.status = 'FAILED' } else x.status = 'COMPLETED'
   }
 
+  /** Queues a completed stage's rows; the oldest are summarised and freed beyond RETAINED_ROWS. */
+  private retire(s: StageState): void {
+    if (!s.samples || s.summary || this.retired.includes(s)) return
+    this.retired.push(s)
+    let rows = 0
+    for (const r of this.retired) rows += r.samples?.rows ?? 0
+    while (this.retired.length > 1 && rows > RETAINED_ROWS) {
+      const old = this.retired.shift()!
+      rows -= old.samples?.rows ?? 0
+      this.finalizeStage(old)
+    }
+  }
+
   private finalizeStage(s: StageState): void {
     if (!s.samples || s.summary) return
     const d = s.samples.distributions(this.quantiles)
     if (d) s.summary = { stageId: s.stageId, attemptId: s.attemptId, count: s.samples.successes, sampled: s.samples.sampled, ...d }
-    const dur = s.samples.maxAndMedian((_m, duration) => duration)
-    const bytes = s.samples.maxAndMedian((g) => g(M.inputBytes) + g(M.shuffleLocalBytesRead) + g(M.shuffleRemoteBytesRead))
+    const dur = s.samples.maxAndMedian(COL_DURATION)
+    const bytes = s.samples.maxAndMedian(M.inputBytes, M.shuffleLocalBytesRead, M.shuffleRemoteBytesRead)
     s.skew = { tasks: dur.count, durationMax: dur.max, durationMedian: dur.median, bytesMax: bytes.max, bytesMedian: bytes.median }
     if (!this.keepSamples) { s.samples.release(); s.samples = undefined }
   }

@@ -4,7 +4,8 @@
 import type { TaskMetricDistributions } from './analysis-types.js'
 import { M, N_METRICS } from './task-metrics.js'
 
-const COL_DURATION = N_METRICS
+/** Column of the task duration (successful and failed rows alike). */
+export const COL_DURATION = N_METRICS
 const COL_SCHED = N_METRICS + 1
 const COL_GETTING = N_METRICS + 2
 const COL_SUCCESS = N_METRICS + 3
@@ -25,6 +26,7 @@ export class TaskSamples {
   seen = 0
   successes = 0
   private rng = 0x9e3779b9
+  private scratch = new Float64Array(0)
 
   /** Adds one ended task (metrics in task-metrics slot order). */
   add(metrics: Float64Array, duration: number, schedulerDelay: number, gettingResult: number, success: boolean): void {
@@ -60,23 +62,31 @@ export class TaskSamples {
   /** Successful tasks among the kept rows (Spark's `count`, the index base). */
   private keptSuccesses(): number {
     let n = 0
-    this.forEachRow((blk, o) => {
-      if (blk[o + COL_SUCCESS] === 1) n++
-    })
+    for (let r = 0; r < this.rows; r++) if (this.blocks[r >>> 10]![(r & (BLOCK_ROWS - 1)) * STRIDE + COL_SUCCESS] === 1) n++
     return n
   }
 
-  private forEachRow(fn: (block: Float64Array, offset: number) => void): void {
-    for (let r = 0; r < this.rows; r++) fn(this.blocks[r >>> 10]!, (r & (BLOCK_ROWS - 1)) * STRIDE)
-  }
-
-  private column(value: (b: Float64Array, o: number) => number, onlySuccess: boolean): Float64Array {
-    const out = new Float64Array(this.rows)
+  /** The sum of columns `a` (+ `b`, + `c` when >= 0) over the kept rows (successful ones only if asked), sorted. */
+  private column(onlySuccess: boolean, a: number, b = -1, c = -1): Float64Array {
+    const out = this.scratch.length >= this.rows ? this.scratch : (this.scratch = new Float64Array(this.rows))
     let n = 0
-    this.forEachRow((b, o) => {
-      if (!onlySuccess || b[o + COL_SUCCESS] === 1) out[n++] = value(b, o)
-    })
-    return out.subarray(0, n).sort()
+    let min = Infinity
+    let max = -Infinity
+    for (let r = 0; r < this.rows; r++) {
+      const blk = this.blocks[r >>> 10]!
+      const o = (r & (BLOCK_ROWS - 1)) * STRIDE
+      if (onlySuccess && blk[o + COL_SUCCESS] !== 1) continue
+      let v = blk[o + a]!
+      if (b >= 0) v += blk[o + b]!
+      if (c >= 0) v += blk[o + c]!
+      if (v < min) min = v
+      if (v > max) max = v
+      if (v !== v) max = NaN // sorted like the rest
+      out[n++] = v
+    }
+    const col = out.subarray(0, n)
+    // Many metrics are the same for every task (zeros, mostly): nothing to sort.
+    return min === max ? col : col.sort()
   }
 
   /** TaskMetricDistributions by Spark's rule; undefined when no task succeeded (Spark answers 404). */
@@ -87,8 +97,8 @@ export class TaskSamples {
     const idx = quantiles.map((q) => sparkQuantileIndex(q, count))
     const pick = (sorted: Float64Array): number[] =>
       idx.map((i) => (sorted.length === 0 ? 0 : sorted[Math.min(i, sorted.length - 1)]!))
-    const metric = (slot: number): number[] => pick(this.column((b, o) => b[o + slot]!, true))
-    const all = (col: number): number[] => pick(this.column((b, o) => b[o + col]!, false))
+    const metric = (slot: number): number[] => pick(this.column(true, slot))
+    const all = (col: number): number[] => pick(this.column(false, col))
     return {
       quantiles,
       duration: all(COL_DURATION),
@@ -107,16 +117,14 @@ export class TaskSamples {
       inputMetrics: { bytesRead: metric(M.inputBytes), recordsRead: metric(M.inputRecords) },
       outputMetrics: { bytesWritten: metric(M.outputBytes), recordsWritten: metric(M.outputRecords) },
       shuffleReadMetrics: {
-        readBytes: pick(this.column((b, o) => b[o + M.shuffleLocalBytesRead]! + b[o + M.shuffleRemoteBytesRead]!, true)),
+        readBytes: pick(this.column(true, M.shuffleLocalBytesRead, M.shuffleRemoteBytesRead)),
         readRecords: metric(M.shuffleReadRecords),
         remoteBlocksFetched: metric(M.shuffleRemoteBlocksFetched),
         localBlocksFetched: metric(M.shuffleLocalBlocksFetched),
         fetchWaitTime: metric(M.shuffleFetchWaitTime),
         remoteBytesRead: metric(M.shuffleRemoteBytesRead),
         remoteBytesReadToDisk: metric(M.shuffleRemoteBytesReadToDisk),
-        totalBlocksFetched: pick(
-          this.column((b, o) => b[o + M.shuffleLocalBlocksFetched]! + b[o + M.shuffleRemoteBlocksFetched]!, true),
-        ),
+        totalBlocksFetched: pick(this.column(true, M.shuffleLocalBlocksFetched, M.shuffleRemoteBlocksFetched)),
         remoteReqsDuration: metric(M.shuffleRemoteReqsDuration),
         shufflePushReadMetricsDist: {
           corruptMergedBlockChunks: metric(M.shuffleCorruptMergedBlockChunks),
@@ -138,9 +146,9 @@ export class TaskSamples {
     }
   }
 
-  /** Largest and median successful-task value of a derived quantity, for skew checks. */
-  maxAndMedian(value: (metrics: (slot: number) => number, duration: number) => number): { max: number; median: number; count: number } {
-    const col = this.column((b, o) => value((s) => b[o + s]!, b[o + COL_DURATION]!), true)
+  /** Largest and median successful-task value of the sum of up to three columns, for skew checks. */
+  maxAndMedian(a: number, b = -1, c = -1): { max: number; median: number; count: number } {
+    const col = this.column(true, a, b, c)
     if (col.length === 0) return { max: 0, median: 0, count: 0 }
     return { max: col[col.length - 1]!, median: col[sparkQuantileIndex(0.5, col.length)]!, count: col.length }
   }
@@ -148,6 +156,7 @@ export class TaskSamples {
   /** Frees the rows once the summary is taken. */
   release(): void {
     this.blocks = []
+    this.scratch = new Float64Array(0)
     this.rows = 0
   }
 
