@@ -1,4 +1,4 @@
-// Per stage-attempt column store of task values for Spark-exact quantiles. Numbers only, in fixed-size blocks, capped
+// Per stage-attempt column store of task values for Spark-exact quantiles. Numbers only, in column-major blocks, capped
 // at Spark's own per-stage retention (spark.ui.retainedTasks = 100000) with a reservoir sample beyond it, so memory
 // stays bounded whatever the task count.
 import type { TaskMetricDistributions } from './analysis-types.js'
@@ -21,17 +21,28 @@ export function sparkQuantileIndex(q: number, count: number): number {
 
 /** Task value rows of one stage attempt. */
 export class TaskSamples {
+  /**
+   * Column-major blocks of BLOCK_ROWS rows: column c of a block with capacity `cap` is data[c*cap, c*cap + cap).
+   * The first block starts small and doubles up to BLOCK_ROWS, so small stages stay small.
+   */
   private blocks: Float64Array[] = []
   rows = 0
   seen = 0
   successes = 0
   private rng = 0x9e3779b9
   private scratch = new Float64Array(0)
+  /** the first row's values, and per column whether any later row differed (then it may need selecting) */
+  private readonly first = new Float64Array(STRIDE)
+  private readonly varies = new Uint8Array(STRIDE)
+  private anyFailed = false
+  /** a NaN was added (the parsers never produce one; kept exact all the same) */
+  private sawNaN = false
 
   /** Adds one ended task (metrics in task-metrics slot order). */
   add(metrics: Float64Array, duration: number, schedulerDelay: number, gettingResult: number, success: boolean): void {
     this.seen++
     if (success) this.successes++
+    else this.anyFailed = true
     let row: number
     if (this.rows < MAX_TASK_ROWS) {
       row = this.rows++
@@ -42,17 +53,44 @@ export class TaskSamples {
       row = j
     }
     const b = row >>> 10
+    const r = row & (BLOCK_ROWS - 1)
     let block = this.blocks[b]
-    if (!block) {
-      block = new Float64Array(BLOCK_ROWS * STRIDE)
-      this.blocks[b] = block
+    if (!block || r * STRIDE >= block.length) block = this.grow(b, r)
+    const cap = block.length / STRIDE
+    for (let c = 0; c < N_METRICS; c++) block[c * cap + r] = metrics[c]!
+    block[COL_DURATION * cap + r] = duration
+    block[COL_SCHED * cap + r] = schedulerDelay
+    block[COL_GETTING * cap + r] = gettingResult
+    block[COL_SUCCESS * cap + r] = success ? 1 : 0
+    const first = this.first
+    const varies = this.varies
+    if (this.seen === 1) {
+      for (let c = 0; c < STRIDE; c++) {
+        const v = block[c * cap]!
+        first[c] = v
+        if (v !== v) { varies[c] = 1; this.sawNaN = true }
+      }
+    } else {
+      for (let c = 0; c < STRIDE; c++) {
+        const v = block[c * cap + r]!
+        if (v !== first[c]) { varies[c] = 1; if (v !== v) this.sawNaN = true }
+      }
     }
-    const o = (row & (BLOCK_ROWS - 1)) * STRIDE
-    block.set(metrics, o)
-    block[o + COL_DURATION] = duration
-    block[o + COL_SCHED] = schedulerDelay
-    block[o + COL_GETTING] = gettingResult
-    block[o + COL_SUCCESS] = success ? 1 : 0
+  }
+
+  /** Block b with room for row r (the first block doubles from 64 rows; later ones are full size). */
+  private grow(b: number, r: number): Float64Array {
+    const old = this.blocks[b]
+    let cap = old ? old.length / STRIDE : b === 0 ? 64 : BLOCK_ROWS
+    while (cap <= r) cap *= 2
+    cap = Math.min(cap, BLOCK_ROWS)
+    const block = new Float64Array(cap * STRIDE)
+    if (old) {
+      const oc = old.length / STRIDE
+      for (let c = 0; c < STRIDE; c++) block.set(old.subarray(c * oc, c * oc + oc), c * cap)
+    }
+    this.blocks[b] = block
+    return block
   }
 
   get sampled(): boolean {
@@ -61,32 +99,70 @@ export class TaskSamples {
 
   /** Successful tasks among the kept rows (Spark's `count`, the index base). */
   private keptSuccesses(): number {
+    if (!this.anyFailed) return this.rows
     let n = 0
-    for (let r = 0; r < this.rows; r++) if (this.blocks[r >>> 10]![(r & (BLOCK_ROWS - 1)) * STRIDE + COL_SUCCESS] === 1) n++
+    this.eachBlock((blk, cap, len) => {
+      const o = COL_SUCCESS * cap
+      for (let r = 0; r < len; r++) if (blk[o + r] === 1) n++
+    })
     return n
   }
 
-  /** The sum of columns `a` (+ `b`, + `c` when >= 0) over the kept rows (successful ones only if asked), sorted. */
+  private eachBlock(fn: (block: Float64Array, cap: number, len: number) => void): void {
+    for (let b = 0; b * BLOCK_ROWS < this.rows; b++) {
+      const blk = this.blocks[b]!
+      fn(blk, blk.length / STRIDE, Math.min(BLOCK_ROWS, this.rows - b * BLOCK_ROWS))
+    }
+  }
+
+  /**
+   * The sum of columns `a` (+ `b`, + `c` when >= 0) over the kept rows (successful ones only if asked), in row order.
+   * `colSame` tells whether all its values are equal, `colNaN` whether one may be NaN.
+   */
   private column(onlySuccess: boolean, a: number, b = -1, c = -1): Float64Array {
     const out = this.scratch.length >= this.rows ? this.scratch : (this.scratch = new Float64Array(this.rows))
+    const filter = onlySuccess && this.anyFailed
     let n = 0
-    let min = Infinity
-    let max = -Infinity
-    for (let r = 0; r < this.rows; r++) {
-      const blk = this.blocks[r >>> 10]!
-      const o = (r & (BLOCK_ROWS - 1)) * STRIDE
-      if (onlySuccess && blk[o + COL_SUCCESS] !== 1) continue
-      let v = blk[o + a]!
-      if (b >= 0) v += blk[o + b]!
-      if (c >= 0) v += blk[o + c]!
-      if (v < min) min = v
-      if (v > max) max = v
-      if (v !== v) max = NaN // sorted like the rest
-      out[n++] = v
+    this.eachBlock((blk, cap, len) => {
+      if (!filter && b < 0) {
+        out.set(blk.subarray(a * cap, a * cap + len), n)
+        n += len
+        return
+      }
+      const s = COL_SUCCESS * cap
+      for (let r = 0; r < len; r++) {
+        if (filter && blk[s + r] !== 1) continue
+        let v = blk[a * cap + r]!
+        if (b >= 0) v += blk[b * cap + r]!
+        if (c >= 0) v += blk[c * cap + r]!
+        out[n++] = v
+      }
+    })
+    const varies = this.varies[a] === 1 || (b >= 0 && this.varies[b] === 1) || (c >= 0 && this.varies[c] === 1)
+    this.colSame = !varies
+    this.colNaN = varies && this.sawNaN
+    return out.subarray(0, n)
+  }
+
+  private colSame = false
+  private colNaN = false
+
+  /** Values at ascending indices `idx` (clamped to the end) of the column as sorted, without sorting all of it. */
+  private pick(col: Float64Array, idx: number[]): number[] {
+    const n = col.length
+    if (n === 0) return idx.map(() => 0)
+    if (this.colSame) return idx.map(() => col[0]!)
+    if (this.colNaN) {
+      col.sort() // NaN goes last, as a full sort puts it
+      return idx.map((i) => col[Math.min(i, n - 1)]!)
     }
-    const col = out.subarray(0, n)
-    // Many metrics are the same for every task (zeros, mostly): nothing to sort.
-    return min === max ? col : col.sort()
+    // Successive selections: once a[k] is in place, every later index lies in [k, n).
+    let lo = 0
+    return idx.map((i) => {
+      const k = Math.min(i, n - 1)
+      if (k >= lo) { select(col, k, lo, n - 1); lo = k }
+      return col[k]!
+    })
   }
 
   /** TaskMetricDistributions by Spark's rule; undefined when no task succeeded (Spark answers 404). */
@@ -95,8 +171,7 @@ export class TaskSamples {
     if (count === 0) return undefined
     const quantiles = [...quantilesIn].sort((a, b) => a - b)
     const idx = quantiles.map((q) => sparkQuantileIndex(q, count))
-    const pick = (sorted: Float64Array): number[] =>
-      idx.map((i) => (sorted.length === 0 ? 0 : sorted[Math.min(i, sorted.length - 1)]!))
+    const pick = (col: Float64Array): number[] => this.pick(col, idx)
     const metric = (slot: number): number[] => pick(this.column(true, slot))
     const all = (col: number): number[] => pick(this.column(false, col))
     return {
@@ -149,8 +224,10 @@ export class TaskSamples {
   /** Largest and median successful-task value of the sum of up to three columns, for skew checks. */
   maxAndMedian(a: number, b = -1, c = -1): { max: number; median: number; count: number } {
     const col = this.column(true, a, b, c)
-    if (col.length === 0) return { max: 0, median: 0, count: 0 }
-    return { max: col[col.length - 1]!, median: col[sparkQuantileIndex(0.5, col.length)]!, count: col.length }
+    const n = col.length
+    if (n === 0) return { max: 0, median: 0, count: 0 }
+    const [median, max] = this.pick(col, [sparkQuantileIndex(0.5, n), n - 1])
+    return { max: max!, median: median!, count: n }
   }
 
   /** Frees the rows once the summary is taken. */
@@ -168,5 +245,43 @@ export class TaskSamples {
     x ^= x << 5
     this.rng = x >>> 0
     return this.rng
+  }
+}
+
+/**
+ * Rearranges a[lo..hi] so that a[k] holds the value a full ascending sort would put there, with no larger value
+ * before it and no smaller one after it (Hoare's selection; no NaN in a).
+ */
+export function select(a: Float64Array, k: number, lo: number, hi: number): void {
+  while (hi > lo) {
+    if (hi - lo < 16) {
+      for (let i = lo + 1; i <= hi; i++) {
+        const v = a[i]!
+        let j = i - 1
+        while (j >= lo && a[j]! > v) { a[j + 1] = a[j]!; j-- }
+        a[j + 1] = v
+      }
+      return
+    }
+    const x = a[lo]!
+    const y = a[(lo + hi) >>> 1]!
+    const z = a[hi]!
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y
+    let i = lo
+    let j = hi
+    while (i <= j) {
+      while (a[i]! < pivot) i++
+      while (a[j]! > pivot) j--
+      if (i <= j) {
+        const t = a[i]!
+        a[i] = a[j]!
+        a[j] = t
+        i++
+        j--
+      }
+    }
+    if (k <= j) hi = j
+    else if (k >= i) lo = i
+    else return
   }
 }
