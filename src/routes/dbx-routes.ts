@@ -56,7 +56,7 @@ export async function dbxRoutes (app: FastifyInstance, opts: { services: Service
   async function sendPanel (req: FastifyRequest<{ Params: RunParams }>, reply: FastifyReply, refresh: boolean): Promise<FastifyReply> {
     const data = await panelData(req, refresh)
     reply.header('vary', 'HX-Request')
-    if (wantsFragment(req)) return await render(reply, 'partials/dbx-panel', data)
+    if (wantsFragment(req)) return await render(reply, 'partials/dbx-panel', { ...data, closable: true })
     const title = `Databricks · run ${req.params.jobGroupId} · ${String(data.flowName)}`
     return await render(reply, 'pages/dbx', { ...(await layoutData(services, String(data.flowName), title)), ...data })
   }

@@ -43,6 +43,9 @@ export async function flowRoutes (app: FastifyInstance, opts: { services: Servic
     return await render(reply, 'pages/add-flow', { ...(await layoutData(services, null, 'Add a flow')), suggestions: await services.flowSuggestions({ wait: true }) })
   })
 
+  // What a closed in-place panel is replaced with (htmx swaps the empty body into its slot).
+  app.get('/fragments/empty', async (_req, reply) => await reply.type('text/html; charset=utf-8').send(''))
+
   app.get('/fragments/flow-suggestions', async (_req, reply) => {
     return await render(reply, 'partials/flow-suggestions', { suggestions: await services.flowSuggestions({ wait: true }) })
   })

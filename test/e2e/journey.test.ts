@@ -33,6 +33,17 @@ t.test('a new user adds a flow, collects its runs and sees pairs', async (t) => 
   t.match(await page.textContent('#collect-status') ?? '', /AAC 25 runs/)
   t.equal(page.url(), `${base}/flows/${encodeURIComponent(name)}`, 'still on the bookmarkable URL')
 
+  // DBX ▸ expands the Databricks details in place; Close folds them away again.
+  const firstDbx = page.locator('#runs-table a.details', { hasText: 'DBX ▸' }).first()
+  const slot = await firstDbx.getAttribute('aria-controls')
+  await firstDbx.click()
+  await page.waitForSelector(`#${slot} #dbx-panel`, { timeout: 15_000 })
+  t.match(await page.textContent(`#${slot}`) ?? '', /Cluster/)
+  t.equal(page.url(), `${base}/flows/${encodeURIComponent(name)}`, 'expanding does not navigate')
+  await page.click(`#${slot} .dbx-close`)
+  await page.waitForFunction((id) => document.getElementById(id)?.innerHTML.trim() === '', slot)
+  t.pass('the panel closed')
+
   // Restart-like check: a fresh load of the same URL shows the saved table.
   await page.reload()
   t.equal(await page.locator('#runs-table tr.paired').count(), paired)
