@@ -4,7 +4,6 @@ import { Value } from '@sinclair/typebox/value'
 // No control characters anywhere: a newline in a value written back to a settings file could inject a variable.
 const noControl = '^[^\\u0000-\\u001f\\u007f]*$'
 const httpUrl = '^https?://[^\\s/?#\\u0000-\\u001f]+(/[^\\s\\u0000-\\u001f]*)?$'
-const optionalUrl = Type.Union([Type.Literal(''), Type.String({ pattern: httpUrl, maxLength: 2048 })])
 const token = Type.String({ pattern: noControl, maxLength: 4096 })
 
 /** The one schema of Tri-Tracker's configuration: env variable name -> type, range and default. */
@@ -82,7 +81,8 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
       else throw err
     }
   }
-  if (errors.length === 1) throw errors[0]!
+  const [first] = errors
+  if (errors.length === 1 && first !== undefined) throw first
   if (errors.length > 1) throw new ConfigError(errors.map((e) => e.variable).join(','), errors.map((e) => e.message).join('\n'))
   out.PLATFORM_API_BASE_URL = String(out.PLATFORM_API_BASE_URL).replace(/\/+$/, '')
   out.ONPREM_API_BASE_URL = String(out.ONPREM_API_BASE_URL).replace(/\/+$/, '')

@@ -78,13 +78,14 @@ export function createTrifactaClient (opts: TrifactaClientOptions): TrifactaClie
     keep(firstRows)
     lo.onProgress?.(matches.length)
     const total = countOf(first)
+    const beforeEnd = (o: number): boolean => o < MAX_SCANNED_ROWS && (total === null || o < total)
     let offset = PAGE
     let ended = firstRows.length < PAGE
     while (!ended && matches.length < lo.limit && offset < MAX_SCANNED_ROWS) {
       // Without a count a short page is the only end marker, so pages go one at a time.
       const batch = total === null ? 1 : PAGE_CONCURRENCY
       const offsets: number[] = []
-      for (let i = 0; i < batch && offset < MAX_SCANNED_ROWS && (total === null || offset < total); i++, offset += PAGE) offsets.push(offset)
+      for (let i = 0; i < batch && beforeEnd(offset); i++, offset += PAGE) offsets.push(offset)
       if (offsets.length === 0) break
       const pages = await Promise.all(offsets.map(async (o) => rowsOf(await http.getJson(path, { query: { ...query, limit: PAGE, offset: o }, signal: lo.signal }))))
       for (const rows of pages) {
