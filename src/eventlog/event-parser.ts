@@ -4,6 +4,7 @@
 import type { Aggregator } from './aggregator.js'
 import { after, needle, numberAt, plainStringAt, stringAt } from './byte-scan.js'
 import type { ParseHealth } from './analysis-types.js'
+import { resetTaskInfo, scanFields, TI, tiNums, tiStrs } from './field-scanner.js'
 import { scanTaskEnd } from './task-end-scanner.js'
 import { newTaskEndRecord, taskEndFromJson } from './task-metrics.js'
 
@@ -41,10 +42,6 @@ const IGNORED_EVENTS = new Set([
 ])
 const EXCLUSION = /^org\.apache\.spark\.scheduler\.SparkListener(Executor|Node)(Blacklisted|Unblacklisted|Excluded|Unexcluded)(ForStage)?$/
 
-const T_STAGE = needle('"Stage ID":')
-const T_ATTEMPT = needle('"Stage Attempt ID":')
-const T_LAUNCH = needle('"Launch Time":')
-const T_EXEC = needle('"Executor ID":')
 const S_EXEC_ID = needle('"executionId":')
 const S_ROOT = needle('"rootExecutionId":')
 const S_DESC = needle('"description":')
@@ -63,6 +60,8 @@ export class EventLogParser {
   private part = -1
   private lineInPart = 0
   private readonly rec = newTaskEndRecord()
+  /** scratch record for TaskStart scans (they fill no metrics) */
+  private readonly startRec = newTaskEndRecord()
   private readonly counts = new Map<string, number>()
 
   constructor(private readonly agg: Aggregator) {}
@@ -212,19 +211,18 @@ export class EventLogParser {
     }
   }
 
+  /** TaskStart through the TaskEnd tokenizer: stage, attempt, launch time and executor (it stops at Accumulables). */
   private scanTaskStart(line: Buffer): boolean {
-    if (line[line.length - 1] !== 0x7d) return false
-    const ps = after(line, T_STAGE, 0, 200)
-    const pl = after(line, T_LAUNCH, 0, line.length)
-    const pe = after(line, T_EXEC, 0, line.length)
-    if (ps < 0 || pl < 0 || pe < 0) return false
-    const exec = plainStringAt(line, pe)
-    if (exec === undefined) return false
-    const pa = after(line, T_ATTEMPT, ps, ps + 60)
-    const stage = numberAt(line, ps)
-    const launch = numberAt(line, pl)
-    if (Number.isNaN(stage) || Number.isNaN(launch)) return false
-    this.agg.onTaskStart(stage, pa < 0 ? 0 : numberAt(line, pa), launch, exec)
+    const end = line.length
+    if (end < 2 || line[0] !== 0x7b || line[end - 1] !== 0x7d) return false
+    resetTaskInfo()
+    if (scanFields(line, 1, end, this.startRec) === -1) return false
+    const stage = tiNums[TI['Stage ID']]!
+    const attempt = tiNums[TI['Stage Attempt ID']]!
+    const launch = tiNums[TI['Launch Time']]!
+    const exec = tiStrs[TI['Executor ID']]
+    if (Number.isNaN(stage) || Number.isNaN(launch) || exec === undefined) return false
+    this.agg.onTaskStart(stage, Number.isNaN(attempt) ? 0 : attempt, launch, exec)
     return true
   }
 
