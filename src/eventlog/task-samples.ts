@@ -147,6 +147,21 @@ export class TaskSamples {
   private colSame = false
   private colNaN = false
 
+  /**
+   * Quantile values (ascending indices `idx`) of the sum of columns a (+ b, + c). A column that never varied needs no
+   * rows at all (there is at least one row: distributions is only asked with a successful task).
+   */
+  private quantiles(onlySuccess: boolean, idx: number[], a: number, b = -1, c = -1): number[] {
+    const v = this.varies
+    if (v[a] === 0 && (b < 0 || v[b] === 0) && (c < 0 || v[c] === 0)) {
+      let x = this.first[a]!
+      if (b >= 0) x += this.first[b]!
+      if (c >= 0) x += this.first[c]!
+      return idx.map(() => x)
+    }
+    return this.pick(this.column(onlySuccess, a, b, c), idx)
+  }
+
   /** Values at ascending indices `idx` (clamped to the end) of the column as sorted, without sorting all of it. */
   private pick(col: Float64Array, idx: number[]): number[] {
     const n = col.length
@@ -171,9 +186,8 @@ export class TaskSamples {
     if (count === 0) return undefined
     const quantiles = [...quantilesIn].sort((a, b) => a - b)
     const idx = quantiles.map((q) => sparkQuantileIndex(q, count))
-    const pick = (col: Float64Array): number[] => this.pick(col, idx)
-    const metric = (slot: number): number[] => pick(this.column(true, slot))
-    const all = (col: number): number[] => pick(this.column(false, col))
+    const metric = (slot: number): number[] => this.quantiles(true, idx, slot)
+    const all = (col: number): number[] => this.quantiles(false, idx, col)
     return {
       quantiles,
       duration: all(COL_DURATION),
@@ -192,14 +206,14 @@ export class TaskSamples {
       inputMetrics: { bytesRead: metric(M.inputBytes), recordsRead: metric(M.inputRecords) },
       outputMetrics: { bytesWritten: metric(M.outputBytes), recordsWritten: metric(M.outputRecords) },
       shuffleReadMetrics: {
-        readBytes: pick(this.column(true, M.shuffleLocalBytesRead, M.shuffleRemoteBytesRead)),
+        readBytes: this.quantiles(true, idx, M.shuffleLocalBytesRead, M.shuffleRemoteBytesRead),
         readRecords: metric(M.shuffleReadRecords),
         remoteBlocksFetched: metric(M.shuffleRemoteBlocksFetched),
         localBlocksFetched: metric(M.shuffleLocalBlocksFetched),
         fetchWaitTime: metric(M.shuffleFetchWaitTime),
         remoteBytesRead: metric(M.shuffleRemoteBytesRead),
         remoteBytesReadToDisk: metric(M.shuffleRemoteBytesReadToDisk),
-        totalBlocksFetched: pick(this.column(true, M.shuffleLocalBlocksFetched, M.shuffleRemoteBlocksFetched)),
+        totalBlocksFetched: this.quantiles(true, idx, M.shuffleLocalBlocksFetched, M.shuffleRemoteBlocksFetched),
         remoteReqsDuration: metric(M.shuffleRemoteReqsDuration),
         shufflePushReadMetricsDist: {
           corruptMergedBlockChunks: metric(M.shuffleCorruptMergedBlockChunks),
