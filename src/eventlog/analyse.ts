@@ -19,7 +19,7 @@ export interface AnalyseOptions {
 export async function analyseEventLog(input: string, opts: AnalyseOptions = {}): Promise<Analysis> {
   const src = await openEventLog(input)
   const agg = new Aggregator(opts.quantiles ? { quantiles: opts.quantiles } : {})
-  const parser = new EventLogParser(agg)
+  const parser = new EventLogParser(agg, { classpath: opts.environment === 'full' })
   for await (const chunk of src.chunks({ reuseBuffers: true })) parser.push(chunk.data, chunk.partIndex)
   const health = parser.end()
   health.damage = src.damage.map((d) => ({ ...d }))
@@ -32,7 +32,7 @@ export async function analyseEventLog(input: string, opts: AnalyseOptions = {}):
 /** Analyses event log text already in memory (tests, small inputs); same result as the streaming path. */
 export function analyseText(text: string | Buffer, opts: AnalyseOptions = {}): Analysis {
   const agg = new Aggregator(opts.quantiles ? { quantiles: opts.quantiles } : {})
-  const parser = new EventLogParser(agg)
+  const parser = new EventLogParser(agg, { classpath: opts.environment === 'full' })
   parser.push(typeof text === 'string' ? Buffer.from(text) : text, 0)
   return buildAnalysis(agg, parser.end(), opts.environment ? { environment: opts.environment } : {})
 }

@@ -60,6 +60,9 @@ export function stringAt(line: Buffer, pos: number): [string, number] | undefine
     while (k > pos && line[k] === 0x5c) { n++; k-- }
     if (n > 0) escaped = true
     if (n % 2 === 0) {
+      // any escape (\n, \u…, \\ …), not only an escaped quote, needs decoding
+      const bs = line.indexOf(0x5c, pos + 1)
+      if (bs >= 0 && bs < q) escaped = true
       const raw = line.toString('utf8', pos, q + 1)
       try {
         return [escaped ? (JSON.parse(raw) as string) : raw.slice(1, -1), q + 1]

@@ -47,6 +47,37 @@ const S_ROOT = needle('"rootExecutionId":')
 const S_DESC = needle('"description":')
 const S_TIME = needle('"time":')
 
+export interface ParserOptions {
+  /** decode the classpath of environment updates (default true; only the 'full' environment shows it) */
+  classpath?: boolean
+}
+
+const K_PROPS = needle(',"Properties":{')
+const K_CLASSPATH = needle(',"Classpath Entries":{')
+/** lines shorter than this are parsed whole */
+const TRIM_MIN = 4096
+/** The Properties keys the aggregator reads. */
+const WANTED_PROPS = ['spark.job.description', 'spark.jobGroup.id', 'spark.sql.execution.id', 'spark.job.tags', 'spark.scheduler.pool']
+  .map((k) => [k, needle(`"${k}":`)] as const)
+
+/**
+ * The wanted keys of a flat string-to-string Properties object at [open, end) (open at its '{'). A key needle counts
+ * only right after '{' or ',' (structural: such a byte before a quote cannot sit inside a string). undefined when a
+ * wanted value is not a plain JSON string (then the caller parses the whole line).
+ */
+function pickProperties(line: Buffer, open: number, end: number): Record<string, string> | undefined {
+  const out: Record<string, string> = {}
+  for (const [key, k] of WANTED_PROPS) {
+    let p = line.indexOf(k, open)
+    while (p >= 0 && p < end && line[p - 1] !== 0x7b && line[p - 1] !== 0x2c) p = line.indexOf(k, p + 1)
+    if (p < 0 || p >= end) continue
+    const v = stringAt(line, p + k.length)
+    if (v === undefined) return undefined
+    out[key] = v[0]
+  }
+  return out
+}
+
 /** Streams chunks of event log text into an Aggregator and keeps parse health. */
 export class EventLogParser {
   readonly health: ParseHealth = {
@@ -64,7 +95,11 @@ export class EventLogParser {
   private readonly startRec = newTaskEndRecord()
   private readonly counts = new Map<string, number>()
 
-  constructor(private readonly agg: Aggregator) {}
+  private readonly opts: Required<ParserOptions>
+
+  constructor(private readonly agg: Aggregator, opts: ParserOptions = {}) {
+    this.opts = { classpath: opts.classpath ?? true }
+  }
 
   /**
    * Feeds one chunk of decompressed text of part `partIndex`. The chunk is not kept: only its unterminated last line
@@ -190,7 +225,7 @@ export class EventLogParser {
       return
     }
     if (JSON_EVENTS.has(type) || EXCLUSION.test(type)) {
-      const j = parsed ?? this.parse(line, type)
+      const j = parsed ?? this.parseTrimmed(line, type)
       if (j !== undefined) this.agg.onJson(type, j)
       return
     }
@@ -198,6 +233,35 @@ export class EventLogParser {
     const u = this.health.unknownEvents
     u.count++
     u.byType[type] = (u.byType[type] ?? 0) + 1
+  }
+
+  /**
+   * JSON.parse without the big trailing objects the analysis does not need: a job's or stage's Properties (only a few
+   * keys are read: those are picked out by byte search) and, unless asked for, the classpath of an environment update.
+   * Falls back to the whole line whenever the cut does not parse.
+   */
+  private parseTrimmed(line: Buffer, type: string): any {
+    const cut = type === 'SparkListenerJobStart' || type === 'SparkListenerStageSubmitted' ? K_PROPS
+      : type === 'SparkListenerEnvironmentUpdate' && !this.opts.classpath ? K_CLASSPATH : undefined
+    const end = line.length
+    if (cut === undefined || end < TRIM_MIN || line[end - 1] !== 0x7d) return this.parse(line, type)
+    // The last top-level field (Spark writes these two last). Inside a string every quote is escaped, so the needle
+    // only matches a key; lastIndexOf finds the top-level one as nothing after it can hold that key.
+    const at = line.lastIndexOf(cut)
+    if (at < 0) return this.parse(line, type)
+    let j: any
+    try {
+      j = JSON.parse(line.toString('utf8', 0, at) + '}')
+    } catch {
+      return this.parse(line, type)
+    }
+    if (!j || typeof j !== 'object') return this.parse(line, type)
+    if (cut === K_PROPS) {
+      const props = pickProperties(line, at + K_PROPS.length - 1, end)
+      if (props === undefined) return this.parse(line, type)
+      j.Properties = props
+    }
+    return j
   }
 
   private parse(line: Buffer, type: string): any {

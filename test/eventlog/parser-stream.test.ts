@@ -95,3 +95,37 @@ t.test('lines cut across chunks of a reused buffer read the same as one piece', 
   t.ok(fromFile.parse.bytes > 9 * 1024 * 1024, 'spans several read buffers')
   t.same(strip({ ...fromFile, source: inMemory.source }), strip(inMemory), 'file and memory agree')
 })
+
+t.test('big Properties and environment updates are cut, the keys read are the same', async (t) => {
+  const filler: Record<string, string> = {}
+  for (let i = 0; i < 300; i++) filler[`spark.some.key${i}`] = `value ${i} with a decoy \\"spark.job.description\\": "x" and {"spark.jobGroup.id":1}`
+  const props = {
+    ...filler,
+    'spark.job.description': 'line one\nline "two" \u00e9',
+    'spark.jobGroup.id': 'group-1',
+    'spark.sql.execution.id': '7',
+    'spark.scheduler.pool': 'pool\\a',
+    'spark.job.tags': 'b,a',
+  }
+  const lines = [
+    ...header,
+    `{"Event":"org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart","executionId":7,"description":"q\\n\\"7\\"","details":"","physicalPlanDescription":"","sparkPlanInfo":{},"time":1000}`,
+    JSON.stringify({ Event: 'SparkListenerEnvironmentUpdate', 'JVM Information': { 'Java Version': '17' }, 'Spark Properties': { 'spark.master': 'local[2]' }, 'Classpath Entries': Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`/jar/${i}.jar`, 'System Classpath'])) }),
+    JSON.stringify({ Event: 'SparkListenerJobStart', 'Job ID': 0, 'Submission Time': 1000, 'Stage Infos': [JSON.parse(stageInfo(0, 1))], 'Stage IDs': [0], Properties: props }),
+    JSON.stringify({ Event: 'SparkListenerStageSubmitted', 'Stage Info': JSON.parse(stageInfo(0, 1)), Properties: props }),
+    task(0, 0, 5, 1000, 1100),
+    `{"Event":"SparkListenerStageCompleted","Stage Info":${stageInfo(0, 1, ',"Completion Time":1300')}}`,
+  ]
+  const a = analyseText(lines.join('\n') + '\n', { environment: 'full' })
+  const job = a.jobs[0]!
+  t.equal(job.description, props['spark.job.description'])
+  t.equal(job.jobGroup, 'group-1')
+  t.equal(job.sqlExecutionId, 7)
+  t.same(job.jobTags, ['a', 'b'])
+  t.equal(a.stages[0]!.schedulingPool, 'pool\\a')
+  t.equal(a.stages[0]!.description, props['spark.job.description'])
+  t.equal(a.sql[0]!.description, 'q\n"7"', 'escapes in a SQL description are decoded')
+  t.same(a.sql[0]!.jobIds, [0])
+  t.equal(a.environment.classpathEntries?.length, 200, 'classpath kept for the full environment')
+  t.equal(analyseText(lines.join('\n') + '\n').environment.classpathEntries, undefined)
+})
