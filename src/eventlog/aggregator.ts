@@ -505,7 +505,9 @@ export class Aggregator {
         if (!bs) { bs = new Bitset(); this.completedIndicesByStage.set(t.stageId, bs) }
         newIndex = bs.set(t.index)
       }
-      for (const j of this.stageJobs(s)) {
+      for (let k = 0; k < s.jobIds.length; k++) {
+        const j = this.jobs.get(s.jobIds[k]!)
+        if (!j) continue
         const d = j.data
         d.numActiveTasks -= active
         d.numCompletedTasks += completed

@@ -10,6 +10,15 @@ import { newTaskEndRecord, taskEndFromJson } from './task-metrics.js'
 
 const PREFIX = needle('{"Event":"')
 const K_EVENT = needle('"Event":"')
+const TASK_END_NAME = needle('SparkListenerTaskEnd"')
+const TASK_START_NAME = needle('SparkListenerTaskStart"')
+
+/** Whether `line` holds `what` at `at` (short needles: a loop beats a native call). */
+function startsWith(line: Buffer, what: Buffer, at: number): boolean {
+  if (at + what.length > line.length) return false
+  for (let i = 0; i < what.length; i++) if (line[at + i] !== what[i]) return false
+  return true
+}
 const MAX_BAD_LINE_NUMBERS = 100
 /** largest carry buffer kept between lines */
 const CARRY_KEEP = 8 * 1024 * 1024
@@ -174,9 +183,14 @@ export class EventLogParser {
     const line = end === raw.length ? raw : raw.subarray(0, end)
     this.health.lines++
     let type: string | undefined
-    if (line.length > PREFIX.length && line.compare(PREFIX, 0, PREFIX.length, 0, PREFIX.length) === 0) {
-      const q = line.indexOf(0x22, PREFIX.length)
-      if (q > 0) type = line.toString('latin1', PREFIX.length, q)
+    if (line.length > PREFIX.length && startsWith(line, PREFIX, 0)) {
+      // the two events of every task, compared in place (no string made for them)
+      if (startsWith(line, TASK_END_NAME, PREFIX.length)) type = 'SparkListenerTaskEnd'
+      else if (startsWith(line, TASK_START_NAME, PREFIX.length)) type = 'SparkListenerTaskStart'
+      else {
+        const q = line.indexOf(0x22, PREFIX.length)
+        if (q > 0) type = line.toString('latin1', PREFIX.length, q)
+      }
     } else {
       const p = after(line, K_EVENT, 0, line.length)
       if (p > 0) type = plainStringAt(line, p - 1)

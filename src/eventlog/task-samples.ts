@@ -57,25 +57,30 @@ export class TaskSamples {
     let block = this.blocks[b]
     if (!block || r * STRIDE >= block.length) block = this.grow(b, r)
     const cap = block.length / STRIDE
-    for (let c = 0; c < N_METRICS; c++) block[c * cap + r] = metrics[c]!
-    block[COL_DURATION * cap + r] = duration
-    block[COL_SCHED * cap + r] = schedulerDelay
-    block[COL_GETTING * cap + r] = gettingResult
-    block[COL_SUCCESS * cap + r] = success ? 1 : 0
     const first = this.first
     const varies = this.varies
     if (this.seen === 1) {
-      for (let c = 0; c < STRIDE; c++) {
-        const v = block[c * cap]!
-        first[c] = v
-        if (v !== v) { varies[c] = 1; this.sawNaN = true }
-      }
-    } else {
-      for (let c = 0; c < STRIDE; c++) {
-        const v = block[c * cap + r]!
-        if (v !== first[c]) { varies[c] = 1; if (v !== v) this.sawNaN = true }
-      }
+      first.set(metrics)
+      first[COL_DURATION] = duration
+      first[COL_SCHED] = schedulerDelay
+      first[COL_GETTING] = gettingResult
+      first[COL_SUCCESS] = success ? 1 : 0
+      for (let c = 0; c < STRIDE; c++) if (first[c] !== first[c]) { varies[c] = 1; this.sawNaN = true }
     }
+    for (let c = 0; c < N_METRICS; c++) {
+      const v = metrics[c]!
+      block[c * cap + r] = v
+      if (v !== first[c]) { varies[c] = 1; if (v !== v) this.sawNaN = true }
+    }
+    this.put(block, cap, r, COL_DURATION, duration)
+    this.put(block, cap, r, COL_SCHED, schedulerDelay)
+    this.put(block, cap, r, COL_GETTING, gettingResult)
+    this.put(block, cap, r, COL_SUCCESS, success ? 1 : 0)
+  }
+
+  private put(block: Float64Array, cap: number, r: number, c: number, v: number): void {
+    block[c * cap + r] = v
+    if (v !== this.first[c]) { this.varies[c] = 1; if (v !== v) this.sawNaN = true }
   }
 
   /** Block b with room for row r (the first block doubles from 64 rows; later ones are full size). */
