@@ -3,8 +3,11 @@ import { close, open, read } from 'node:fs'
 const openFd = (path: string): Promise<number> =>
   new Promise((res, rej) => open(path, 'r', (err, fd) => (err ? rej(err) : res(fd))))
 const closeFd = (fd: number): Promise<void> => new Promise((res) => close(fd, () => res()))
-const readInto = (fd: number, buf: Buffer): Promise<number> =>
-  new Promise((res, rej) => read(fd, buf, 0, buf.length, null, (err, n) => (err ? rej(err) : res(n))))
+const readInto = (fd: number, buf: Buffer, len: number): Promise<number> =>
+  new Promise((res, rej) => read(fd, buf, 0, len, null, (err, n) => (err ? rej(err) : res(n))))
+/** The first reads are short, so that work starts before a whole big slice has arrived. */
+const RAMP = [256 * 1024, 1024 * 1024]
+const sizeOf = (i: number, buf: Buffer): number => Math.min(buf.length, RAMP[i] ?? buf.length)
 
 /** Two read buffers that the parts of one log take turns with. */
 export class ReadBuffers {
@@ -25,7 +28,7 @@ export async function* readPlainFile(path: string, chunkBytes: number, reuse?: R
   const next = (i: number): Buffer => (reuse ? reuse.get(i) : Buffer.allocUnsafeSlow(chunkBytes))
   let i = 0
   let buf = next(i)
-  let pending: Promise<number> | undefined = readInto(fd, buf)
+  let pending: Promise<number> | undefined = readInto(fd, buf, sizeOf(i, buf))
   try {
     for (;;) {
       const n = await pending
@@ -33,7 +36,7 @@ export async function* readPlainFile(path: string, chunkBytes: number, reuse?: R
       if (n === 0) return
       const cur = buf
       buf = next(++i)
-      pending = readInto(fd, buf)
+      pending = readInto(fd, buf, sizeOf(i, buf))
       yield n === cur.length ? cur : cur.subarray(0, n)
     }
   } finally {
