@@ -38,6 +38,8 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
   const { services } = opts
   const app = Fastify({
     ...(opts.loggerInstance !== undefined ? { loggerInstance: opts.loggerInstance } : { logger: false }),
+    // Progress partials poll every second: one log line per request only when debugging.
+    disableRequestLogging: !['debug', 'trace'].includes(String((opts.loggerInstance as { level?: string } | undefined)?.level)),
     bodyLimit: 1024 * 1024,
     trustProxy: false,
     routerOptions: { maxParamLength: 1000 },
