@@ -42,6 +42,10 @@ interface StageState {
   taskTime: number
   peak?: Float64Array
   samples?: TaskSamples
+  /** StageCompleted was seen */
+  completionSeen?: boolean
+  /** completed and idle: its rows wait in the retired queue */
+  retired?: boolean
   summary?: StageTaskSummary
   skew?: StageSkew
 }
@@ -123,8 +127,11 @@ export class Aggregator {
   completedIndicesByStage = new Map<number, Bitset>()
   taskCount = 0
   private keepSamples: boolean
-  /** completed stages whose task rows are still kept for late tasks, oldest first */
+  /** completed stages whose task rows are still kept for late tasks, oldest first (from retiredHead on) */
   private retired: StageState[] = []
+  private retiredHead = 0
+  /** rows held by those stages */
+  private retainedRows = 0
 
   constructor(opts: { quantiles?: number[]; keepSamples?: boolean } = {}) {
     this.quantiles = opts.quantiles ?? DEFAULT_QUANTILES
@@ -416,6 +423,7 @@ export class Aggregator {
     // Quantiles are final once no task of the attempt is still running. A task can still end later (a speculative
     // copy, a task whose start was not logged): keep the rows of recently completed stages a while, so that it
     // counts in the quantiles as it does in the stage totals, and take the summary when the rows are let go.
+    s.completionSeen = true
     if (s.active <= 0 && !this.keepSamples) this.retire(s)
     for (const x of this.executors.values()) x.excluded.delete(s.stageId)
   }
@@ -497,7 +505,11 @@ export class Aggregator {
       s.peak = maxInto(s.peak, t.executorMetrics)
       if (!s.summary) {
         s.samples ??= new TaskSamples()
+        const rows = s.samples.rows
         s.samples.add(m, duration, sched, getting, completed === 1)
+        if (s.retired) this.retainedRows += s.samples.rows - rows
+        // the last late task of a completed stage has ended: its rows can wait in the queue too
+        else if (s.active <= 0 && s.completionSeen && !this.keepSamples) this.retire(s)
       }
       let newIndex = false
       if (completed) {
@@ -553,16 +565,20 @@ export class Aggregator {
     if (typeof err === 'string' && err !== '') { x.errorMessage = err; x.status = 'FAILED' } else x.status = 'COMPLETED'
   }
 
-  /** Queues a completed stage's rows; the oldest are summarised and freed beyond RETAINED_ROWS. */
+  /** Queues a completed stage's rows; the oldest are summarised and freed beyond RETAINED_ROWS (O(1) amortised). */
   private retire(s: StageState): void {
-    if (!s.samples || s.summary || this.retired.includes(s)) return
+    if (!s.samples || s.summary || s.retired) return
+    s.retired = true
     this.retired.push(s)
-    let rows = 0
-    for (const r of this.retired) rows += r.samples?.rows ?? 0
-    while (this.retired.length > 1 && rows > RETAINED_ROWS) {
-      const old = this.retired.shift()!
-      rows -= old.samples?.rows ?? 0
+    this.retainedRows += s.samples.rows
+    while (this.retired.length - this.retiredHead > 1 && this.retainedRows > RETAINED_ROWS) {
+      const old = this.retired[this.retiredHead++]!
+      this.retainedRows -= old.samples?.rows ?? 0
       this.finalizeStage(old)
+    }
+    if (this.retiredHead > 1024 && this.retiredHead * 2 > this.retired.length) {
+      this.retired = this.retired.slice(this.retiredHead)
+      this.retiredHead = 0
     }
   }
 

@@ -42,6 +42,31 @@ t.test('a task that ends after its stage completed counts in the quantiles too',
   t.same(sum.executorRunTime, [100, 100, 110, 900, 900], 'the late task is in the quantiles')
 })
 
+t.test('a speculative copy still running at stage completion counts once it ends', async (t) => {
+  const start = (stage: number, id: number, launch: number): string =>
+    `{"Event":"SparkListenerTaskStart","Stage ID":${stage},"Stage Attempt ID":0,"Task Info":{"Task ID":${id},"Index":${id},"Attempt":0,"Launch Time":${launch},"Executor ID":"1","Host":"h","Locality":"PROCESS_LOCAL","Speculative":false,"Getting Result Time":0,"Finish Time":0,"Failed":false,"Killed":false,"Accumulables":[]}}`
+  const lines = [
+    ...header,
+    `{"Event":"SparkListenerJobStart","Job ID":0,"Submission Time":1000,"Stage Infos":[${stageInfo(0, 2)},${stageInfo(1, 1)}],"Stage IDs":[0,1],"Properties":{}}`,
+    `{"Event":"SparkListenerStageSubmitted","Stage Info":${stageInfo(0, 2)},"Properties":{}}`,
+    start(0, 0, 1000), start(0, 1, 1000), start(0, 2, 1001),
+    task(0, 0, 100, 1000, 1200),
+    task(0, 1, 110, 1000, 1210),
+    `{"Event":"SparkListenerStageCompleted","Stage Info":${stageInfo(0, 2, ',"Completion Time":1300')}}`,
+    task(0, 2, 30, 1001, 1051, '{"Reason":"TaskKilled","Kill Reason":"another attempt succeeded"}'),
+    `{"Event":"SparkListenerStageSubmitted","Stage Info":${stageInfo(1, 1)},"Properties":{}}`,
+    start(1, 3, 1500), task(1, 3, 50, 1500, 1600),
+    `{"Event":"SparkListenerStageCompleted","Stage Info":${stageInfo(1, 1, ',"Completion Time":1700')}}`,
+    `{"Event":"SparkListenerJobEnd","Job ID":0,"Completion Time":2000,"Job Result":{"Result":"JobSucceeded"}}`,
+  ]
+  const a = analyseText(lines.join('\n') + '\n')
+  const sum = a.taskSummaries.find((s) => s.stageId === 0)!
+  t.equal(sum.count, 2, 'two successful tasks')
+  // durations take every task (indices from the success count, as Spark): the killed copy is the shortest
+  t.same(sum.duration, [50, 50, 200, 200, 200], 'the killed copy is among the durations')
+  t.equal(a.stages.find((s) => s.stageId === 0)!.numKilledTasks, 1)
+})
+
 t.test('stages retired long ago keep their summary; memory stays bounded', async (t) => {
   const lines = [...header]
   let id = 0
