@@ -41,7 +41,7 @@ t.test('a new user adds a flow, collects its runs and sees pairs', async (t) => 
   t.match(await page.textContent(`#${slot}`) ?? '', /Cluster/)
   t.equal(page.url(), `${base}/flows/${encodeURIComponent(name)}`, 'expanding does not navigate')
   await page.click(`#${slot} .dbx-close`)
-  await page.waitForFunction((id) => document.getElementById(id)?.innerHTML.trim() === '', slot)
+  await page.waitForFunction(`document.getElementById(${JSON.stringify(slot)})?.innerHTML.trim() === ''`)
   t.pass('the panel closed')
 
   // Restart-like check: a fresh load of the same URL shows the saved table.
