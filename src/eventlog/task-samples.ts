@@ -65,12 +65,12 @@ export class TaskSamples {
       first[COL_SCHED] = schedulerDelay
       first[COL_GETTING] = gettingResult
       first[COL_SUCCESS] = success ? 1 : 0
-      for (let c = 0; c < STRIDE; c++) if (first[c] !== first[c]) { varies[c] = 1; this.sawNaN = true }
+      for (let c = 0; c < STRIDE; c++) if (Number.isNaN(first[c])) { varies[c] = 1; this.sawNaN = true }
     }
     for (let c = 0; c < N_METRICS; c++) {
       const v = metrics[c]!
       block[c * cap + r] = v
-      if (v !== first[c]) { varies[c] = 1; if (v !== v) this.sawNaN = true }
+      if (v !== first[c]) { varies[c] = 1; if (Number.isNaN(v)) this.sawNaN = true }
     }
     this.put(block, cap, r, COL_DURATION, duration)
     this.put(block, cap, r, COL_SCHED, schedulerDelay)
@@ -80,7 +80,7 @@ export class TaskSamples {
 
   private put(block: Float64Array, cap: number, r: number, c: number, v: number): void {
     block[c * cap + r] = v
-    if (v !== this.first[c]) { this.varies[c] = 1; if (v !== v) this.sawNaN = true }
+    if (v !== this.first[c]) { this.varies[c] = 1; if (Number.isNaN(v)) this.sawNaN = true }
   }
 
   /** Block b with room for row r (the first block doubles from 64 rows; later ones are full size). */

@@ -32,7 +32,7 @@ t.test('a task that ends after its stage completed counts in the quantiles too',
     task(0, 1, 110, 1000, 1210),
     `{"Event":"SparkListenerStageCompleted","Stage Info":${stageInfo(0, 3, ',"Completion Time":1300')}}`,
     task(0, 2, 900, 1000, 1950),
-    `{"Event":"SparkListenerJobEnd","Job ID":0,"Completion Time":2000,"Job Result":{"Result":"JobSucceeded"}}`,
+    '{"Event":"SparkListenerJobEnd","Job ID":0,"Completion Time":2000,"Job Result":{"Result":"JobSucceeded"}}',
   ]
   const a = analyseText(lines.join('\n') + '\n')
   const stage = a.stages.find((s) => s.stageId === 0)!
@@ -57,7 +57,7 @@ t.test('a speculative copy still running at stage completion counts once it ends
     `{"Event":"SparkListenerStageSubmitted","Stage Info":${stageInfo(1, 1)},"Properties":{}}`,
     start(1, 3, 1500), task(1, 3, 50, 1500, 1600),
     `{"Event":"SparkListenerStageCompleted","Stage Info":${stageInfo(1, 1, ',"Completion Time":1700')}}`,
-    `{"Event":"SparkListenerJobEnd","Job ID":0,"Completion Time":2000,"Job Result":{"Result":"JobSucceeded"}}`,
+    '{"Event":"SparkListenerJobEnd","Job ID":0,"Completion Time":2000,"Job Result":{"Result":"JobSucceeded"}}',
   ]
   const a = analyseText(lines.join('\n') + '\n')
   const sum = a.taskSummaries.find((s) => s.stageId === 0)!
@@ -134,7 +134,7 @@ t.test('big Properties and environment updates are cut, the keys read are the sa
   }
   const lines = [
     ...header,
-    `{"Event":"org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart","executionId":7,"description":"q\\n\\"7\\"","details":"","physicalPlanDescription":"","sparkPlanInfo":{},"time":1000}`,
+    '{"Event":"org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart","executionId":7,"description":"q\\n\\"7\\"","details":"","physicalPlanDescription":"","sparkPlanInfo":{},"time":1000}',
     JSON.stringify({ Event: 'SparkListenerEnvironmentUpdate', 'JVM Information': { 'Java Version': '17' }, 'Spark Properties': { 'spark.master': 'local[2]' }, 'Classpath Entries': Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`/jar/${i}.jar`, 'System Classpath'])) }),
     JSON.stringify({ Event: 'SparkListenerJobStart', 'Job ID': 0, 'Submission Time': 1000, 'Stage Infos': [JSON.parse(stageInfo(0, 1))], 'Stage IDs': [0], Properties: props }),
     JSON.stringify({ Event: 'SparkListenerStageSubmitted', 'Stage Info': JSON.parse(stageInfo(0, 1)), Properties: props }),

@@ -1,10 +1,10 @@
 import { close, open, read } from 'node:fs'
 
 const openFd = (path: string): Promise<number> =>
-  new Promise((res, rej) => open(path, 'r', (err, fd) => (err ? rej(err) : res(fd))))
-const closeFd = (fd: number): Promise<void> => new Promise((res) => close(fd, () => res()))
+  new Promise((resolve, reject) => open(path, 'r', (err, fd) => (err ? reject(err) : resolve(fd))))
+const closeFd = (fd: number): Promise<void> => new Promise((resolve) => close(fd, () => resolve()))
 const readInto = (fd: number, buf: Buffer, len: number): Promise<number> =>
-  new Promise((res, rej) => read(fd, buf, 0, len, null, (err, n) => (err ? rej(err) : res(n))))
+  new Promise((resolve, reject) => read(fd, buf, 0, len, null, (err, n) => (err ? reject(err) : resolve(n))))
 /** The first reads are short, so that work starts before a whole big slice has arrived. */
 const RAMP = [256 * 1024, 1024 * 1024]
 const sizeOf = (i: number, buf: Buffer): number => Math.min(buf.length, RAMP[i] ?? buf.length)
@@ -12,8 +12,8 @@ const sizeOf = (i: number, buf: Buffer): number => Math.min(buf.length, RAMP[i] 
 /** Two read buffers that the parts of one log take turns with. */
 export class ReadBuffers {
   private bufs: Buffer[] = []
-  constructor(readonly bytes: number) {}
-  get(i: number): Buffer {
+  constructor (readonly bytes: number) {}
+  get (i: number): Buffer {
     return (this.bufs[i & 1] ??= Buffer.allocUnsafeSlow(this.bytes))
   }
 }
@@ -23,7 +23,7 @@ export class ReadBuffers {
  * the current one. With `reuse`, its two buffers alternate, so a yielded slice is only valid until the next step of
  * the iteration (no allocation, no page faults on fresh memory); otherwise every slice is a new buffer.
  */
-export async function* readPlainFile(path: string, chunkBytes: number, reuse?: ReadBuffers): AsyncGenerator<Buffer> {
+export async function * readPlainFile (path: string, chunkBytes: number, reuse?: ReadBuffers): AsyncGenerator<Buffer> {
   const fd = await openFd(path)
   const next = (i: number): Buffer => (reuse ? reuse.get(i) : Buffer.allocUnsafeSlow(chunkBytes))
   let i = 0
