@@ -18,7 +18,7 @@ const MB = 1024 * 1024
 
 interface SideResult { ms: number; bytes: number; maxRssMB: number; check: number }
 
-async function baseline(file: string): Promise<number> {
+async function baseline (file: string): Promise<number> {
   // minimal aggregation: events by type and Σ executor run time, so the parse cannot be optimised away
   const byType = new Map<string, number>()
   let runTime = 0
@@ -41,7 +41,7 @@ async function baseline(file: string): Promise<number> {
   return runTime
 }
 
-async function ours(file: string): Promise<number> {
+async function ours (file: string): Promise<number> {
   const a = await analyseEventLog(file)
   return a.stages.reduce((x, s) => x + s.executorRunTime, 0)
 }
@@ -50,7 +50,7 @@ async function ours(file: string): Promise<number> {
  * This process's own peak RSS. getrusage's maxRSS is inherited across fork on Linux, so a child spawned by a parent
  * that once held more (decompressing, generating) reports the parent's peak: read VmHWM of this address space instead.
  */
-function peakRssMB(): number {
+function peakRssMB (): number {
   try {
     const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))
     if (m) return Number(m[1]) / 1024
@@ -60,7 +60,7 @@ function peakRssMB(): number {
   return process.resourceUsage().maxRSS / 1024
 }
 
-async function child(side: string, file: string): Promise<void> {
+async function child (side: string, file: string): Promise<void> {
   const t0 = performance.now()
   const check = side === 'baseline' ? await baseline(file) : await ours(file)
   const ms = performance.now() - t0
@@ -68,22 +68,22 @@ async function child(side: string, file: string): Promise<void> {
   process.stdout.write(JSON.stringify(r) + '\n')
 }
 
-function runSide(side: string, file: string): SideResult {
+function runSide (side: string, file: string): SideResult {
   const r = spawnSync(process.execPath, ['--import', 'tsx', here, '--child', side, file], { encoding: 'utf8', maxBuffer: 1 << 20 })
   if (r.status !== 0) throw new Error(`${side} failed: ${r.stderr}`)
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as SideResult
 }
 
 /** Decompresses a log with our reader into a plain file. */
-async function decompress(src: string, dest: string): Promise<void> {
+async function decompress (src: string, dest: string): Promise<void> {
   const log = await openEventLog(src)
   const out = createWriteStream(dest)
-  for await (const c of log.chunks()) if (!out.write(c.data)) await new Promise<void>((r) => out.once("drain", () => r()))
-  await new Promise<void>((r, j) => out.end((e?: Error) => (e ? j(e) : r())))
+  for await (const c of log.chunks()) if (!out.write(c.data)) await new Promise<void>((resolve) => out.once('drain', () => resolve()))
+  await new Promise<void>((resolve, reject) => out.end((e?: Error) => (e ? reject(e) : resolve())))
 }
 
 /** A big log: nds_q88's header events, then stages of 10 000 real TaskEnd lines with new stage and task ids. */
-async function generate(src: string, dest: string, targetBytes: number): Promise<void> {
+async function generate (src: string, dest: string, targetBytes: number): Promise<void> {
   const header: string[] = []
   const tasks: string[] = []
   let rest = ''
@@ -101,7 +101,7 @@ async function generate(src: string, dest: string, targetBytes: number): Promise
     return [m[1]!, m[2]!, m[3]!] as const
   })
   const out = createWriteStream(dest, { highWaterMark: 4 * MB })
-  const write = async (s: string): Promise<void> => { if (!out.write(s)) await new Promise<void>((r) => out.once("drain", () => r())) }
+  const write = async (s: string): Promise<void> => { if (!out.write(s)) await new Promise<void>((resolve) => out.once('drain', () => resolve())) }
   let written = 0
   for (const h of header) { await write(h + '\n'); written += h.length + 1 }
   const PER_STAGE = 10_000
@@ -118,11 +118,11 @@ async function generate(src: string, dest: string, targetBytes: number): Promise
     await write(buf)
     written += buf.length
   }
-  await new Promise<void>((r, j) => out.end((e?: Error) => (e ? j(e) : r())))
+  await new Promise<void>((resolve, reject) => out.end((e?: Error) => (e ? reject(e) : resolve())))
 }
 
 /** Runs both sides BENCH_RUNS times (default 3), alternating, and compares their median times (the box is shared). */
-function report(name: string, file: string): boolean {
+function report (name: string, file: string): boolean {
   const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3))
   const bs: SideResult[] = []
   const os: SideResult[] = []
@@ -145,7 +145,7 @@ function report(name: string, file: string): boolean {
   return ratio >= 4 && maxRss(os) < 200 && checks.size === 1
 }
 
-async function main(): Promise<void> {
+async function main (): Promise<void> {
   if (process.argv[2] === '--child') return child(process.argv[3]!, process.argv[4]!)
   if (!existsSync(NDS)) { console.log(`skipped: ${NDS} not found`); return }
   const dir = mkdtempSync(path.join(tmpdir(), 'tri-bench-'))

@@ -14,7 +14,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const fixtures = join(process.env.TRI_FIXTURES ?? resolve(repoRoot, '../shared/fixtures'), 'eventlogs')
 const q = join(fixtures, 'spark-rapids-tools/spark-events-qualification')
 
-async function measure(label: string, path: string, repeat = 1): Promise<void> {
+async function measure (label: string, path: string, repeat = 1): Promise<void> {
   let bytes = 0
   let lines = 0
   let damage = 0
@@ -32,7 +32,7 @@ async function measure(label: string, path: string, repeat = 1): Promise<void> {
   const rssMb = process.resourceUsage().maxRSS / 1024
   console.log(
     `${label.padEnd(34)} ${mb.toFixed(1).padStart(7)} MB  ${s.toFixed(2).padStart(6)} s  ${(mb / s).toFixed(0).padStart(5)} MB/s  ` +
-      `lines ${lines}  damage ${damage}  peak RSS ${rssMb.toFixed(0)} MB`,
+      `lines ${lines}  damage ${damage}  peak RSS ${rssMb.toFixed(0)} MB`
   )
 }
 
@@ -46,7 +46,7 @@ await measure('zstd nds_q88_photon_db_13_3.zstd', join(q, 'nds_q88_photon_db_13_
  * A big lz4-java stream, made by re-wrapping the lz4 CLI's independent 64 KiB frame blocks in LZ4Block
  * headers (no Java here). Skipped when the lz4 CLI is missing.
  */
-async function bigLz4(plainPath: string, outPath: string): Promise<boolean> {
+async function bigLz4 (plainPath: string, outPath: string): Promise<boolean> {
   const framePath = outPath + '.frame'
   const r = spawnSync('lz4', ['-q', '-f', '-B4', '-BI', '--no-frame-crc', plainPath, framePath])
   if (r.status !== 0) return false
@@ -83,7 +83,7 @@ try {
   const plainPath = join(tmp, 'nds_q88.json')
   const sink = createWriteStream(plainPath)
   for await (const { data } of (await openEventLog(join(q, 'nds_q88_photon_db_13_3.zstd'))).chunks()) {
-    if (!sink.write(data)) await new Promise<void>((ok) => sink.once('drain', () => ok()))
+    if (!sink.write(data)) await new Promise<void>((resolve) => sink.once('drain', () => resolve()))
   }
   sink.end()
   await finished(sink)

@@ -16,7 +16,7 @@ const dur = (ms: number): string => {
 }
 
 /** Human-readable summary: application, KPIs, flags, parse health. */
-export function summary(a: Analysis): string {
+export function summary (a: Analysis): string {
   const app = a.application
   const k = a.kpis
   const p = a.parse
@@ -47,7 +47,7 @@ export function summary(a: Analysis): string {
 }
 
 /** Runs the CLI; returns the exit code. */
-export async function runCli(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+export async function runCli (argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
   const [cmd, ...rest] = argv
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') { out.write(USAGE + '\n'); return 0 }
   if (cmd !== 'analyze' && cmd !== 'analyse') { err.write(`${cmd ? `unknown command: ${cmd}\n` : ''}${USAGE}\n`); return 64 }
@@ -60,8 +60,7 @@ export async function runCli(argv: string[], out: NodeJS.WritableStream = proces
     else if (a === '--out' || a === '-o') {
       outFile = rest[++i]
       if (!outFile) { err.write(`--out needs a file name\n${USAGE}\n`); return 64 }
-    } else if (a.startsWith('-')) { err.write(`unknown option: ${a}\n${USAGE}\n`); return 64 }
-    else if (input === undefined) input = a
+    } else if (a.startsWith('-')) { err.write(`unknown option: ${a}\n${USAGE}\n`); return 64 } else if (input === undefined) input = a
     else { err.write(`only one input path, got also: ${a}\n`); return 64 }
   }
   if (!input) { err.write(`missing the event log path\n${USAGE}\n`); return 64 }
@@ -89,7 +88,7 @@ export async function runCli(argv: string[], out: NodeJS.WritableStream = proces
 }
 
 /** Exit quietly when stdout is closed early (e.g. piped into `head`). */
-export function ignoreEpipe(): void {
+export function ignoreEpipe (): void {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0)
     throw e

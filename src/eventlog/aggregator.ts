@@ -79,7 +79,7 @@ class Bitset {
   bits = new Uint8Array(16)
   size = 0
   /** Sets bit i; true if it was newly set. */
-  set(i: number): boolean {
+  set (i: number): boolean {
     if (i < 0 || !Number.isInteger(i)) return false
     const byte = i >>> 3
     if (byte >= this.bits.length) {
@@ -106,15 +106,27 @@ const str = (v: unknown): string | undefined => (v === undefined || v === null ?
 export class Aggregator {
   readonly quantiles: number[]
   app = {
-    id: null as string | null, name: null as string | null, attemptId: undefined as string | undefined,
-    user: null as string | null, startTime: null as number | null, endTime: null as number | null,
-    sparkVersion: '', dbrVersion: undefined as string | undefined, driverLogs: undefined as Record<string, string> | undefined,
+    id: null as string | null,
+    name: null as string | null,
+    attemptId: undefined as string | undefined,
+    user: null as string | null,
+    startTime: null as number | null,
+    endTime: null as number | null,
+    sparkVersion: '',
+    dbrVersion: undefined as string | undefined,
+    driverLogs: undefined as Record<string, string> | undefined,
   }
+
   lastTimestamp = 0
   env = {
-    runtime: {} as Record<string, string>, spark: {} as Record<string, unknown>, hadoop: {} as Record<string, unknown>,
-    system: {} as Record<string, unknown>, metrics: {} as Record<string, unknown>, classpath: {} as Record<string, unknown>,
+    runtime: {} as Record<string, string>,
+    spark: {} as Record<string, unknown>,
+    hadoop: {} as Record<string, unknown>,
+    system: {} as Record<string, unknown>,
+    metrics: {} as Record<string, unknown>,
+    classpath: {} as Record<string, unknown>,
   }
+
   resourceProfiles = new Map<number, ResourceProfileInfo>()
   executors = new Map<string, ExecState>()
   jobs = new Map<number, JobState>()
@@ -133,24 +145,24 @@ export class Aggregator {
   /** rows held by those stages */
   private retainedRows = 0
 
-  constructor(opts: { quantiles?: number[]; keepSamples?: boolean } = {}) {
+  constructor (opts: { quantiles?: number[]; keepSamples?: boolean } = {}) {
     this.quantiles = opts.quantiles ?? DEFAULT_QUANTILES
     this.keepSamples = opts.keepSamples ?? false
   }
 
-  private seen(t: unknown): void {
+  private seen (t: unknown): void {
     const n = num(t)
     if (n > this.lastTimestamp) this.lastTimestamp = n
   }
 
-  private taskCpus(): number {
+  private taskCpus (): number {
     const rp = this.resourceProfiles.get(0)
     const c = rp?.taskResources['cpus']?.amount
     return c && c > 0 ? c : Math.max(1, num(this.env.spark['spark.task.cpus'], 1))
   }
 
   /** Handles any event decoded with JSON.parse. */
-  onJson(type: string, e: any): void {
+  onJson (type: string, e: any): void {
     switch (type) {
       case 'SparkListenerLogStart': this.app.sparkVersion = String(e['Spark Version'] ?? ''); break
       case 'DBCEventLoggingListenerMetadata':
@@ -190,7 +202,7 @@ export class Aggregator {
     }
   }
 
-  private onAppStart(e: any): void {
+  private onAppStart (e: any): void {
     this.app.id = str(e['App ID']) ?? null
     this.app.name = str(e['App Name']) ?? null
     this.app.attemptId = str(e['App Attempt ID'])
@@ -201,7 +213,7 @@ export class Aggregator {
     if (e['Driver Logs'] && typeof e['Driver Logs'] === 'object') this.app.driverLogs = e['Driver Logs']
   }
 
-  private onEnv(e: any): void {
+  private onEnv (e: any): void {
     const j = e['JVM Information'] ?? {}
     this.env.runtime = { javaVersion: j['Java Version'], javaHome: j['Java Home'], scalaVersion: j['Scala Version'] }
     Object.assign(this.env.spark, e['Spark Properties'] ?? {})
@@ -213,7 +225,7 @@ export class Aggregator {
     if (typeof dbr === 'string') this.app.dbrVersion = dbr
   }
 
-  private onResourceProfile(e: any): void {
+  private onResourceProfile (e: any): void {
     const id = num(e['Resource Profile Id'])
     const ex: ResourceProfileInfo['executorResources'] = {}
     for (const [k, v] of Object.entries<any>(e['Executor Resource Requests'] ?? {})) {
@@ -226,20 +238,43 @@ export class Aggregator {
     this.resourceProfiles.set(id, { id, executorResources: ex, taskResources: tr })
   }
 
-  private newExec(id: string, time: number): ExecState {
+  private newExec (id: string, time: number): ExecState {
     const s: ExecutorSummary = {
-      id, hostPort: '', isActive: true, rddBlocks: 0, memoryUsed: 0, diskUsed: 0, totalCores: 0, maxTasks: 0,
-      activeTasks: 0, failedTasks: 0, completedTasks: 0, totalTasks: 0, totalDuration: 0, totalGCTime: 0,
-      totalInputBytes: 0, totalShuffleRead: 0, totalShuffleWrite: 0, isBlacklisted: false, isExcluded: false,
-      maxMemory: 0, addTime: time, executorLogs: {}, blacklistedInStages: [], excludedInStages: [], attributes: {},
-      resources: {}, resourceProfileId: 0, tasksLost: 0,
+      id,
+      hostPort: '',
+      isActive: true,
+      rddBlocks: 0,
+      memoryUsed: 0,
+      diskUsed: 0,
+      totalCores: 0,
+      maxTasks: 0,
+      activeTasks: 0,
+      failedTasks: 0,
+      completedTasks: 0,
+      totalTasks: 0,
+      totalDuration: 0,
+      totalGCTime: 0,
+      totalInputBytes: 0,
+      totalShuffleRead: 0,
+      totalShuffleWrite: 0,
+      isBlacklisted: false,
+      isExcluded: false,
+      maxMemory: 0,
+      addTime: time,
+      executorLogs: {},
+      blacklistedInStages: [],
+      excludedInStages: [],
+      attributes: {},
+      resources: {},
+      resourceProfileId: 0,
+      tasksLost: 0,
     }
     const x: ExecState = { s, live: true, excluded: new Set(), hasExecutorAdded: false }
     this.executors.set(id, x)
     return x
   }
 
-  private onExecutorAdded(e: any): void {
+  private onExecutorAdded (e: any): void {
     const id = String(e['Executor ID'])
     const t = num(e['Timestamp'])
     this.seen(t)
@@ -259,7 +294,7 @@ export class Aggregator {
     this.markers.push({ time: t, kind: 'added', executorId: id, cores: x.s.totalCores })
   }
 
-  private onExecutorRemoved(e: any): void {
+  private onExecutorRemoved (e: any): void {
     const id = String(e['Executor ID'])
     const t = num(e['Timestamp'])
     this.seen(t)
@@ -274,7 +309,7 @@ export class Aggregator {
     this.markers.push({ time: t, kind: 'removed', executorId: id, cores: x?.s.totalCores ?? 0, ...(reason !== undefined ? { reason } : {}) })
   }
 
-  private onBlockManagerAdded(e: any): void {
+  private onBlockManagerAdded (e: any): void {
     const bm = e['Block Manager ID'] ?? {}
     const id = String(bm['Executor ID'])
     const t = num(e['Timestamp'])
@@ -284,39 +319,59 @@ export class Aggregator {
     x.s.maxMemory = num(e['Maximum Memory'])
     if (e['Maximum Onheap Memory'] !== undefined) {
       x.s.memoryMetrics = {
-        usedOnHeapStorageMemory: 0, usedOffHeapStorageMemory: 0,
-        totalOnHeapStorageMemory: num(e['Maximum Onheap Memory']), totalOffHeapStorageMemory: num(e['Maximum Offheap Memory']),
+        usedOnHeapStorageMemory: 0,
+        usedOffHeapStorageMemory: 0,
+        totalOnHeapStorageMemory: num(e['Maximum Onheap Memory']),
+        totalOffHeapStorageMemory: num(e['Maximum Offheap Memory']),
       }
     }
   }
 
-  private setExcluded(id: string, on: boolean): void {
+  private setExcluded (id: string, on: boolean): void {
     const x = this.executors.get(id)
     if (x && x.live) { x.s.isExcluded = on; x.s.isBlacklisted = on }
   }
 
-  private setNodeExcluded(host: string, on: boolean): void {
+  private setNodeExcluded (host: string, on: boolean): void {
     for (const x of this.executors.values()) {
       if (x.live && x.s.id !== 'driver' && hostOf(x.s.hostPort) === host) { x.s.isExcluded = on; x.s.isBlacklisted = on }
     }
   }
 
-  private excludeForStage(id: string, stageId: number): void {
+  private excludeForStage (id: string, stageId: number): void {
     const x = this.executors.get(id)
     if (x && x.live) x.excluded.add(stageId)
   }
 
-  private stage(info: any): StageState {
+  private stage (info: any): StageState {
     const stageId = num(info['Stage ID'])
     const attemptId = num(info['Stage Attempt ID'])
     const key = `${stageId}:${attemptId}`
     let s = this.stages.get(key)
     if (!s) {
       s = {
-        stageId, attemptId, name: '', details: '', numTasks: 0, status: 'PENDING', rddIds: [], resourceProfileId: 0,
-        isShufflePushEnabled: false, shuffleMergersCount: 0, schedulingPool: 'default', jobIds: [], active: 0, complete: 0,
-        failed: 0, killed: 0, completedIndices: new Bitset(), killedSummary: {}, totals: new Float64Array(N_METRICS),
-        schedulerDelay: 0, gettingResultTime: 0, taskTime: 0,
+        stageId,
+        attemptId,
+        name: '',
+        details: '',
+        numTasks: 0,
+        status: 'PENDING',
+        rddIds: [],
+        resourceProfileId: 0,
+        isShufflePushEnabled: false,
+        shuffleMergersCount: 0,
+        schedulingPool: 'default',
+        jobIds: [],
+        active: 0,
+        complete: 0,
+        failed: 0,
+        killed: 0,
+        completedIndices: new Bitset(),
+        killedSummary: {},
+        totals: new Float64Array(N_METRICS),
+        schedulerDelay: 0,
+        gettingResultTime: 0,
+        taskTime: 0,
       }
       this.stages.set(key, s)
     }
@@ -333,7 +388,7 @@ export class Aggregator {
     return s
   }
 
-  private onJobStart(e: any): void {
+  private onJobStart (e: any): void {
     const jobId = num(e['Job ID'])
     const infos: any[] = Array.isArray(e['Stage Infos']) ? e['Stage Infos'] : []
     const props = e['Properties'] ?? {}
@@ -343,10 +398,22 @@ export class Aggregator {
     this.seen(sub)
     const tags = typeof props['spark.job.tags'] === 'string' && props['spark.job.tags'] !== '' ? String(props['spark.job.tags']).split(',').sort() : []
     const data: JobData = {
-      jobId, name: last ? String(last['Stage Name'] ?? '') : '', stageIds, jobTags: tags, status: 'RUNNING',
+      jobId,
+      name: last ? String(last['Stage Name'] ?? '') : '',
+      stageIds,
+      jobTags: tags,
+      status: 'RUNNING',
       numTasks: infos.filter((i) => i['Completion Time'] === undefined).reduce((a, i) => a + num(i['Number of Tasks']), 0),
-      numActiveTasks: 0, numCompletedTasks: 0, numSkippedTasks: 0, numFailedTasks: 0, numKilledTasks: 0,
-      numCompletedIndices: 0, numActiveStages: 0, numCompletedStages: 0, numSkippedStages: 0, numFailedStages: 0,
+      numActiveTasks: 0,
+      numCompletedTasks: 0,
+      numSkippedTasks: 0,
+      numFailedTasks: 0,
+      numKilledTasks: 0,
+      numCompletedIndices: 0,
+      numActiveStages: 0,
+      numCompletedStages: 0,
+      numSkippedStages: 0,
+      numFailedStages: 0,
       killedTasksSummary: {},
     }
     if (sub > 0) data.submissionTime = sub
@@ -363,7 +430,7 @@ export class Aggregator {
     }
   }
 
-  private onJobEnd(e: any): void {
+  private onJobEnd (e: any): void {
     const j = this.jobs.get(num(e['Job ID']))
     const t = num(e['Completion Time'], -1)
     this.seen(t)
@@ -381,7 +448,7 @@ export class Aggregator {
     if (t > 0) j.data.completionTime = t
   }
 
-  private stageJobs(s: StageState): JobState[] {
+  private stageJobs (s: StageState): JobState[] {
     const out: JobState[] = []
     for (const id of s.jobIds) {
       const j = this.jobs.get(id)
@@ -390,7 +457,7 @@ export class Aggregator {
     return out
   }
 
-  private onStageSubmitted(e: any): void {
+  private onStageSubmitted (e: any): void {
     const info = e['Stage Info'] ?? {}
     const s = this.stage(info)
     s.status = 'ACTIVE'
@@ -406,7 +473,7 @@ export class Aggregator {
     this.seen(s.submissionTime)
   }
 
-  private onStageCompleted(e: any): void {
+  private onStageCompleted (e: any): void {
     const info = e['Stage Info'] ?? {}
     const key = `${num(info['Stage ID'])}:${num(info['Stage Attempt ID'])}`
     const s = this.stages.get(key)
@@ -415,8 +482,7 @@ export class Aggregator {
     s.status = s.failureReason !== undefined ? 'FAILED' : s.submissionTime !== undefined ? 'COMPLETE' : 'SKIPPED'
     for (const j of this.stageJobs(s)) {
       if (s.status === 'COMPLETE') j.completedStages.add(s.stageId)
-      else if (s.status === 'SKIPPED') { j.skippedStages.add(s.stageId); j.data.numSkippedTasks += s.numTasks }
-      else j.data.numFailedStages += 1
+      else if (s.status === 'SKIPPED') { j.skippedStages.add(s.stageId); j.data.numSkippedTasks += s.numTasks } else j.data.numFailedStages += 1
       j.data.numActiveStages -= 1
     }
     this.seen(s.completionTime)
@@ -428,7 +494,7 @@ export class Aggregator {
     for (const x of this.executors.values()) x.excluded.delete(s.stageId)
   }
 
-  private onStageExecutorMetrics(e: any): void {
+  private onStageExecutorMetrics (e: any): void {
     const vals = new Float64Array(N_EXEC_METRICS)
     for (const [k, v] of Object.entries(e['Executor Metrics'] ?? {})) {
       const i = EXEC_METRIC_INDEX.get(k)
@@ -442,7 +508,7 @@ export class Aggregator {
 
   private lastStage: StageState | undefined
   /** Stage attempt by id (tasks of one stage come in runs: the last one found is remembered; stages are never removed). */
-  private stageOf(stageId: number, attemptId: number): StageState | undefined {
+  private stageOf (stageId: number, attemptId: number): StageState | undefined {
     const l = this.lastStage
     if (l && l.stageId === stageId && l.attemptId === attemptId) return l
     const s = this.stages.get(`${stageId}:${attemptId}`)
@@ -451,7 +517,7 @@ export class Aggregator {
   }
 
   /** TaskStart (decoded by the fast scanner or JSON). */
-  onTaskStart(stageId: number, attemptId: number, launchTime: number, executorId: string): void {
+  onTaskStart (stageId: number, attemptId: number, launchTime: number, executorId: string): void {
     const s = this.stages.get(`${stageId}:${attemptId}`)
     if (s) {
       s.active += 1
@@ -463,15 +529,14 @@ export class Aggregator {
   }
 
   /** TaskEnd (the record is reused by the caller: copy, never keep). */
-  onTaskEnd(t: TaskEndRecord): void {
+  onTaskEnd (t: TaskEndRecord): void {
     this.taskCount++
     this.seen(t.finishTime)
     const r = t.reason
-    let completed = 0, failed = 0, killed = 0, active = 1
+    let completed = 0; let failed = 0; let killed = 0; let active = 1
     if (r === 'Success') completed = 1
     else if (r === 'TaskKilled' || r === 'TaskCommitDenied') killed = 1
-    else if (r === 'Resubmitted') { failed = 1; active = 0 }
-    else failed = 1
+    else if (r === 'Resubmitted') { failed = 1; active = 0 } else failed = 1
     const finished = t.finishTime > 0
     const duration = finished ? t.finishTime - t.launchTime : 0
     const m = t.metrics
@@ -547,14 +612,14 @@ export class Aggregator {
   }
 
   /** SQLExecutionStart (decoded without its plan). */
-  onSqlStart(executionId: number, rootExecutionId: number | undefined, description: string, time: number): void {
+  onSqlStart (executionId: number, rootExecutionId: number | undefined, description: string, time: number): void {
     this.seen(time)
     const x: SqlExecution = { executionId, description, submissionTime: time, status: 'RUNNING', jobIds: [] }
     if (rootExecutionId !== undefined) x.rootExecutionId = rootExecutionId
     this.sql.set(executionId, x)
   }
 
-  private onSqlEnd(e: any): void {
+  private onSqlEnd (e: any): void {
     const x = this.sql.get(num(e.executionId))
     const t = num(e.time)
     this.seen(t)
@@ -566,7 +631,7 @@ export class Aggregator {
   }
 
   /** Queues a completed stage's rows; the oldest are summarised and freed beyond RETAINED_ROWS (O(1) amortised). */
-  private retire(s: StageState): void {
+  private retire (s: StageState): void {
     if (!s.samples || s.summary || s.retired) return
     s.retired = true
     this.retired.push(s)
@@ -582,7 +647,7 @@ export class Aggregator {
     }
   }
 
-  private finalizeStage(s: StageState): void {
+  private finalizeStage (s: StageState): void {
     if (!s.samples || s.summary) return
     const d = s.samples.distributions(this.quantiles)
     if (d) s.summary = { stageId: s.stageId, attemptId: s.attemptId, count: s.samples.successes, sampled: s.samples.sampled, ...d }
@@ -593,19 +658,19 @@ export class Aggregator {
   }
 
   /** Quantiles for other q values (only when constructed with keepSamples). */
-  stageDistributions(stageId: number, attemptId: number, quantiles: number[]) {
+  stageDistributions (stageId: number, attemptId: number, quantiles: number[]) {
     return this.stages.get(`${stageId}:${attemptId}`)?.samples?.distributions(quantiles)
   }
 
   /** Per-stage spread numbers for flags, keyed "stageId:attemptId". */
-  stageSkew(): Map<string, StageSkew> {
+  stageSkew (): Map<string, StageSkew> {
     const out = new Map<string, StageSkew>()
     for (const [k, s] of this.stages) if (s.skew) out.set(k, s.skew)
     return out
   }
 
   /** Finishes open stages and returns the REST-shaped collections. */
-  result() {
+  result () {
     for (const s of this.stages.values()) this.finalizeStage(s)
     const stages = [...this.stages.values()].sort((a, b) => b.stageId - a.stageId || b.attemptId - a.attemptId)
     const jobs = [...this.jobs.values()].sort((a, b) => b.data.jobId - a.data.jobId).map((j) => {
@@ -643,23 +708,38 @@ export class Aggregator {
   }
 
   /** Spark properties with secrets masked. */
-  sparkProperties(): [string, string][] {
+  sparkProperties (): [string, string][] {
     return redactedPairs(this.env.spark)
   }
 }
 
-function stageData(s: StageState): StageData {
+function stageData (s: StageState): StageData {
   const t = s.totals
   const metric = Object.fromEntries(TASK_METRICS.map((m, i) => [m[0], t[i]!])) as Record<(typeof TASK_METRICS)[number][0], number>
   const d: StageData = {
-    status: s.status, stageId: s.stageId, attemptId: s.attemptId, numTasks: s.numTasks, numActiveTasks: s.active,
-    numCompleteTasks: s.complete, numFailedTasks: s.failed, numKilledTasks: s.killed,
-    numCompletedIndices: s.completedIndices.size, ...metric,
+    status: s.status,
+    stageId: s.stageId,
+    attemptId: s.attemptId,
+    numTasks: s.numTasks,
+    numActiveTasks: s.active,
+    numCompleteTasks: s.complete,
+    numFailedTasks: s.failed,
+    numKilledTasks: s.killed,
+    numCompletedIndices: s.completedIndices.size,
+    ...metric,
     shuffleReadBytes: metric.shuffleLocalBytesRead + metric.shuffleRemoteBytesRead,
-    name: s.name, details: s.details, schedulingPool: s.schedulingPool, rddIds: s.rddIds,
-    killedTasksSummary: s.killedSummary, resourceProfileId: s.resourceProfileId,
-    isShufflePushEnabled: s.isShufflePushEnabled, shuffleMergersCount: s.shuffleMergersCount,
-    schedulerDelay: s.schedulerDelay, gettingResultTime: s.gettingResultTime, taskTime: s.taskTime, jobIds: s.jobIds,
+    name: s.name,
+    details: s.details,
+    schedulingPool: s.schedulingPool,
+    rddIds: s.rddIds,
+    killedTasksSummary: s.killedSummary,
+    resourceProfileId: s.resourceProfileId,
+    isShufflePushEnabled: s.isShufflePushEnabled,
+    shuffleMergersCount: s.shuffleMergersCount,
+    schedulerDelay: s.schedulerDelay,
+    gettingResultTime: s.gettingResultTime,
+    taskTime: s.taskTime,
+    jobIds: s.jobIds,
   }
   if (s.submissionTime !== undefined) d.submissionTime = s.submissionTime
   if (s.firstTaskLaunchedTime !== undefined) d.firstTaskLaunchedTime = s.firstTaskLaunchedTime
@@ -670,19 +750,19 @@ function stageData(s: StageState): StageData {
   return d
 }
 
-function maxInto(peak: Float64Array | undefined, vals: Float64Array): Float64Array {
+function maxInto (peak: Float64Array | undefined, vals: Float64Array): Float64Array {
   const p = peak ?? new Float64Array(N_EXEC_METRICS)
   for (let i = 0; i < N_EXEC_METRICS; i++) if (vals[i]! > p[i]!) p[i] = vals[i]!
   return p
 }
 
-function hostOf(hostPort: string): string {
+function hostOf (hostPort: string): string {
   const i = hostPort.lastIndexOf(':')
   return i < 0 ? hostPort : hostPort.slice(0, i)
 }
 
 /** ResourceProfile.maxTasksPerExecutor: the scarcest resource decides; undefined without executor cores. */
-function maxTasksFromProfile(rp: ResourceProfileInfo): number | undefined {
+function maxTasksFromProfile (rp: ResourceProfileInfo): number | undefined {
   const cores = rp.executorResources['cores']?.amount
   if (!cores) return undefined
   const cpus = rp.taskResources['cpus']?.amount || 1

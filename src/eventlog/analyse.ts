@@ -16,7 +16,7 @@ export interface AnalyseOptions {
 }
 
 /** Streams an event log (file, rolling folder or Databricks folder) and returns its analysis. */
-export async function analyseEventLog(input: string, opts: AnalyseOptions = {}): Promise<Analysis> {
+export async function analyseEventLog (input: string, opts: AnalyseOptions = {}): Promise<Analysis> {
   const src = await openEventLog(input)
   const agg = new Aggregator(opts.quantiles ? { quantiles: opts.quantiles } : {})
   const parser = new EventLogParser(agg, { classpath: opts.environment === 'full' })
@@ -30,7 +30,7 @@ export async function analyseEventLog(input: string, opts: AnalyseOptions = {}):
 }
 
 /** Analyses event log text already in memory (tests, small inputs); same result as the streaming path. */
-export function analyseText(text: string | Buffer, opts: AnalyseOptions = {}): Analysis {
+export function analyseText (text: string | Buffer, opts: AnalyseOptions = {}): Analysis {
   const agg = new Aggregator(opts.quantiles ? { quantiles: opts.quantiles } : {})
   const parser = new EventLogParser(agg, { classpath: opts.environment === 'full' })
   parser.push(typeof text === 'string' ? Buffer.from(text) : text, 0)
@@ -38,7 +38,7 @@ export function analyseText(text: string | Buffer, opts: AnalyseOptions = {}): A
 }
 
 /** Writes analysis.json atomically: temp file in the same directory, fsync, rename. */
-export async function writeAnalysisFile(analysis: Analysis, file: string): Promise<void> {
+export async function writeAnalysisFile (analysis: Analysis, file: string): Promise<void> {
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
   const fh = await open(tmp, 'w', 0o644)
   try {

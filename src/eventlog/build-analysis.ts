@@ -16,7 +16,7 @@ export interface BuildOptions {
 }
 
 /** Builds the final Analysis from a fed Aggregator and the parse health. */
-export function buildAnalysis(agg: Aggregator, parse: ParseHealth, opts: BuildOptions = {}): Analysis {
+export function buildAnalysis (agg: Aggregator, parse: ParseHealth, opts: BuildOptions = {}): Analysis {
   const r = agg.result()
   const a = agg.app
   const endTime = a.endTime ?? (agg.lastTimestamp > 0 ? agg.lastTimestamp : null)
@@ -69,9 +69,15 @@ export function buildAnalysis(agg: Aggregator, parse: ParseHealth, opts: BuildOp
     generatedAt: new Date().toISOString(),
     source: opts.source ?? { path: '', layout: 'file', parts: [] },
     application: {
-      id: a.id, name: a.name, sparkVersion: a.sparkVersion, sparkUser: a.user, startTime, endTime,
+      id: a.id,
+      name: a.name,
+      sparkVersion: a.sparkVersion,
+      sparkUser: a.user,
+      startTime,
+      endTime,
       endTimeSource: a.endTime !== null ? 'applicationEnd' : endTime !== null ? 'lastEvent' : 'none',
-      duration: kpis.wallClockMs, completed: a.endTime !== null,
+      duration: kpis.wallClockMs,
+      completed: a.endTime !== null,
       ...(a.attemptId !== undefined ? { attemptId: a.attemptId } : {}),
       ...(a.dbrVersion !== undefined ? { databricksRuntime: a.dbrVersion } : {}),
       ...(typeof master === 'string' ? { master } : {}),
@@ -94,7 +100,7 @@ export function buildAnalysis(agg: Aggregator, parse: ParseHealth, opts: BuildOp
   return analysis
 }
 
-function buildTimeline(agg: Aggregator, start: number | null, end: number | null, jobs: Analysis['jobs']): Timeline {
+function buildTimeline (agg: Aggregator, start: number | null, end: number | null, jobs: Analysis['jobs']): Timeline {
   const markers = [...agg.markers].sort((x, y) => x.time - y.time)
   const points: Timeline['executors'] = []
   let n = 0
@@ -129,7 +135,7 @@ function buildTimeline(agg: Aggregator, start: number | null, end: number | null
 }
 
 /** Spans with no job running (driver-side work or idling), at least THRESHOLDS.driverGapMinMs long. */
-function idleGaps(start: number | null, end: number | null, jobs: Analysis['jobs']): { start: number; end: number }[] {
+function idleGaps (start: number | null, end: number | null, jobs: Analysis['jobs']): { start: number; end: number }[] {
   if (start === null || end === null) return []
   const spans = jobs
     .filter((j) => j.submissionTime !== undefined)

@@ -10,12 +10,12 @@ export class BusyHistogram {
   used = 0
 
   /** Sets the time origin (app start) if none yet. */
-  start(t: number): void {
+  start (t: number): void {
     if (Number.isNaN(this.origin) && Number.isFinite(t) && t > 0) this.origin = t
   }
 
   /** Adds `cores` busy slots over [from, to). */
-  add(from: number, to: number, cores: number): void {
+  add (from: number, to: number, cores: number): void {
     if (!(to > from) || !Number.isFinite(from)) return
     this.start(from)
     if (from < this.origin) from = this.origin
@@ -33,13 +33,13 @@ export class BusyHistogram {
   }
 
   /** Extends the covered span to `t` without adding load (so idle tails show as zeros). */
-  extend(t: number): void {
+  extend (t: number): void {
     if (Number.isNaN(this.origin) || !(t > this.origin)) return
     while ((t - this.origin) / this.width > MAX_BUCKETS) this.coarsen()
     this.used = Math.max(this.used, Math.min(MAX_BUCKETS, Math.ceil((t - this.origin) / this.width)))
   }
 
-  private coarsen(): void {
+  private coarsen (): void {
     const b = this.buckets
     for (let i = 0; i < MAX_BUCKETS / 2; i++) b[i] = b[2 * i]! + b[2 * i + 1]!
     b.fill(0, MAX_BUCKETS / 2)
@@ -48,7 +48,7 @@ export class BusyHistogram {
   }
 
   /** Average busy cores per bucket. */
-  series(): { start: number; bucketMs: number; busyCores: number[] } {
+  series (): { start: number; bucketMs: number; busyCores: number[] } {
     const out: number[] = []
     for (let i = 0; i < this.used; i++) out.push(Math.round((this.buckets[i]! / this.width) * 100) / 100)
     return { start: Number.isNaN(this.origin) ? 0 : this.origin, bucketMs: this.width, busyCores: out }

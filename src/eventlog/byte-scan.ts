@@ -4,13 +4,13 @@
 export const needle = (s: string): Buffer => Buffer.from(s, 'latin1')
 
 /** Position just after `key` inside [from, to), or -1. */
-export function after(line: Buffer, key: Buffer, from: number, to: number): number {
+export function after (line: Buffer, key: Buffer, from: number, to: number): number {
   const i = line.indexOf(key, from)
   return i < 0 || i + key.length > to ? -1 : i + key.length
 }
 
 /** Parses the JSON number starting at `pos` (a quoted number too); NaN when there is none. */
-export function numberAt(line: Buffer, pos: number): number {
+export function numberAt (line: Buffer, pos: number): number {
   let i = pos
   let c = line[i]
   if (c === 0x22) c = line[++i]
@@ -37,7 +37,7 @@ export function numberAt(line: Buffer, pos: number): number {
 }
 
 /** Reads a JSON string without escapes starting at the opening quote; undefined if it has escapes or no quote. */
-export function plainStringAt(line: Buffer, pos: number): string | undefined {
+export function plainStringAt (line: Buffer, pos: number): string | undefined {
   if (line[pos] !== 0x22) return undefined
   const end = line.indexOf(0x22, pos + 1)
   if (end < 0) return undefined
@@ -47,7 +47,7 @@ export function plainStringAt(line: Buffer, pos: number): string | undefined {
 }
 
 /** Reads a JSON string (escapes allowed) starting at the opening quote. Returns [value, endExclusive] or undefined. */
-export function stringAt(line: Buffer, pos: number): [string, number] | undefined {
+export function stringAt (line: Buffer, pos: number): [string, number] | undefined {
   if (line[pos] !== 0x22) return undefined
   let i = pos + 1
   let escaped = false
@@ -75,7 +75,7 @@ export function stringAt(line: Buffer, pos: number): [string, number] | undefine
 }
 
 /** true / false / undefined for the JSON literal at `pos`. */
-export function boolAt(line: Buffer, pos: number): boolean | undefined {
+export function boolAt (line: Buffer, pos: number): boolean | undefined {
   const c = line[pos]
   if (c === 0x74) return true
   if (c === 0x66) return false

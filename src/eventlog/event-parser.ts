@@ -14,7 +14,7 @@ const TASK_END_NAME = needle('SparkListenerTaskEnd"')
 const TASK_START_NAME = needle('SparkListenerTaskStart"')
 
 /** Whether `line` holds `what` at `at` (short needles: a loop beats a native call). */
-function startsWith(line: Buffer, what: Buffer, at: number): boolean {
+function startsWith (line: Buffer, what: Buffer, at: number): boolean {
   if (at + what.length > line.length) return false
   for (let i = 0; i < what.length; i++) if (line[at + i] !== what[i]) return false
   return true
@@ -74,7 +74,7 @@ const WANTED_PROPS = ['spark.job.description', 'spark.jobGroup.id', 'spark.sql.e
  * only right after '{' or ',' (structural: such a byte before a quote cannot sit inside a string). undefined when a
  * wanted value is not a plain JSON string (then the caller parses the whole line).
  */
-function pickProperties(line: Buffer, open: number, end: number): Record<string, string> | undefined {
+function pickProperties (line: Buffer, open: number, end: number): Record<string, string> | undefined {
   const out: Record<string, string> = {}
   for (const [key, k] of WANTED_PROPS) {
     let p = line.indexOf(k, open)
@@ -90,10 +90,20 @@ function pickProperties(line: Buffer, open: number, end: number): Record<string,
 /** Streams chunks of event log text into an Aggregator and keeps parse health. */
 export class EventLogParser {
   readonly health: ParseHealth = {
-    bytes: 0, lines: 0, events: 0, eventsByType: {}, badLines: { count: 0, first: [] },
-    unknownEvents: { count: 0, byType: {} }, truncated: false, partsRead: 0, damage: [], incomplete: false,
-    fastTaskLines: 0, slowTaskLines: 0,
+    bytes: 0,
+    lines: 0,
+    events: 0,
+    eventsByType: {},
+    badLines: { count: 0, first: [] },
+    unknownEvents: { count: 0, byType: {} },
+    truncated: false,
+    partsRead: 0,
+    damage: [],
+    incomplete: false,
+    fastTaskLines: 0,
+    slowTaskLines: 0,
   }
+
   /** the unterminated end of the previous chunk, copied (chunks may be reused buffers) */
   private carry: Buffer = Buffer.allocUnsafeSlow(64 * 1024)
   private carryLen = 0
@@ -106,7 +116,7 @@ export class EventLogParser {
 
   private readonly opts: Required<ParserOptions>
 
-  constructor(private readonly agg: Aggregator, opts: ParserOptions = {}) {
+  constructor (private readonly agg: Aggregator, opts: ParserOptions = {}) {
     this.opts = { classpath: opts.classpath ?? true }
   }
 
@@ -114,7 +124,7 @@ export class EventLogParser {
    * Feeds one chunk of decompressed text of part `partIndex`. The chunk is not kept: only its unterminated last line
    * is copied, so the caller may reuse the buffer.
    */
-  push(data: Buffer, partIndex = 0): void {
+  push (data: Buffer, partIndex = 0): void {
     if (partIndex !== this.part) {
       this.flushCarry(false)
       this.part = partIndex
@@ -140,14 +150,14 @@ export class EventLogParser {
   }
 
   /** Ends the stream: the final unterminated line is parsed strictly (it may be cut). */
-  end(): ParseHealth {
+  end (): ParseHealth {
     this.flushCarry(true)
     this.health.eventsByType = Object.fromEntries([...this.counts].sort((a, b) => b[1] - a[1]))
     return this.health
   }
 
   /** Appends data[from, to) to the carried partial line. */
-  private keep(data: Buffer, from: number, to: number): void {
+  private keep (data: Buffer, from: number, to: number): void {
     const need = this.carryLen + (to - from)
     if (need > this.carry.length) {
       const grown = Buffer.allocUnsafeSlow(Math.max(need, this.carry.length * 2))
@@ -158,7 +168,7 @@ export class EventLogParser {
     this.carryLen = need
   }
 
-  private flushCarry(isLast: boolean): void {
+  private flushCarry (isLast: boolean): void {
     if (this.carryLen === 0) return
     const line = this.carry.subarray(0, this.carryLen)
     this.carryLen = 0
@@ -167,14 +177,14 @@ export class EventLogParser {
     if (this.carry.length > CARRY_KEEP) this.carry = Buffer.allocUnsafeSlow(64 * 1024)
   }
 
-  private bad(reason: string, isLastLine: boolean): void {
+  private bad (reason: string, isLastLine: boolean): void {
     const h = this.health
     h.badLines.count++
     if (h.badLines.first.length < MAX_BAD_LINE_NUMBERS) h.badLines.first.push({ part: this.part, line: this.lineInPart, reason })
     if (isLastLine) h.truncated = true
   }
 
-  private onLine(raw: Buffer, unterminated: boolean): void {
+  private onLine (raw: Buffer, unterminated: boolean): void {
     this.lineInPart++
     let end = raw.length
     if (end > 0 && raw[end - 1] === 13) end--
@@ -211,7 +221,7 @@ export class EventLogParser {
     this.dispatch(type, line, undefined)
   }
 
-  private dispatch(type: string, line: Buffer, parsed: any): void {
+  private dispatch (type: string, line: Buffer, parsed: any): void {
     this.counts.set(type, (this.counts.get(type) ?? 0) + 1)
     this.health.events++
     if (type === 'SparkListenerTaskEnd') {
@@ -254,8 +264,9 @@ export class EventLogParser {
    * keys are read: those are picked out by byte search) and, unless asked for, the classpath of an environment update.
    * Falls back to the whole line whenever the cut does not parse.
    */
-  private parseTrimmed(line: Buffer, type: string): any {
-    const cut = type === 'SparkListenerJobStart' || type === 'SparkListenerStageSubmitted' ? K_PROPS
+  private parseTrimmed (line: Buffer, type: string): any {
+    const cut = type === 'SparkListenerJobStart' || type === 'SparkListenerStageSubmitted'
+      ? K_PROPS
       : type === 'SparkListenerEnvironmentUpdate' && !this.opts.classpath ? K_CLASSPATH : undefined
     const end = line.length
     if (cut === undefined || end < TRIM_MIN || line[end - 1] !== 0x7d) return this.parse(line, type)
@@ -278,7 +289,7 @@ export class EventLogParser {
     return j
   }
 
-  private parse(line: Buffer, type: string): any {
+  private parse (line: Buffer, type: string): any {
     try {
       return JSON.parse(line.toString('utf8'))
     } catch {
@@ -290,7 +301,7 @@ export class EventLogParser {
   }
 
   /** TaskStart through the TaskEnd tokenizer: stage, attempt, launch time and executor (it stops at Accumulables). */
-  private scanTaskStart(line: Buffer): boolean {
+  private scanTaskStart (line: Buffer): boolean {
     const end = line.length
     if (end < 2 || line[0] !== 0x7b || line[end - 1] !== 0x7d) return false
     resetTaskInfo()
@@ -305,7 +316,7 @@ export class EventLogParser {
   }
 
   /** Reads id, description and time of a SQL start without touching its (possibly huge) plan. */
-  private scanSqlStart(line: Buffer): boolean {
+  private scanSqlStart (line: Buffer): boolean {
     if (line[line.length - 1] !== 0x7d) return false
     const pi = after(line, S_EXEC_ID, 0, 300)
     if (pi < 0) return false

@@ -42,7 +42,7 @@ const MASK = (1 << TABLE_BITS) - 1
 const tableKeys = new Int32Array(1 << TABLE_BITS)
 const tableSlots = new Int32Array(1 << TABLE_BITS).fill(-1)
 const bucket = (h: number): number => (h ^ (h >>> TABLE_BITS) ^ (h >>> 20)) & MASK
-function define(h: number, slot: number): void {
+function define (h: number, slot: number): void {
   let i = bucket(h)
   while (tableSlots[i]! >= 0) {
     if (tableKeys[i] === h) throw new Error(`field-scanner: hash collision for slot ${slot}`)
@@ -51,7 +51,7 @@ function define(h: number, slot: number): void {
   tableKeys[i] = h
   tableSlots[i] = slot
 }
-function lookup(h: number): number {
+function lookup (h: number): number {
   let i = bucket(h)
   for (;;) {
     const s = tableSlots[i]!
@@ -84,7 +84,7 @@ const stack = new Int32Array(64)
  * STOPPED when it reached the key of Task Info's Accumulables (its position is then in `stoppedAt`), and -1 on
  * anything it cannot follow.
  */
-export function scanFields(line: Buffer, from: number, to: number, rec: TaskEndRecord): number {
+export function scanFields (line: Buffer, from: number, to: number, rec: TaskEndRecord): number {
   let depth = 0
   stack[0] = ROOT
   let slot = -1 // slot code of the key whose value comes next; -1 when none or not wanted
@@ -181,14 +181,13 @@ export function scanFields(line: Buffer, from: number, to: number, rec: TaskEndR
   return 0
 }
 
-function store(slot: number, v: number, rec: TaskEndRecord): void {
+function store (slot: number, v: number, rec: TaskEndRecord): void {
   if (slot < 1000) rec.metrics[slot] = v
-  else if (slot < 2000) { rec.executorMetrics[slot - 1000] = v; rec.hasExecutorMetrics = true }
-  else tiNums[slot - 2000] = v
+  else if (slot < 2000) { rec.executorMetrics[slot - 1000] = v; rec.hasExecutorMetrics = true } else tiNums[slot - 2000] = v
 }
 
 /** Clears the Task Info outputs before a scan. */
-export function resetTaskInfo(): void {
+export function resetTaskInfo (): void {
   tiNums.fill(NaN)
   tiStrs.fill(undefined)
   tiBools.fill(undefined)

@@ -31,7 +31,7 @@ export const FLAG_RECOMMENDATIONS: Record<FlagId, string[]> = {
 }
 
 /** All red flags for an analysis (stage spread numbers come from the aggregator). */
-export function computeFlags(a: Analysis, skew: Map<string, StageSkew>): Flag[] {
+export function computeFlags (a: Analysis, skew: Map<string, StageSkew>): Flag[] {
   const flags: Flag[] = []
   const add = (id: FlagId, severity: Severity, title: string, evidence: string[], metrics: Record<string, number>, ids: { stageIds?: number[]; executorIds?: string[] }): void => {
     flags.push({ id, severity, title, ...ids, evidence, metrics, recommendationIds: FLAG_RECOMMENDATIONS[id] })

@@ -10,7 +10,7 @@ interface Knowledge { version: number; recommendations: KnowledgeEntry[] }
 
 let cached: Knowledge | undefined
 /** The knowledge base, read once from knowledge/tuning_recommendations.json. */
-export function loadKnowledge(): Knowledge {
+export function loadKnowledge (): Knowledge {
   cached ??= JSON.parse(readFileSync(new URL('../../knowledge/tuning_recommendations.json', import.meta.url), 'utf8')) as Knowledge
   return cached
 }
@@ -19,7 +19,7 @@ const MB = 1024 * 1024
 const GB = 1024 * MB
 
 /** Parses Spark size strings ("4g", "512m", "1073741824") to bytes; undefined if unparseable. */
-export function parseSize(v: string | undefined, defaultUnit: 'b' | 'm' = 'b'): number | undefined {
+export function parseSize (v: string | undefined, defaultUnit: 'b' | 'm' = 'b'): number | undefined {
   if (v === undefined) return undefined
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)b?\s*$/i.exec(v)
   if (!m) return undefined
@@ -80,7 +80,7 @@ const COMPUTE: Record<string, Compute> = {
 }
 
 /** Recommendations for the flags raised in `a`, with config values computed from the run. */
-export function recommend(a: Analysis, kb: Knowledge = loadKnowledge()): Recommendation[] {
+export function recommend (a: Analysis, kb: Knowledge = loadKnowledge()): Recommendation[] {
   const raised = new Set(a.flags.map((f) => f.id))
   const props = new Map(a.environment.sparkProperties)
   const execCores = a.executors.filter((x) => x.id !== 'driver' && x.totalCores > 0).map((x) => x.totalCores)

@@ -3,7 +3,7 @@ const SECRET = /secret|password|token|access[.]?key/i
 export const REDACTED = '*********(redacted)'
 
 /** Sorted [key, value] pairs with secret-looking entries redacted (Spark's Utils.redact). */
-export function redactedPairs(obj: unknown, redact = true): [string, string][] {
+export function redactedPairs (obj: unknown, redact = true): [string, string][] {
   if (!obj || typeof obj !== 'object') return []
   const out: [string, string][] = []
   for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {

@@ -9,7 +9,7 @@ const K_TEM = needle('"Task Executor Metrics":{')
 const K_TM = needle('"Task Metrics":{')
 
 /** Fills `rec` from a successful TaskEnd line; false when the line needs the JSON.parse path. */
-export function scanTaskEnd(line: Buffer, rec: TaskEndRecord): boolean {
+export function scanTaskEnd (line: Buffer, rec: TaskEndRecord): boolean {
   const end = line.length
   if (end < 2 || line[0] !== 0x7b || line[end - 1] !== 0x7d) return false
   rec.metrics.fill(0)

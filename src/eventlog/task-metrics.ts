@@ -84,17 +84,34 @@ export interface TaskEndRecord {
 }
 
 /** A fresh, zeroed task record. */
-export function newTaskEndRecord(): TaskEndRecord {
+export function newTaskEndRecord (): TaskEndRecord {
   return {
-    stageId: 0, stageAttemptId: 0, taskId: 0, index: 0, attempt: 0, partitionId: -1, launchTime: 0, finishTime: 0,
-    gettingResultTime: 0, executorId: '', host: '', locality: '', speculative: false, failed: false, killed: false,
-    reason: 'Success', reasonDetail: '', exitCausedByApp: true, metrics: new Float64Array(N_METRICS),
-    hasExecutorMetrics: false, executorMetrics: new Float64Array(N_EXEC_METRICS),
+    stageId: 0,
+    stageAttemptId: 0,
+    taskId: 0,
+    index: 0,
+    attempt: 0,
+    partitionId: -1,
+    launchTime: 0,
+    finishTime: 0,
+    gettingResultTime: 0,
+    executorId: '',
+    host: '',
+    locality: '',
+    speculative: false,
+    failed: false,
+    killed: false,
+    reason: 'Success',
+    reasonDetail: '',
+    exitCausedByApp: true,
+    metrics: new Float64Array(N_METRICS),
+    hasExecutorMetrics: false,
+    executorMetrics: new Float64Array(N_EXEC_METRICS),
   }
 }
 
 /** Fill `rec` from a fully parsed TaskEnd JSON object (slow path, used for unusual lines). */
-export function taskEndFromJson(j: any, rec: TaskEndRecord): TaskEndRecord {
+export function taskEndFromJson (j: any, rec: TaskEndRecord): TaskEndRecord {
   const ti = j['Task Info'] ?? {}
   rec.stageId = num(j['Stage ID'])
   rec.stageAttemptId = num(j['Stage Attempt ID'])
@@ -147,7 +164,7 @@ export function taskEndFromJson(j: any, rec: TaskEndRecord): TaskEndRecord {
 }
 
 /** The human text Spark shows for a task end reason (errorMessage / kill reason). */
-export function reasonText(r: any): string {
+export function reasonText (r: any): string {
   if (!r || typeof r !== 'object') return ''
   switch (r.Reason) {
     case 'Success':
@@ -168,7 +185,7 @@ export function reasonText(r: any): string {
   }
 }
 
-function num(v: unknown): number {
+function num (v: unknown): number {
   if (typeof v === 'number') return v
   if (typeof v === 'string' && v !== '') {
     const n = Number(v)

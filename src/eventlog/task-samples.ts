@@ -15,7 +15,7 @@ const BLOCK_ROWS = 1024
 export const MAX_TASK_ROWS = 100_000
 
 /** Spark's quantile index rule (AppStatusStore.taskSummary): min(floor(q × count), count − 1). */
-export function sparkQuantileIndex(q: number, count: number): number {
+export function sparkQuantileIndex (q: number, count: number): number {
   return Math.min(Math.floor(q * count), count - 1)
 }
 
@@ -39,7 +39,7 @@ export class TaskSamples {
   private sawNaN = false
 
   /** Adds one ended task (metrics in task-metrics slot order). */
-  add(metrics: Float64Array, duration: number, schedulerDelay: number, gettingResult: number, success: boolean): void {
+  add (metrics: Float64Array, duration: number, schedulerDelay: number, gettingResult: number, success: boolean): void {
     this.seen++
     if (success) this.successes++
     else this.anyFailed = true
@@ -78,13 +78,13 @@ export class TaskSamples {
     this.put(block, cap, r, COL_SUCCESS, success ? 1 : 0)
   }
 
-  private put(block: Float64Array, cap: number, r: number, c: number, v: number): void {
+  private put (block: Float64Array, cap: number, r: number, c: number, v: number): void {
     block[c * cap + r] = v
     if (v !== this.first[c]) { this.varies[c] = 1; if (Number.isNaN(v)) this.sawNaN = true }
   }
 
   /** Block b with room for row r (the first block doubles from 64 rows; later ones are full size). */
-  private grow(b: number, r: number): Float64Array {
+  private grow (b: number, r: number): Float64Array {
     const old = this.blocks[b]
     let cap = old ? old.length / STRIDE : b === 0 ? 64 : BLOCK_ROWS
     while (cap <= r) cap *= 2
@@ -98,12 +98,12 @@ export class TaskSamples {
     return block
   }
 
-  get sampled(): boolean {
+  get sampled (): boolean {
     return this.seen > this.rows
   }
 
   /** Successful tasks among the kept rows (Spark's `count`, the index base). */
-  private keptSuccesses(): number {
+  private keptSuccesses (): number {
     if (!this.anyFailed) return this.rows
     let n = 0
     this.eachBlock((blk, cap, len) => {
@@ -113,7 +113,7 @@ export class TaskSamples {
     return n
   }
 
-  private eachBlock(fn: (block: Float64Array, cap: number, len: number) => void): void {
+  private eachBlock (fn: (block: Float64Array, cap: number, len: number) => void): void {
     for (let b = 0; b * BLOCK_ROWS < this.rows; b++) {
       const blk = this.blocks[b]!
       fn(blk, blk.length / STRIDE, Math.min(BLOCK_ROWS, this.rows - b * BLOCK_ROWS))
@@ -124,7 +124,7 @@ export class TaskSamples {
    * The sum of columns `a` (+ `b`, + `c` when >= 0) over the kept rows (successful ones only if asked), in row order.
    * `colSame` tells whether all its values are equal, `colNaN` whether one may be NaN.
    */
-  private column(onlySuccess: boolean, a: number, b = -1, c = -1): Float64Array {
+  private column (onlySuccess: boolean, a: number, b = -1, c = -1): Float64Array {
     const out = this.scratch.length >= this.rows ? this.scratch : (this.scratch = new Float64Array(this.rows))
     const filter = onlySuccess && this.anyFailed
     let n = 0
@@ -156,7 +156,7 @@ export class TaskSamples {
    * Quantile values (ascending indices `idx`) of the sum of columns a (+ b, + c). A column that never varied needs no
    * rows at all (there is at least one row: distributions is only asked with a successful task).
    */
-  private quantiles(onlySuccess: boolean, idx: number[], a: number, b = -1, c = -1): number[] {
+  private quantiles (onlySuccess: boolean, idx: number[], a: number, b = -1, c = -1): number[] {
     const v = this.varies
     if (v[a] === 0 && (b < 0 || v[b] === 0) && (c < 0 || v[c] === 0)) {
       let x = this.first[a]!
@@ -168,7 +168,7 @@ export class TaskSamples {
   }
 
   /** Values at ascending indices `idx` (clamped to the end) of the column as sorted, without sorting all of it. */
-  private pick(col: Float64Array, idx: number[]): number[] {
+  private pick (col: Float64Array, idx: number[]): number[] {
     const n = col.length
     if (n === 0) return idx.map(() => 0)
     if (this.colSame) return idx.map(() => col[0]!)
@@ -186,7 +186,7 @@ export class TaskSamples {
   }
 
   /** TaskMetricDistributions by Spark's rule; undefined when no task succeeded (Spark answers 404). */
-  distributions(quantilesIn: number[]): TaskMetricDistributions | undefined {
+  distributions (quantilesIn: number[]): TaskMetricDistributions | undefined {
     const count = this.keptSuccesses()
     if (count === 0) return undefined
     const quantiles = [...quantilesIn].sort((a, b) => a - b)
@@ -241,7 +241,7 @@ export class TaskSamples {
   }
 
   /** Largest and median successful-task value of the sum of up to three columns, for skew checks. */
-  maxAndMedian(a: number, b = -1, c = -1): { max: number; median: number; count: number } {
+  maxAndMedian (a: number, b = -1, c = -1): { max: number; median: number; count: number } {
     const col = this.column(true, a, b, c)
     const n = col.length
     if (n === 0) return { max: 0, median: 0, count: 0 }
@@ -250,13 +250,13 @@ export class TaskSamples {
   }
 
   /** Frees the rows once the summary is taken. */
-  release(): void {
+  release (): void {
     this.blocks = []
     this.scratch = new Float64Array(0)
     this.rows = 0
   }
 
-  private random(): number {
+  private random (): number {
     // xorshift32: deterministic, so the same log always gives the same sample
     let x = this.rng
     x ^= x << 13
@@ -271,7 +271,7 @@ export class TaskSamples {
  * Rearranges a[lo..hi] so that a[k] holds the value a full ascending sort would put there, with no larger value
  * before it and no smaller one after it (Hoare's selection; no NaN in a).
  */
-export function select(a: Float64Array, k: number, lo: number, hi: number): void {
+export function select (a: Float64Array, k: number, lo: number, hi: number): void {
   while (hi > lo) {
     if (hi - lo < 16) {
       for (let i = lo + 1; i <= hi; i++) {

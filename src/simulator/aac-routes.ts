@@ -38,7 +38,7 @@ const list = (q: Query, key: string): string[] | null => {
   return v.split(',').map((s) => s.trim()).filter(Boolean)
 }
 
-function intParam(q: Query, key: string, dflt: number, max = 10_000): number {
+function intParam (q: Query, key: string, dflt: number, max = 10_000): number {
   const v = one(q, key)
   if (v === undefined || v === '') return dflt
   if (!/^\d+$/.test(v) || Number(v) > max) throw new SimHttpError(400, `Invalid value for "${key}": ${v}`, 'ApiValidationFailed')
@@ -52,7 +52,7 @@ const norm = (s: string): string => s.normalize('NFKD').replace(/\p{M}/gu, '').t
  * whitespace-separated word somewhere in the field. So "Sales Daily" matches "Sales Daily (copy)" and
  * "Sales Daily extract": clients must post-filter on the exact flow name.
  */
-export function textMatch(value: string, filter: string, filterType = 'fuzzy'): boolean {
+export function textMatch (value: string, filter: string, filterType = 'fuzzy'): boolean {
   switch (filterType) {
     case 'exact':
       return value === filter
@@ -69,7 +69,7 @@ export function textMatch(value: string, filter: string, filterType = 'fuzzy'): 
   }
 }
 
-function checkFilterType(q: Query): string {
+function checkFilterType (q: Query): string {
   const t = one(q, 'filterType') ?? 'fuzzy'
   if (!['fuzzy', 'contains', 'exact', 'exactIgnoreCase'].includes(t)) {
     throw new SimHttpError(400, `Invalid filterType "${t}"; valid values: fuzzy, contains, exact, exactIgnoreCase`, 'ValidationFailed')
@@ -77,7 +77,7 @@ function checkFilterType(q: Query): string {
   return t
 }
 
-function sorter(q: Query, allowed: string[], dflt: string): (a: Record<string, unknown>, b: Record<string, unknown>) => number {
+function sorter (q: Query, allowed: string[], dflt: string): (a: Record<string, unknown>, b: Record<string, unknown>) => number {
   const s = one(q, 'sort') ?? dflt
   const desc = s.startsWith('-')
   const field = desc ? s.slice(1) : s
@@ -94,7 +94,7 @@ function sorter(q: Query, allowed: string[], dflt: string): (a: Record<string, u
 
 const JG_EMBEDS = ['jobs', 'wrangledDataset', 'creator', 'flowRun', 'snapshot']
 
-function embeds(q: Query): Set<string> {
+function embeds (q: Query): Set<string> {
   const e = list(q, 'embed') ?? []
   for (const name of e) {
     if (!JG_EMBEDS.includes(name)) {
@@ -105,7 +105,7 @@ function embeds(q: Query): Set<string> {
 }
 
 /** a job group as the API renders it; jobLibrary rows always embed dataset+flow, jobs and the full person */
-export function renderJobGroup(jg: SimJobGroup, embed: Set<string>): Record<string, unknown> {
+export function renderJobGroup (jg: SimJobGroup, embed: Set<string>): Record<string, unknown> {
   const { createdMs: _c, updatedMs: _u, jobs, creator, wrangledDataset, ...rest } = jg
   return {
     ...rest,
@@ -117,14 +117,14 @@ export function renderJobGroup(jg: SimJobGroup, embed: Set<string>): Record<stri
 
 const LIBRARY_EMBED = new Set(['jobs', 'wrangledDataset', 'creator'])
 
-function page<T>(rows: T[], q: Query): { data: T[]; count?: number } {
+function page<T> (rows: T[], q: Query): { data: T[]; count?: number } {
   const limit = intParam(q, 'limit', 25)
   const offset = intParam(q, 'offset', 0, Number.MAX_SAFE_INTEGER)
   const data = rows.slice(offset, offset + limit)
   return one(q, 'includeCount') === 'true' ? { data, count: rows.length } : { data }
 }
 
-function filterGroups(groups: SimJobGroup[], q: Query): SimJobGroup[] {
+function filterGroups (groups: SimJobGroup[], q: Query): SimJobGroup[] {
   const ranfor = list(q, 'ranfor')
   const status = list(q, 'status')?.map((s) => s.toLowerCase()) ?? null
   const ranfrom = list(q, 'ranfrom')
@@ -132,11 +132,11 @@ function filterGroups(groups: SimJobGroup[], q: Query): SimJobGroup[] {
     (g) =>
       (ranfor === null || ranfor.includes(g.ranfor)) &&
       (status === null || status.includes(g.status.toLowerCase())) &&
-      (ranfrom === null || ranfrom.includes(g.ranfrom)),
+      (ranfrom === null || ranfrom.includes(g.ranfrom))
   )
 }
 
-function libraryMatches(g: SimJobGroup, filter: string, filterType: string): boolean {
+function libraryMatches (g: SimJobGroup, filter: string, filterType: string): boolean {
   return (
     textMatch(String(g.id), filter, filterType) ||
     textMatch(g.wrangledDataset.name, filter, filterType) ||
@@ -155,7 +155,7 @@ export interface AacRoutesOptions {
 const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c)
 
-export function registerAacRoutes(app: FastifyInstance, opts: AacRoutesOptions): void {
+export function registerAacRoutes (app: FastifyInstance, opts: AacRoutesOptions): void {
   const { world } = opts
   const routeNotFound = (method: string, url: string): never => {
     throw new SimHttpError(404, `Cannot ${method} ${url.split('?')[0] ?? url}`, 'RouteNotFoundException')
@@ -195,7 +195,7 @@ export function registerAacRoutes(app: FastifyInstance, opts: AacRoutesOptions):
         fields.some((f) => {
           const v = f === 'id' ? String(g.id) : f === 'name' ? g.name : f === 'status' ? g.status : null
           return v !== null && textMatch(v, filter, filterType)
-        }),
+        })
       )
     }
     const cmp = sorter(q, ['createdAt', 'updatedAt', 'id'], '-createdAt')
@@ -211,11 +211,11 @@ export function registerAacRoutes(app: FastifyInstance, opts: AacRoutesOptions):
   }
 
   app.get<{ Params: { id: string } }>('/v4/jobGroups/:id', async (req) =>
-    renderJobGroup(groupById(req.params.id), embeds(req.query as Query)),
+    renderJobGroup(groupById(req.params.id), embeds(req.query as Query))
   )
   app.get<{ Params: { id: string } }>('/v4/jobGroups/:id/jobs', async (req) => ({ data: groupById(req.params.id).jobs }))
   app.get<{ Params: { id: string } }>('/v4/jobGroups/:id/status', async (req, reply) =>
-    reply.type('application/json').send(JSON.stringify(groupById(req.params.id).status)),
+    reply.type('application/json').send(JSON.stringify(groupById(req.params.id).status))
   )
 
   app.get('/v4/flows', async (req) => {
@@ -229,7 +229,7 @@ export function registerAacRoutes(app: FastifyInstance, opts: AacRoutesOptions):
         fields.some((field) => {
           const v = field === 'name' ? f.name : field === 'description' ? f.description : field === 'id' ? String(f.id) : null
           return v !== null && textMatch(v, filter, filterType)
-        }),
+        })
       )
     }
     const cmp = sorter(q, ['createdAt', 'updatedAt', 'id', 'name'], 'id')

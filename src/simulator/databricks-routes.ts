@@ -35,13 +35,13 @@ const one = (q: Query, key: string): string | undefined => {
   return Array.isArray(v) ? v[v.length - 1] : v
 }
 
-function requiredInt(q: Query, key: string): number {
+function requiredInt (q: Query, key: string): number {
   const v = one(q, key)
   if (v === undefined || !/^\d+$/.test(v)) throw new SimHttpError(400, `Missing or invalid required parameter '${key}'`, 'INVALID_PARAMETER_VALUE')
   return Number(v)
 }
 
-function optInt(v: unknown, key: string): number | undefined {
+function optInt (v: unknown, key: string): number | undefined {
   if (v === undefined || v === null || v === '') return undefined
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : Number.NaN
   if (!Number.isSafeInteger(n)) throw new SimHttpError(400, `Invalid value for '${key}'`, 'INVALID_PARAMETER_VALUE')
@@ -55,7 +55,7 @@ export interface DatabricksRoutesOptions {
   host: () => string
 }
 
-export function registerDatabricksRoutes(app: FastifyInstance, opts: DatabricksRoutesOptions): void {
+export function registerDatabricksRoutes (app: FastifyInstance, opts: DatabricksRoutesOptions): void {
   const { world, dbfs } = opts
   const expired = (start: number): boolean => start < world.now - world.retentionMs
   const eventsCache = new Map<string, ClusterEvent[]>()
@@ -125,7 +125,7 @@ export function registerDatabricksRoutes(app: FastifyInstance, opts: DatabricksR
         (e) =>
           (start === undefined || e.timestamp >= start) &&
           (end === undefined || e.timestamp <= end) &&
-          (types === null || types.length === 0 || types.includes(e.type)),
+          (types === null || types.length === 0 || types.includes(e.type))
       )
       if (order === 'DESC') sel = sel.slice().reverse()
       const page = sel.slice(offset, offset + limit)

@@ -6,7 +6,7 @@ import type { SimCluster, World } from './world-types.js'
 const pad = (n: number): string => String(n).padStart(2, '0')
 
 /** Databricks rolled part names: eventlog-YYYY-MM-DD--HH-MM.gz on 10-minute boundaries, UTC */
-export function rolledName(ms: number): string {
+export function rolledName (ms: number): string {
   const d = new Date(Math.floor(ms / (10 * MIN)) * 10 * MIN)
   return `eventlog-${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}--${pad(d.getUTCHours())}-${pad(d.getUTCMinutes())}.gz`
 }
@@ -14,11 +14,11 @@ export function rolledName(ms: number): string {
 const stripScheme = (dest: string): string => (dest.startsWith('dbfs:') ? dest.slice(5) : dest).replace(/\/+$/, '')
 
 /** `<dest>/<cluster_id>/eventlog/<cluster_id>_<ip with _>/<spark_context_id>/` */
-export function contextDir(dest: string, clusterId: string, driverIp: string, sparkContextId: string): string {
+export function contextDir (dest: string, clusterId: string, driverIp: string, sparkContextId: string): string {
   return `${stripScheme(dest)}/${clusterId}/eventlog/${clusterId}_${driverIp.replaceAll('.', '_')}/${sparkContextId}`
 }
 
-function layoutCluster(c: SimCluster, dbfs: Dbfs, samples: SampleLogs, now: number): void {
+function layoutCluster (c: SimCluster, dbfs: Dbfs, samples: SampleLogs, now: number): void {
   const logs = c.logs
   if (logs.kind === 'none') return
   const end = c.terminatedTime || now
@@ -52,7 +52,7 @@ function layoutCluster(c: SimCluster, dbfs: Dbfs, samples: SampleLogs, now: numb
 }
 
 /** Lays out every seeded cluster's log delivery on DBFS (metadata only: bodies are read from disk on demand). */
-export function layoutEventLogs(world: World, dbfs: Dbfs, samples: SampleLogs): void {
+export function layoutEventLogs (world: World, dbfs: Dbfs, samples: SampleLogs): void {
   dbfs.mkdirs('/trifacta/logs', world.now - 200 * 86_400_000)
   dbfs.mkdirs('/cluster-logs', world.now - 200 * 86_400_000)
   dbfs.mkdirs('/FileStore/tables', world.now - 300 * 86_400_000)

@@ -33,7 +33,7 @@ const DEFAULT_READ = 524_288
 const notFound = (path: string): SimHttpError => new SimHttpError(404, `No file or directory exists on path ${path}.`, 'RESOURCE_DOES_NOT_EXIST')
 
 /** `dbfs:/a/b/` and `/a/b` are the same path; anything else (relative, `..`) is refused as the API does */
-export function normalizeDbfsPath(raw: string): string {
+export function normalizeDbfsPath (raw: string): string {
   let p = raw.startsWith('dbfs:') ? raw.slice(5) : raw
   if (!p.startsWith('/')) throw new SimHttpError(400, `Path must be absolute: ${raw}`, 'INVALID_PARAMETER_VALUE')
   p = p.replace(/\/+/g, '/')
@@ -47,24 +47,24 @@ export class Dbfs {
   private readonly root: DirNode = { type: 'dir', mtime: 0, children: new Map() }
   private readonly denied: string[] = []
 
-  constructor(private readonly samples: SampleLogs) {}
+  constructor (private readonly samples: SampleLogs) {}
 
-  mkdirs(path: string, mtime = Date.now()): void {
+  mkdirs (path: string, mtime = Date.now()): void {
     this.dirAt(normalizeDbfsPath(path), mtime, true)
   }
 
   /** a small text file held in memory */
-  putText(path: string, text: string, mtime = Date.now()): void {
+  putText (path: string, text: string, mtime = Date.now()): void {
     this.put(path, { kind: 'buffer', data: Buffer.from(text) }, mtime)
   }
 
   /** a part of a sample event log (see sample-logs.ts); its size is known once the sample is built */
-  putSamplePart(path: string, sample: string, part: number, mtime: number): void {
+  putSamplePart (path: string, sample: string, part: number, mtime: number): void {
     this.put(path, { kind: 'sample', sample, part }, mtime)
   }
 
   /** serve a local file (e.g. a 200 MB synthetic log for the download benchmark) at dbfsPath, read from disk per request */
-  async addFile(dbfsPath: string, localFilePath: string, mtime = Date.now()): Promise<DbfsFileInfo> {
+  async addFile (dbfsPath: string, localFilePath: string, mtime = Date.now()): Promise<DbfsFileInfo> {
     const st = await stat(localFilePath)
     if (!st.isFile()) throw new Error(`${localFilePath} is not a file`)
     this.put(dbfsPath, { kind: 'disk', path: localFilePath, offset: 0, size: st.size }, mtime)
@@ -72,7 +72,7 @@ export class Dbfs {
   }
 
   /** remove a file or a directory tree; true if it existed */
-  remove(dbfsPath: string): boolean {
+  remove (dbfsPath: string): boolean {
     const p = normalizeDbfsPath(dbfsPath)
     const i = p.lastIndexOf('/')
     const parent = this.lookup(p.slice(0, i) || '/')
@@ -80,11 +80,11 @@ export class Dbfs {
   }
 
   /** every path under prefix answers 403 PERMISSION_DENIED */
-  deny(prefix: string): void {
+  deny (prefix: string): void {
     this.denied.push(normalizeDbfsPath(prefix))
   }
 
-  async getStatus(raw: string): Promise<DbfsFileInfo> {
+  async getStatus (raw: string): Promise<DbfsFileInfo> {
     const p = this.check(raw)
     const node = this.lookup(p)
     if (!node) throw notFound(p)
@@ -92,7 +92,7 @@ export class Dbfs {
   }
 
   /** children of a directory (empty array for an empty one), or the file's own entry */
-  async list(raw: string): Promise<DbfsFileInfo[]> {
+  async list (raw: string): Promise<DbfsFileInfo[]> {
     const p = this.check(raw)
     const node = this.lookup(p)
     if (!node) throw notFound(p)
@@ -101,7 +101,7 @@ export class Dbfs {
     return Promise.all([...node.children].map(([name, child]) => this.info(`${base}/${name}`, child)))
   }
 
-  async read(raw: string, offset: number, length: number | undefined): Promise<Buffer> {
+  async read (raw: string, offset: number, length: number | undefined): Promise<Buffer> {
     const p = this.check(raw)
     const len = length ?? DEFAULT_READ
     if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(len) || len < 0) {
@@ -131,23 +131,23 @@ export class Dbfs {
     }
   }
 
-  async close(): Promise<void> {}
+  async close (): Promise<void> {}
 
-  private async samplePart(sample: string, part: number): Promise<{ path: string; offset: number; size: number }> {
+  private async samplePart (sample: string, part: number): Promise<{ path: string; offset: number; size: number }> {
     const parts = await this.samples.parts(sample)
     const d = parts[part]
     if (!d) throw new SimHttpError(500, `sample ${sample} has no part ${part}`, 'INTERNAL_ERROR')
     return d
   }
 
-  private async info(path: string, node: DbfsNode): Promise<DbfsFileInfo> {
+  private async info (path: string, node: DbfsNode): Promise<DbfsFileInfo> {
     if (node.type === 'dir') return { path, is_dir: true, file_size: 0, modification_time: node.mtime }
     const c = node.content
     const size = c.kind === 'buffer' ? c.data.length : c.kind === 'disk' ? c.size : (await this.samplePart(c.sample, c.part)).size
     return { path, is_dir: false, file_size: size, modification_time: node.mtime }
   }
 
-  private check(raw: string): string {
+  private check (raw: string): string {
     const p = normalizeDbfsPath(raw)
     if (this.denied.some((d) => p === d || p.startsWith(`${d}/`))) {
       throw new SimHttpError(403, `User does not have permission to read ${p}.`, 'PERMISSION_DENIED')
@@ -155,7 +155,7 @@ export class Dbfs {
     return p
   }
 
-  private put(path: string, content: Content, mtime: number): void {
+  private put (path: string, content: Content, mtime: number): void {
     const p = normalizeDbfsPath(path)
     const i = p.lastIndexOf('/')
     const name = p.slice(i + 1)
@@ -166,7 +166,7 @@ export class Dbfs {
     if (mtime > dir.mtime) dir.mtime = mtime
   }
 
-  private lookup(p: string): DbfsNode | undefined {
+  private lookup (p: string): DbfsNode | undefined {
     let node: DbfsNode = this.root
     for (const seg of p.split('/')) {
       if (seg === '') continue
@@ -178,7 +178,7 @@ export class Dbfs {
     return node
   }
 
-  private dirAt(p: string, mtime: number, create: boolean): DirNode | undefined {
+  private dirAt (p: string, mtime: number, create: boolean): DirNode | undefined {
     let node: DirNode = this.root
     for (const seg of p.split('/')) {
       if (seg === '') continue

@@ -13,7 +13,7 @@ export interface ClusterEvent {
 const BIG = '@@bigint@@'
 export const stringifyWithBigInts = (v: unknown): string => JSON.stringify(v).replace(new RegExp(`"${BIG}(\\d+)"`, 'g'), '$1')
 
-export function clusterSpec(c: SimCluster): Record<string, unknown> {
+export function clusterSpec (c: SimCluster): Record<string, unknown> {
   const p = c.profile
   const spec: Record<string, unknown> = {
     spark_version: p.sparkVersion,
@@ -47,7 +47,7 @@ export function clusterSpec(c: SimCluster): Record<string, unknown> {
   return spec
 }
 
-export function renderCluster(c: SimCluster, run: SimDbxRun | undefined, now: number): string {
+export function renderCluster (c: SimCluster, run: SimDbxRun | undefined, now: number): string {
   const rng = createRng(`${c.seed}:render`)
   const running = c.state === 'RUNNING'
   const spec = clusterSpec(c)
@@ -104,7 +104,7 @@ export function renderCluster(c: SimCluster, run: SimDbxRun | undefined, now: nu
 }
 
 /** The cluster's event timeline, derived from its seed so it is stable without being stored. */
-export function clusterEvents(c: SimCluster, run: SimDbxRun | undefined, now: number): ClusterEvent[] {
+export function clusterEvents (c: SimCluster, run: SimDbxRun | undefined, now: number): ClusterEvent[] {
   const rng = createRng(`${c.seed}:events`)
   const ev: ClusterEvent[] = []
   const add = (timestamp: number, type: string, details: Record<string, unknown> = {}): void => {
@@ -199,7 +199,7 @@ export interface RunRenderOptions {
 
 const TASK_PAGE = 100
 
-export function renderRun(r: SimDbxRun, o: RunRenderOptions): Record<string, unknown> {
+export function renderRun (r: SimDbxRun, o: RunRenderOptions): Record<string, unknown> {
   const terminated = r.lifeCycle === 'TERMINATED'
   const state: Record<string, unknown> = {
     life_cycle_state: r.lifeCycle,
@@ -275,7 +275,7 @@ export function renderRun(r: SimDbxRun, o: RunRenderOptions): Record<string, unk
   return { ...base, tasks: page, ...(next ? { next_page_token: next } : {}) }
 }
 
-export function decodeTaskPageToken(token: string): number | null {
+export function decodeTaskPageToken (token: string): number | null {
   const m = /^tasks:(\d+)$/.exec(Buffer.from(token, 'base64url').toString())
   return m ? Number(m[1]) : null
 }

@@ -37,7 +37,7 @@ export class Faults {
   latencyMs = 0
   private active: ActiveFault[] = []
 
-  add(spec: FaultSpec): () => void {
+  add (spec: FaultSpec): () => void {
     const entry: ActiveFault = { spec, left: spec.times ?? Number.POSITIVE_INFINITY }
     this.active.push(entry)
     return () => {
@@ -45,16 +45,16 @@ export class Faults {
     }
   }
 
-  clear(): void {
+  clear (): void {
     this.active = []
   }
 
   /** how many faults are still armed (times not used up) */
-  get size(): number {
+  get size (): number {
     return this.active.length
   }
 
-  take(upstream: Upstream, path: string): FaultDecision {
+  take (upstream: Upstream, path: string): FaultDecision {
     let latencyMs = this.latencyMs
     let fault: FaultSpec | null = null
     for (const a of this.active) {

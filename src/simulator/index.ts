@@ -52,7 +52,7 @@ export interface Simulator {
 
 const token = (prefix: string): string => `${prefix}${randomBytes(18).toString('base64url')}`
 
-export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simulator> {
   const host = opts.host ?? '127.0.0.1'
   const world = generateWorld({ seed: opts.seed, now: opts.now })
   const faults = new Faults()
@@ -106,17 +106,17 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       faults,
       dbfs,
       world,
-      requests(upstream, pathPrefix) {
+      requests (upstream, pathPrefix) {
         const list = seen[upstream]
         return pathPrefix === undefined ? list.length : list.filter((p) => p.startsWith(pathPrefix)).length
       },
-      resetRequests() {
+      resetRequests () {
         for (const k of Object.keys(seen) as Upstream[]) seen[k] = []
       },
-      setOnpremJobLibrary(enabled) {
+      setOnpremJobLibrary (enabled) {
         onpremJobLibrary = enabled
       },
-      async close() {
+      async close () {
         faults.clear()
         await Promise.all(servers.map((s) => s.close()))
         await dbfs.close()

@@ -24,7 +24,7 @@ Ctrl-C to stop.`)
 const stop = (): void => {
   sim.close().then(
     () => process.exit(0),
-    () => process.exit(1),
+    () => process.exit(1)
   )
 }
 process.once('SIGINT', stop)

@@ -9,7 +9,7 @@ export interface Rng {
   shuffle<T>(items: T[]): T[]
 }
 
-function hashString(s: string): number {
+function hashString (s: string): number {
   // xmur3: spreads similar seeds ("a:1", "a:2") far apart
   let h = 1779033703 ^ s.length
   for (let i = 0; i < s.length; i++) {
@@ -21,7 +21,7 @@ function hashString(s: string): number {
   return (h ^= h >>> 16) >>> 0
 }
 
-export function createRng(seed: string): Rng {
+export function createRng (seed: string): Rng {
   let a = hashString(seed)
   const next = (): number => {
     // mulberry32

@@ -54,11 +54,11 @@ export class SampleLogs {
   private readonly root: string
   private readonly pending = new Map<string, Promise<DiskPart[]>>()
 
-  constructor(opts: { cacheDir?: string | undefined } = {}) {
+  constructor (opts: { cacheDir?: string | undefined } = {}) {
     this.root = join(opts.cacheDir ?? join(tmpdir(), 'tri-tracker-sim-cache'), CACHE_VERSION)
   }
 
-  partCount(id: string): number {
+  partCount (id: string): number {
     const asIs = AS_IS[id]
     if (asIs) return asIs.length
     const def = SAMPLES[id]
@@ -66,7 +66,7 @@ export class SampleLogs {
     return def.parts
   }
 
-  parts(id: string): Promise<DiskPart[]> {
+  parts (id: string): Promise<DiskPart[]> {
     let p = this.pending.get(id)
     if (!p) {
       p = this.materialise(id)
@@ -77,14 +77,14 @@ export class SampleLogs {
     return p
   }
 
-  private async materialise(id: string): Promise<DiskPart[]> {
+  private async materialise (id: string): Promise<DiskPart[]> {
     const asIs = AS_IS[id]
     if (asIs) {
       return Promise.all(
         asIs.map(async (f) => {
           const path = join(SAMPLE_DIR, f)
           return { path, offset: 0, size: (await stat(path)).size, gz: f.endsWith('.gz') }
-        }),
+        })
       )
     }
     const def = SAMPLES[id]
@@ -133,7 +133,7 @@ export class SampleLogs {
     }
   }
 
-  private async readManifest(dir: string): Promise<DiskPart[] | null> {
+  private async readManifest (dir: string): Promise<DiskPart[] | null> {
     try {
       const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Array<{ file: string; offset: number; size: number; gz: boolean }>
       const parts: DiskPart[] = []
@@ -151,7 +151,7 @@ export class SampleLogs {
 }
 
 /** offsets just after a newline near each 1/n of the file: Databricks rolls parts on event boundaries */
-async function lineCuts(path: string, size: number, parts: number): Promise<number[]> {
+async function lineCuts (path: string, size: number, parts: number): Promise<number[]> {
   const fh = await open(path, 'r')
   try {
     const cuts: number[] = []

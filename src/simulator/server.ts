@@ -33,7 +33,7 @@ const pathOf = (url: string): string => {
  * One Fastify instance per upstream, so each upstream is its own host:port as in production and a token sent to the
  * wrong one fails.
  */
-export function createUpstreamServer(opts: UpstreamServerOptions): FastifyInstance {
+export function createUpstreamServer (opts: UpstreamServerOptions): FastifyInstance {
   const base = { forceCloseConnections: true, bodyLimit: 1_048_576, routerOptions: { maxParamLength: 2000 } }
   const app: FastifyInstance =
     typeof opts.logger === 'object'
@@ -89,7 +89,7 @@ export function createUpstreamServer(opts: UpstreamServerOptions): FastifyInstan
     const half = buf.subarray(0, Math.max(1, Math.floor(buf.length / 2)))
     let sent = false
     return new Readable({
-      read() {
+      read () {
         if (!sent) {
           sent = true
           this.push(half)
@@ -113,10 +113,10 @@ export function createUpstreamServer(opts: UpstreamServerOptions): FastifyInstan
 
 /** Error raised by route handlers; the error handler renders it in the upstream's format. */
 export class SimHttpError extends Error {
-  constructor(
+  constructor (
     readonly statusCode: number,
     message: string,
-    readonly code?: string,
+    readonly code?: string
   ) {
     super(message)
   }

@@ -26,7 +26,7 @@ const pad = (n: number, w = 2): string => String(n).padStart(w, '0')
 const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789'
 
 /** Databricks cluster ids look like 0923-164208-meows279 (MMDD-HHMMSS-8 chars) */
-function clusterIdFor(start: number, rng: ReturnType<typeof createRng>): string {
+function clusterIdFor (start: number, rng: ReturnType<typeof createRng>): string {
   const d = new Date(start)
   let tail = ''
   for (let i = 0; i < 8; i++) tail += ALNUM[rng.int(0, ALNUM.length - 1)]
@@ -34,7 +34,7 @@ function clusterIdFor(start: number, rng: ReturnType<typeof createRng>): string 
 }
 
 /** spark_context_id values exceed 2^53: kept as decimal strings */
-function contextId(rng: ReturnType<typeof createRng>): string {
+function contextId (rng: ReturnType<typeof createRng>): string {
   let s = String(rng.int(1, 8))
   for (let i = 0; i < 18; i++) s += String(rng.int(0, 9))
   return s
@@ -42,7 +42,7 @@ function contextId(rng: ReturnType<typeof createRng>): string {
 
 const ip = (rng: ReturnType<typeof createRng>): string => `10.${rng.int(16, 250)}.${rng.int(0, 255)}.${rng.int(2, 254)}`
 
-export function buildDbxRun(input: DbxRunInput): { run: SimDbxRun; cluster: SimCluster } {
+export function buildDbxRun (input: DbxRunInput): { run: SimDbxRun; cluster: SimCluster } {
   const rng = createRng(`${input.seed}:dbx:${input.runId}`)
   const startTime = input.submitted + 2_000
   const execStart = startTime + input.setupMs

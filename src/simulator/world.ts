@@ -57,7 +57,7 @@ interface Draft {
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 
-function draftFlow(plan: FlowPlan, seed: string, now: number, out: Draft[]): void {
+function draftFlow (plan: FlowPlan, seed: string, now: number, out: Draft[]): void {
   const rng = createRng(`${seed}:${plan.name}`)
   const anchor = Math.floor((now - plan.anchorAgoMs) / 1000) * 1000
   const sides: SidePlatform[] = []
@@ -161,13 +161,13 @@ function draftFlow(plan: FlowPlan, seed: string, now: number, out: Draft[]): voi
   }
 }
 
-function statusAt(now: number, start: number, end: number, outcome: string): string {
+function statusAt (now: number, start: number, end: number, outcome: string): string {
   if (now < start) return 'Created'
   if (now < end) return 'InProgress'
   return outcome
 }
 
-export function generateWorld(opts: WorldOptions = {}): World {
+export function generateWorld (opts: WorldOptions = {}): World {
   const seed = String(opts.seed ?? 'tri-tracker')
   const now = opts.now ?? Date.now()
   const rng = createRng(`${seed}:ids`)

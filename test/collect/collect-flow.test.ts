@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { Test } from "tap"
+import type { Test } from 'tap'
 import { buildTestApp } from '../helper.js'
 import { collectTaskKey } from '../../src/services.js'
 import type { FlowData } from '../../src/collect/types.js'

@@ -34,12 +34,12 @@ const CASE_NOT_MODELLED: Record<string, string> = {
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0')
 /** Spark's JacksonMessageWriter date format. */
-function sparkDate(ms: number): string {
+function sparkDate (ms: number): string {
   const d = new Date(ms)
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}GMT`
 }
 const DATE_FIELDS = new Set(['submissionTime', 'completionTime', 'firstTaskLaunchedTime', 'addTime', 'removeTime', 'startTime', 'endTime'])
-function withDates<T>(o: T): T {
+function withDates<T> (o: T): T {
   if (Array.isArray(o)) return o.map(withDates) as T
   if (o && typeof o === 'object') {
     const out: Record<string, unknown> = {}
@@ -49,16 +49,21 @@ function withDates<T>(o: T): T {
   return o
 }
 
-function appInfo(analyses: Analysis[]) {
+function appInfo (analyses: Analysis[]) {
   const attempts = analyses
     .map((a) => {
       const app = a.application
       const end = app.completed ? app.endTime! : -1
       return {
         ...(app.attemptId !== undefined ? { attemptId: app.attemptId } : {}),
-        startTime: sparkDate(app.startTime!), endTime: sparkDate(end), duration: app.completed ? end - app.startTime! : 0,
-        sparkUser: app.sparkUser, completed: app.completed, appSparkVersion: app.sparkVersion,
-        startTimeEpoch: app.startTime, endTimeEpoch: end,
+        startTime: sparkDate(app.startTime!),
+        endTime: sparkDate(end),
+        duration: app.completed ? end - app.startTime! : 0,
+        sparkUser: app.sparkUser,
+        completed: app.completed,
+        appSparkVersion: app.sparkVersion,
+        startTimeEpoch: app.startTime,
+        endTimeEpoch: end,
       }
     })
     .sort((x, y) => y.startTimeEpoch! - x.startTimeEpoch!)
@@ -66,7 +71,7 @@ function appInfo(analyses: Analysis[]) {
 }
 
 /** Differences between Spark's value and ours, driven by Spark's keys. */
-function diff(exp: unknown, ours: unknown, at: string, out: string[], opts: { historical: boolean }): void {
+function diff (exp: unknown, ours: unknown, at: string, out: string[], opts: { historical: boolean }): void {
   if (out.length > 40) return
   if (Array.isArray(exp)) {
     if (!Array.isArray(ours)) { out.push(`${at}: expected array, got ${JSON.stringify(ours)?.slice(0, 80)}`); return }
@@ -98,7 +103,7 @@ function diff(exp: unknown, ours: unknown, at: string, out: string[], opts: { hi
 
 const OUR_EXTRA_STAGE = ['schedulerDelay', 'gettingResultTime', 'taskTime', 'jobIds'] as const
 
-async function build(c: Case): Promise<unknown> {
+async function build (c: Case): Promise<unknown> {
   const [p, query = ''] = c.restPath.split('?')
   const params = new URLSearchParams(query)
   const logs = (Array.isArray(c.eventLog) ? c.eventLog : [c.eventLog]).map((l) => path.join(FIXTURES, l))
@@ -128,9 +133,13 @@ async function build(c: Case): Promise<unknown> {
     case 'environment': {
       const e = a.environment
       return {
-        runtime: e.runtime, sparkProperties: e.sparkProperties, hadoopProperties: e.hadoopProperties,
-        systemProperties: e.systemProperties, metricsProperties: e.metricsProperties,
-        classpathEntries: e.classpathEntries, resourceProfiles: e.resourceProfiles,
+        runtime: e.runtime,
+        sparkProperties: e.sparkProperties,
+        hadoopProperties: e.hadoopProperties,
+        systemProperties: e.systemProperties,
+        metricsProperties: e.metricsProperties,
+        classpathEntries: e.classpathEntries,
+        resourceProfiles: e.resourceProfiles,
       }
     }
     case 'stages': {

@@ -10,7 +10,7 @@ const FIXTURES = process.env.TRI_FIXTURES ?? path.resolve(repoRoot, '../shared/f
 const LOGS = path.join(FIXTURES, 'eventlogs')
 
 /** Inputs: each file, but a rolling / Databricks folder as one input (as the app would pass it). */
-function inputs(dir: string): string[] {
+function inputs (dir: string): string[] {
   const out: string[] = []
   for (const name of readdirSync(dir).sort()) {
     const p = path.join(dir, name)

@@ -22,7 +22,7 @@ interface Scenario {
 const j = (o: unknown): string => JSON.stringify(o)
 
 /** A one-stage app as event lines. */
-function log(s: Scenario): string {
+function log (s: Scenario): string {
   const appMs = s.appMs ?? 120_000
   const jobAt = s.jobAt ?? 0
   const lastFinish = Math.max(...s.tasks.map((x) => x.launch + x.dur), 0)
@@ -39,14 +39,21 @@ function log(s: Scenario): string {
   s.tasks.forEach((x, i) => {
     const failed = x.failed === true
     lines.push({
-      Event: 'SparkListenerTaskEnd', 'Stage ID': 0, 'Stage Attempt ID': 0, 'Task Type': 'ShuffleMapTask',
+      Event: 'SparkListenerTaskEnd',
+      'Stage ID': 0,
+      'Stage Attempt ID': 0,
+      'Task Type': 'ShuffleMapTask',
       'Task End Reason': failed
         ? (s.executorLost ? { Reason: 'ExecutorLostFailure', 'Executor ID': s.executorLost, 'Exit Caused By App': true, 'Loss Reason': 'Container killed' } : { Reason: 'ExceptionFailure', 'Class Name': 'java.lang.RuntimeException', Description: 'boom' })
         : { Reason: 'Success' },
       'Task Info': { 'Task ID': i, Index: x.index ?? i, Attempt: 0, 'Launch Time': T0 + x.launch, 'Executor ID': x.exec ?? '1', Host: 'h1', Locality: 'PROCESS_LOCAL', Speculative: false, 'Getting Result Time': 0, 'Finish Time': T0 + x.launch + x.dur, Failed: failed, Killed: false, Accumulables: [{ ID: 1, Name: 'internal.metrics.executorRunTime', Update: 1, Value: 1 }] },
       'Task Metrics': {
-        'Executor Deserialize Time': 0, 'Executor Run Time': x.run ?? x.dur, 'JVM GC Time': x.gc ?? 0, 'Result Serialization Time': 0,
-        'Memory Bytes Spilled': x.mem ?? 0, 'Disk Bytes Spilled': x.disk ?? 0,
+        'Executor Deserialize Time': 0,
+        'Executor Run Time': x.run ?? x.dur,
+        'JVM GC Time': x.gc ?? 0,
+        'Result Serialization Time': 0,
+        'Memory Bytes Spilled': x.mem ?? 0,
+        'Disk Bytes Spilled': x.disk ?? 0,
         'Shuffle Read Metrics': { 'Remote Bytes Read': x.shuffleRead ?? 0, 'Local Bytes Read': 0, 'Fetch Wait Time': 0 },
         'Input Metrics': { 'Bytes Read': x.input ?? 0, 'Records Read': 0 },
       },

@@ -14,7 +14,7 @@ import { chooseCodec, codecFromName } from '../../src/eventlog/read/codec.js'
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const fixtures = join(process.env.TRI_FIXTURES ?? resolve(repoRoot, '../shared/fixtures'), 'eventlogs')
 
-async function readAll(path: string): Promise<{ data: Buffer; damage: unknown[]; codec: string }> {
+async function readAll (path: string): Promise<{ data: Buffer; damage: unknown[]; codec: string }> {
   const src = await openEventLog(path)
   const parts: Buffer[] = []
   for await (const c of src.chunks()) parts.push(c.data)

@@ -20,7 +20,7 @@ const derived = {
   zstd: ['derived/local-1642039451826.zstd', 'spark/local-1642039451826'],
 } as const
 
-async function readAll(path: string): Promise<{ data: Buffer; damage: ReadDamage[] }> {
+async function readAll (path: string): Promise<{ data: Buffer; damage: ReadDamage[] }> {
   const src = await openEventLog(path)
   const parts: Buffer[] = []
   for await (const c of src.chunks()) parts.push(c.data)
@@ -28,7 +28,7 @@ async function readAll(path: string): Promise<{ data: Buffer; damage: ReadDamage
 }
 
 /** Garbage that starts with no known magic and not with '{'. */
-function garbage(n: number): Buffer {
+function garbage (n: number): Buffer {
   const b = Buffer.alloc(n)
   let x = 0x12345678
   for (let i = 0; i < n; i++) {

@@ -19,7 +19,7 @@ interface IndexRow {
 }
 
 /** Rows of INDEX.md's fixture table, by column header so a reordered table still parses. */
-async function readIndex(): Promise<IndexRow[]> {
+async function readIndex (): Promise<IndexRow[]> {
   const text = await readFile(join(fixtures, 'INDEX.md'), 'utf8')
   const rows = text.split('\n').filter((l) => l.startsWith('|'))
   const header = rows[0]!.split('|').map((c) => c.trim())
@@ -38,7 +38,7 @@ async function readIndex(): Promise<IndexRow[]> {
 }
 
 /** Reads a whole source, counting lines (the reader terminates every part, so lines = newlines). */
-async function drain(src: EventLogSource, keep = false): Promise<{ lines: number; bytes: number; text: string }> {
+async function drain (src: EventLogSource, keep = false): Promise<{ lines: number; bytes: number; text: string }> {
   let lines = 0
   let bytes = 0
   const kept: Buffer[] = []

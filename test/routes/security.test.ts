@@ -10,9 +10,25 @@ t.test('job names, statuses, errors and links from upstream are rendered inert',
   await ta.services.store.addFlow(name)
   const at = '2026-11-01T10:00:00.000Z'
   const run = (platform: 'aac' | 'onprem', id: number): Run => ({
-    platform, jobGroupId: id, status: XSS, ranfor: XSS, ranfrom: XSS, flowId: 1, flowName: name, outputName: XSS, flowRunId: null,
-    submittedAt: at, startedAt: at, finishedAt: at, queueMs: 0, runMs: 1000, executionLanguage: XSS, databricksRunId: null, databricksWorkspaceId: null,
-    link: 'javascript:alert(3)', errorMessage: XSS
+    platform,
+    jobGroupId: id,
+    status: XSS,
+    ranfor: XSS,
+    ranfrom: XSS,
+    flowId: 1,
+    flowName: name,
+    outputName: XSS,
+    flowRunId: null,
+    submittedAt: at,
+    startedAt: at,
+    finishedAt: at,
+    queueMs: 0,
+    runMs: 1000,
+    executionLanguage: XSS,
+    databricksRunId: null,
+    databricksWorkspaceId: null,
+    link: 'javascript:alert(3)',
+    errorMessage: XSS
   })
   await ta.services.store.updateFlow(name, (d) => ({ ...d, runs: [run('aac', 11), run('onprem', 12)], pairs: [{ aacJobGroupId: 11, onpremJobGroupId: 12, diffMs: 0 }] }))
   for (const url of ['/flows/xss%20flow', '/flows/xss%20flow/runs/11', '/flows/xss%20flow/runs/12', '/']) {

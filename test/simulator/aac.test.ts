@@ -24,7 +24,7 @@ t.before(async () => {
 })
 t.teardown(() => sim.close())
 
-async function get(base: string, tok: string, path: string): Promise<{ status: number; body: unknown; headers: Record<string, unknown> }> {
+async function get (base: string, tok: string, path: string): Promise<{ status: number; body: unknown; headers: Record<string, unknown> }> {
   const res = await fetch(base + path, { headers: { authorization: `Bearer ${tok}`, accept: 'application/json' } })
   const text = await res.text()
   let body: unknown = text
@@ -102,7 +102,7 @@ t.test('jobLibrary: fuzzy filter matches other flows, exact post-filter needed',
   const id = r.data[0]!.id
   const byId = (await aac(`/jobLibrary?filter=${id}&limit=5`)).body as List
   t.ok(byId.data.some((x) => x.id === id))
-  const failed = (await aac(`/jobLibrary?status=Failed&limit=1000`)).body as List
+  const failed = (await aac('/jobLibrary?status=Failed&limit=1000')).body as List
   t.ok(failed.data.length > 0 && failed.data.every((x) => x.status === 'Failed'))
 })
 

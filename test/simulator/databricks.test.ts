@@ -20,7 +20,7 @@ t.teardown(async () => {
 })
 
 type Json = Record<string, any>
-async function get(path: string, tok = sim.tokens.databricks): Promise<{ status: number; body: Json; text: string }> {
+async function get (path: string, tok = sim.tokens.databricks): Promise<{ status: number; body: Json; text: string }> {
   const res = await fetch(sim.urls.databricks + path, { headers: { authorization: `Bearer ${tok}` } })
   const text = await res.text()
   let body: Json = {}
@@ -29,7 +29,7 @@ async function get(path: string, tok = sim.tokens.databricks): Promise<{ status:
   } catch {}
   return { status: res.status, body, text }
 }
-async function events(req: Json, version = '2.1'): Promise<{ status: number; body: Json }> {
+async function events (req: Json, version = '2.1'): Promise<{ status: number; body: Json }> {
   const res = await fetch(`${sim.urls.databricks}/api/${version}/clusters/events`, {
     method: 'POST',
     headers: { authorization: `Bearer ${sim.tokens.databricks}`, 'content-type': 'application/json' },
@@ -38,7 +38,7 @@ async function events(req: Json, version = '2.1'): Promise<{ status: number; bod
   return { status: res.status, body: (await res.json()) as Json }
 }
 const q = (p: string): string => encodeURIComponent(p)
-async function readAll(path: string, chunk = 1_048_576): Promise<Buffer> {
+async function readAll (path: string, chunk = 1_048_576): Promise<Buffer> {
   const st = (await get(`/api/2.0/dbfs/get-status?path=${q(path)}`)).body
   const offsets: number[] = []
   for (let o = 0; o < st.file_size; o += chunk) offsets.push(o)
@@ -49,13 +49,13 @@ async function readAll(path: string, chunk = 1_048_576): Promise<Buffer> {
       const b = Buffer.from(r.data as string, 'base64')
       if (b.length !== r.bytes_read) throw new Error('bytes_read mismatch')
       return [o, b] as const
-    }),
+    })
   )
   return Buffer.concat(parts.sort((a, b) => a[0] - b[0]).map((p) => p[1]))
 }
 
 /** finds the run's event log folder as the app must: list, then pick the <cluster>_<ip>/<context> folder */
-async function contextFolder(runId: number): Promise<{ dest: string; dir: string | null; cluster: Json; run: Json }> {
+async function contextFolder (runId: number): Promise<{ dest: string; dir: string | null; cluster: Json; run: Json }> {
   const run = (await get(`/api/2.1/jobs/runs/get?run_id=${runId}`)).body
   const inst = run.cluster_instance ?? run.tasks[0].cluster_instance
   const cluster = (await get(`/api/2.1/clusters/get?cluster_id=${inst.cluster_id}`)).body

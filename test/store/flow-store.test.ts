@@ -21,10 +21,25 @@ async function setup (): Promise<{ outer: string, dataDir: string }> {
 
 function run (jobGroupId: number): Run {
   return {
-    platform: 'aac', jobGroupId, status: 'Complete', ranfor: 'recipe', ranfrom: 'ui', flowId: 1, flowName: 'f', outputName: null,
-    flowRunId: null, submittedAt: new Date(Date.UTC(2024, 0, 1, 0, jobGroupId)).toISOString(), startedAt: null, finishedAt: null,
-    queueMs: null, runMs: null, executionLanguage: null, databricksRunId: null, databricksWorkspaceId: null,
-    link: `https://x.test/jobs/${jobGroupId}`, errorMessage: null
+    platform: 'aac',
+    jobGroupId,
+    status: 'Complete',
+    ranfor: 'recipe',
+    ranfrom: 'ui',
+    flowId: 1,
+    flowName: 'f',
+    outputName: null,
+    flowRunId: null,
+    submittedAt: new Date(Date.UTC(2024, 0, 1, 0, jobGroupId)).toISOString(),
+    startedAt: null,
+    finishedAt: null,
+    queueMs: null,
+    runMs: null,
+    executionLanguage: null,
+    databricksRunId: null,
+    databricksWorkspaceId: null,
+    link: `https://x.test/jobs/${jobGroupId}`,
+    errorMessage: null
   }
 }
 

@@ -1,6 +1,6 @@
 /** Raised when a stream ends inside a structure that promised more bytes. */
 export class TruncatedError extends Error {
-  constructor(what: string, wanted: number, got: number) {
+  constructor (what: string, wanted: number, got: number) {
     super(`truncated: input ended inside ${what} (needed ${wanted} bytes, got ${got})`)
   }
 }
@@ -17,11 +17,11 @@ export class ByteReader {
   /** compressed bytes consumed so far, for error messages */
   consumed = 0
 
-  constructor(src: AsyncIterable<Buffer>) {
+  constructor (src: AsyncIterable<Buffer>) {
     this.it = src[Symbol.asyncIterator]()
   }
 
-  private async fill(): Promise<boolean> {
+  private async fill (): Promise<boolean> {
     while (!this.done) {
       const r = await this.it.next()
       if (r.done) {
@@ -38,7 +38,7 @@ export class ByteReader {
   }
 
   /** Next n bytes; null on a clean end of input before any of them; TruncatedError when it ends part-way. */
-  async read(n: number, what: string): Promise<Buffer | null> {
+  async read (n: number, what: string): Promise<Buffer | null> {
     if (this.pos >= this.head.length && !(await this.fill())) return null
     const avail = this.head.length - this.pos
     if (avail >= n) {
@@ -61,14 +61,14 @@ export class ByteReader {
   }
 
   /** Like read, but an end of input before the first byte is also truncation. */
-  async readExact(n: number, what: string): Promise<Buffer> {
+  async readExact (n: number, what: string): Promise<Buffer> {
     const b = await this.read(n, what)
     if (b === null) throw new TruncatedError(what, n, 0)
     return b
   }
 
   /** Releases the underlying source early. */
-  async close(): Promise<void> {
+  async close (): Promise<void> {
     await this.it.return?.()
   }
 }

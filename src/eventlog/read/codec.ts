@@ -15,7 +15,7 @@ const SUFFIXES: Record<string, StoredCodec> = {
 }
 
 /** Codec named by a file's suffix (after Spark's `.inprogress` / `.compact` markers), or undefined when the suffix says nothing. */
-export function codecFromName(name: string): StoredCodec | undefined {
+export function codecFromName (name: string): StoredCodec | undefined {
   const base = name.replace(/(\.inprogress|\.compact)+$/i, '')
   const dot = base.lastIndexOf('.')
   if (dot < 0) return undefined
@@ -26,7 +26,7 @@ const SNAPPY_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00
 const LZ4_MAGIC = Buffer.from('LZ4Block', 'latin1')
 
 /** Codec recognised from a part's first bytes, or undefined when they match no known magic. */
-export function codecFromMagic(head: Buffer): StoredCodec | undefined {
+export function codecFromMagic (head: Buffer): StoredCodec | undefined {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip'
   if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd'
   // Skippable zstd frames (0x184D2A5?) may lead a Spark-compatible zstd file.
@@ -39,7 +39,7 @@ export function codecFromMagic(head: Buffer): StoredCodec | undefined {
 }
 
 /** True when the bytes look like JSON-lines text, so a mislabelled file can still be read as plain. */
-export function looksLikeJsonText(head: Buffer): boolean {
+export function looksLikeJsonText (head: Buffer): boolean {
   for (const b of head) {
     if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) continue
     return b === 0x7b
@@ -52,7 +52,7 @@ export function looksLikeJsonText(head: Buffer): boolean {
  * A clear magic of another codec wins; JSON text wins over a codec suffix; otherwise the suffix stands
  * so that garbage behind a codec suffix is reported as damage by that codec.
  */
-export function chooseCodec(name: string, head: Buffer): StoredCodec {
+export function chooseCodec (name: string, head: Buffer): StoredCodec {
   const bySuffix = codecFromName(name)
   const byMagic = codecFromMagic(head)
   if (byMagic) return byMagic

@@ -33,7 +33,7 @@ export const newReadBuffers = (): ReadBuffers => new ReadBuffers(PLAIN_FILE_CHUN
  * The decompressed bytes of one part; throws when the part is corrupt or truncated. With `reuse`, a plain file is read
  * in big slices into those buffers, and a yielded buffer may be overwritten once the caller asks for the next one.
  */
-export function decodePart(plan: PartPlan, reuse?: ReadBuffers): AsyncIterable<Buffer> {
+export function decodePart (plan: PartPlan, reuse?: ReadBuffers): AsyncIterable<Buffer> {
   const { part } = plan
   if (part.codec === 'none' && !plan.zip) return readPlainFile(part.path, reuse?.bytes ?? PLAIN_CHUNK, reuse)
   const chunk = part.codec === 'none' ? PLAIN_CHUNK : COMPRESSED_CHUNK

@@ -21,16 +21,16 @@ const ROLLING = /^events_(\d+)_/
 const DBX_ROLLED = /^eventlog-(\d{4}-\d{2}-\d{2}--\d{2}-\d{2})(\..+)?$/
 
 /** Files that sit next to event logs but are not part of one. */
-function isNoise(name: string): boolean {
+function isNoise (name: string): boolean {
   return name.startsWith('.') || name.startsWith('appstatus_') || name.endsWith('.crc') || name === '_SUCCESS'
 }
 
 /** Error for an input that cannot be read at all; the message names the path and the reason. */
-export function openError(path: string, reason: string): Error {
+export function openError (path: string, reason: string): Error {
   return new Error(`Cannot open event log ${path}: ${reason}`)
 }
 
-function reasonOf(err: unknown): string {
+function reasonOf (err: unknown): string {
   const e = err as NodeJS.ErrnoException
   switch (e?.code) {
     case 'ENOENT':
@@ -47,7 +47,7 @@ function reasonOf(err: unknown): string {
   }
 }
 
-async function readHead(path: string, n = 16): Promise<Buffer> {
+async function readHead (path: string, n = 16): Promise<Buffer> {
   const fh = await open(path, 'r')
   try {
     const b = Buffer.alloc(n)
@@ -59,7 +59,7 @@ async function readHead(path: string, n = 16): Promise<Buffer> {
 }
 
 /** Orders member names of one log (folder listing or zip members); undefined when they are not one log. */
-export function orderNames(names: string[]): { layout: ResolvedLog['layout']; ordered: string[]; notes: ResolvedLog['notes'] } | undefined {
+export function orderNames (names: string[]): { layout: ResolvedLog['layout']; ordered: string[]; notes: ResolvedLog['notes'] } | undefined {
   const notes: ResolvedLog['notes'] = []
   const rolling = names.filter((n) => ROLLING.test(n))
   if (rolling.length > 0) {
@@ -89,7 +89,7 @@ export function orderNames(names: string[]): { layout: ResolvedLog['layout']; or
   return undefined
 }
 
-async function filePlans(path: string, name: string, size: number): Promise<PartPlan[]> {
+async function filePlans (path: string, name: string, size: number): Promise<PartPlan[]> {
   const head = await readHead(path)
   const stored = chooseCodec(name, head)
   if (stored !== 'zip') return [{ part: { name, path, codec: stored, compressedBytes: size } }]
@@ -111,7 +111,7 @@ async function filePlans(path: string, name: string, size: number): Promise<Part
   return plans
 }
 
-async function resolveFolder(dir: string): Promise<ResolvedLog> {
+async function resolveFolder (dir: string): Promise<ResolvedLog> {
   const entries = await readdir(dir, { withFileTypes: true })
   const files = entries.filter((e) => e.isFile() && !isNoise(e.name)).map((e) => e.name)
   const order = orderNames(files)
@@ -141,7 +141,7 @@ async function resolveFolder(dir: string): Promise<ResolvedLog> {
 }
 
 /** Turns a file or folder path into the ordered parts of one event log, or throws a message naming the path. */
-export async function resolveLog(input: string): Promise<ResolvedLog> {
+export async function resolveLog (input: string): Promise<ResolvedLog> {
   const path = resolve(input)
   try {
     const s = await stat(path)
@@ -153,4 +153,3 @@ export async function resolveLog(input: string): Promise<ResolvedLog> {
     throw openError(path, reasonOf(err))
   }
 }
-

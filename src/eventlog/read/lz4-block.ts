@@ -5,7 +5,7 @@ class Lz4Error extends Error {}
  * Decodes one raw LZ4 block src[s, sEnd) into dst[d, dEnd), which it must fill exactly.
  * Every read and write is bounds-checked so hostile input fails instead of overrunning.
  */
-export function lz4DecodeBlock(src: Buffer, s: number, sEnd: number, dst: Buffer, d: number, dEnd: number): void {
+export function lz4DecodeBlock (src: Buffer, s: number, sEnd: number, dst: Buffer, d: number, dEnd: number): void {
   const dStart = d
   for (;;) {
     if (s >= sEnd) throw new Lz4Error('lz4 block ends without its last literals')

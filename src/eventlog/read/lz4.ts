@@ -14,7 +14,7 @@ const SEED = 0x9747b28c
  * Decodes lz4-java's LZ4BlockOutputStream format (Spark's `.lz4`): 21-byte headers, raw LZ4 blocks and
  * 28-bit XXH32 checksums. Streams may be concatenated; a missing end block is a clean EOF (in-progress files).
  */
-export async function* decodeLz4(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+export async function * decodeLz4 (src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const r = new ByteReader(src)
   const out = new OutBuffer()
   try {

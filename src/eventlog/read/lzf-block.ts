@@ -1,5 +1,5 @@
 /** Decodes one LZF-compressed chunk body src[s, sEnd) into dst[d, dEnd), which it must fill exactly. */
-export function lzfDecodeBlock(src: Buffer, s: number, sEnd: number, dst: Buffer, d: number, dEnd: number): void {
+export function lzfDecodeBlock (src: Buffer, s: number, sEnd: number, dst: Buffer, d: number, dEnd: number): void {
   const dStart = d
   while (s < sEnd) {
     const ctrl = src[s++]!

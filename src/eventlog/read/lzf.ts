@@ -3,7 +3,7 @@ import { lzfDecodeBlock } from './lzf-block.js'
 import { OutBuffer } from './out-buffer.js'
 
 /** Decodes compress-lzf's LZFOutputStream chunks (Spark's `.lzf`): `ZV`, type 0 stored / 1 compressed. */
-export async function* decodeLzf(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+export async function * decodeLzf (src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const r = new ByteReader(src)
   const out = new OutBuffer()
   try {

@@ -2,18 +2,18 @@ import { decodePart, newReadBuffers } from './decode-part.js'
 import { resolveLog } from './layout.js'
 import type { ChunkOptions, EventLogChunk, EventLogSource, ReadDamage } from './types.js'
 
-function describe(codec: string, err: unknown): string {
+function describe (codec: string, err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err)
   return codec === 'none' ? `read failed: ${msg}` : `${codec} data is corrupt or truncated: ${msg}`
 }
 
 /** Opens an event log file or folder; rejects with a message naming the path when it cannot be read at all. */
-export async function openEventLog(input: string): Promise<EventLogSource> {
+export async function openEventLog (input: string): Promise<EventLogSource> {
   const { layout, plans, notes } = await resolveLog(input)
   const parts = plans.map((p) => p.part)
   const damage: ReadDamage[] = []
 
-  async function* chunks(opts: ChunkOptions = {}): AsyncGenerator<EventLogChunk> {
+  async function * chunks (opts: ChunkOptions = {}): AsyncGenerator<EventLogChunk> {
     damage.length = 0
     const reuse = opts.reuseBuffers === true ? newReadBuffers() : undefined
     for (const n of notes) damage.push({ part: n.part, afterBytes: 0, message: n.message })

@@ -6,12 +6,12 @@ export class OutBuffer {
   buf: Buffer
   pos = 0
 
-  constructor(private readonly size = 256 * 1024) {
+  constructor (private readonly size = 256 * 1024) {
     this.buf = Buffer.allocUnsafe(size)
   }
 
   /** Makes room for n more bytes; returns the filled chunk to emit when a fresh buffer was needed. */
-  reserve(n: number): Buffer | undefined {
+  reserve (n: number): Buffer | undefined {
     if (this.pos + n <= this.buf.length) return undefined
     const full = this.pos > 0 ? this.buf.subarray(0, this.pos) : undefined
     this.buf = Buffer.allocUnsafe(Math.max(this.size, n))
@@ -20,7 +20,7 @@ export class OutBuffer {
   }
 
   /** Takes whatever is buffered (undefined if nothing). */
-  take(): Buffer | undefined {
+  take (): Buffer | undefined {
     if (this.pos === 0) return undefined
     const full = this.buf.subarray(0, this.pos)
     this.buf = this.buf.subarray(this.pos)

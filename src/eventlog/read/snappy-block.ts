@@ -1,5 +1,5 @@
 /** Reads the uncompressed length varint at the start of a raw snappy block: [length, offset after it]. */
-export function snappyUncompressedLength(src: Buffer, s: number, sEnd: number): [number, number] {
+export function snappyUncompressedLength (src: Buffer, s: number, sEnd: number): [number, number] {
   let result = 0
   for (let shift = 0; shift < 35; shift += 7) {
     if (s >= sEnd) throw new Error('snappy length varint cut off')
@@ -11,7 +11,7 @@ export function snappyUncompressedLength(src: Buffer, s: number, sEnd: number): 
 }
 
 /** Decodes the elements of a raw snappy block src[s, sEnd) into dst[d, dEnd), which it must fill exactly. */
-export function snappyDecodeBlock(src: Buffer, s: number, sEnd: number, dst: Buffer, d: number, dEnd: number): void {
+export function snappyDecodeBlock (src: Buffer, s: number, sEnd: number, dst: Buffer, d: number, dEnd: number): void {
   const dStart = d
   while (s < sEnd) {
     const tag = src[s++]!

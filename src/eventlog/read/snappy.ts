@@ -13,7 +13,7 @@ const MAX_CHUNK = 64 * 1024 * 1024
  * Decodes snappy-java's SnappyOutputStream framing (Spark's `.snappy`): a 16-byte header, then
  * [int32 BE length][raw snappy block] chunks, possibly followed by further concatenated streams.
  */
-export async function* decodeSnappy(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+export async function * decodeSnappy (src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const r = new ByteReader(src)
   const out = new OutBuffer()
   try {

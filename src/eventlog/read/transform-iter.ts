@@ -5,7 +5,7 @@ import { Readable, pipeline, type Duplex } from 'node:stream'
 const MAX_CHUNK = 1024 * 1024
 
 /** Pipes an async byte source through a Node transform stream and iterates its output with backpressure. */
-export async function* throughTransform(src: AsyncIterable<Buffer>, transform: Duplex): AsyncGenerator<Buffer> {
+export async function * throughTransform (src: AsyncIterable<Buffer>, transform: Duplex): AsyncGenerator<Buffer> {
   const input = src instanceof Readable ? src : Readable.from(src, { objectMode: false })
   // Errors reach us through the transform's iterator; the callback only keeps pipeline from rethrowing.
   pipeline(input, transform, () => {})

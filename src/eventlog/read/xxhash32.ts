@@ -6,12 +6,12 @@ const P5 = 0x165667b1
 
 const rotl = (x: number, r: number) => (x << r) | (x >>> (32 - r))
 
-function lane(b: Uint8Array, i: number): number {
+function lane (b: Uint8Array, i: number): number {
   return b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)
 }
 
 /** XXH32 of buf[start, end) (unsigned result), used to verify lz4-java block checksums. */
-export function xxhash32(buf: Uint8Array, start: number, end: number, seed: number): number {
+export function xxhash32 (buf: Uint8Array, start: number, end: number, seed: number): number {
   let i = start
   const len = end - start
   let h: number

@@ -20,7 +20,7 @@ const LOC_SIG = 0x04034b50
  * Lists a zip's members from its central directory. The central directory is used rather than the local
  * headers because history-server downloads set the data-descriptor flag (sizes 0 in the local header).
  */
-export async function listZipEntries(path: string, size: number): Promise<ZipEntry[]> {
+export async function listZipEntries (path: string, size: number): Promise<ZipEntry[]> {
   const fh = await open(path, 'r')
   try {
     const tailLen = Math.min(size, 22 + 0xffff)
@@ -63,7 +63,7 @@ export async function listZipEntries(path: string, size: number): Promise<ZipEnt
   }
 }
 
-async function dataStart(path: string, entry: ZipEntry): Promise<number> {
+async function dataStart (path: string, entry: ZipEntry): Promise<number> {
   const fh = await open(path, 'r')
   try {
     const h = Buffer.alloc(30)
@@ -76,7 +76,7 @@ async function dataStart(path: string, entry: ZipEntry): Promise<number> {
 }
 
 /** The uncompressed bytes of one zip member, streamed. */
-export async function* zipEntryBytes(path: string, entry: ZipEntry, chunkSize = 64 * 1024): AsyncGenerator<Buffer> {
+export async function * zipEntryBytes (path: string, entry: ZipEntry, chunkSize = 64 * 1024): AsyncGenerator<Buffer> {
   if (entry.method !== 0 && entry.method !== 8) throw new Error(`zip member ${entry.name}: compression method ${entry.method} is not supported`)
   if (entry.compressedSize === 0) return
   const start = await dataStart(path, entry)
@@ -84,12 +84,12 @@ export async function* zipEntryBytes(path: string, entry: ZipEntry, chunkSize = 
   if (entry.method === 0) {
     for await (const c of raw) yield c as Buffer
   } else {
-    yield* throughTransform(raw, createInflateRaw())
+    yield * throughTransform(raw, createInflateRaw())
   }
 }
 
 /** The first few uncompressed bytes of a zip member, to sniff its codec. */
-export async function zipEntryHead(path: string, entry: ZipEntry, n = 16): Promise<Buffer> {
+export async function zipEntryHead (path: string, entry: ZipEntry, n = 16): Promise<Buffer> {
   if (entry.compressedSize === 0) return Buffer.alloc(0)
   const start = await dataStart(path, entry)
   const fh = await open(path, 'r')
