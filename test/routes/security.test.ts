@@ -59,3 +59,50 @@ t.test('no token in any page, fragment, JSON or log line of a whole session', as
   for (const tok of Object.values(ta.sim.tokens)) t.notOk(all.includes(tok), 'token absent')
   t.notMatch(all, /Bearer [A-Za-z0-9]/, 'no Authorization value')
 })
+
+t.test('strings from an event log and from Databricks are rendered inert', async (t) => {
+  const { readFileSync } = await import('node:fs')
+  const { join } = await import('node:path')
+  const { analyseText, writeAnalysisFile } = await import('../../src/eventlog/analyse.js')
+  const { ROOT } = await import('../../src/app.js')
+  const ta = await buildTestApp(t)
+  const n = ta.sim.world.notable.rolledParts
+  const flow = ta.sim.world.aac.byId.get(n.jobGroupId)!.wrangledDataset.flow.name
+  const f = encodeURIComponent(flow)
+  await ta.app.inject({ method: 'POST', url: '/flows', payload: { name: flow } })
+  await ta.app.inject({ method: 'POST', url: `/flows/${f}/collect` })
+  const run = (await ta.services.store.readFlow(flow))!.runs.find((r) => r.jobGroupId === n.jobGroupId)!
+  const runId = run.databricksRunId!
+
+  // An event log whose app name, stage names, removal reasons and properties carry markup.
+  const payload = '<script>alert(1)</script><img src=x onerror=alert(2)>'
+  const fixture = join(ROOT, '..', 'shared', 'fixtures', 'eventlogs', 'spark', 'application_1538416563558_0014')
+  const text = readFileSync(process.env.TRI_FIXTURES !== undefined ? join(process.env.TRI_FIXTURES, 'eventlogs', 'spark', 'application_1538416563558_0014') : fixture, 'utf8')
+    .replaceAll('PythonBisectingKMeansExample', payload)
+    .replaceAll('Container marked as failed', `${payload} worker lost`)
+    .replaceAll('"Stage Name":"', `"Stage Name":"${payload}`)
+  const analysis = analyseText(text)
+  t.ok(analysis.flags.length > 0, 'the hostile log still raises flags')
+  const dir = await ta.services.store.ensureEventlogDir(flow, runId)
+  await writeAnalysisFile(analysis, join(dir, 'analysis.json'))
+
+  // Databricks details with markup in the cluster name, a Spark conf value and an event reason.
+  const panel = await ta.app.inject(`/flows/${f}/runs/${n.jobGroupId}/dbx`)
+  t.equal(panel.statusCode, 200)
+  const cached = await ta.services.store.readDbx(flow, runId)
+  t.ok(cached, 'the Databricks details were cached')
+  const poisoned = JSON.parse(JSON.stringify(cached!.data).replaceAll('job-', `${payload.replaceAll('"', '')}job-`).replaceAll('AUTOSCALE', payload)) as unknown
+  await ta.services.store.writeDbx(flow, runId, poisoned)
+
+  const base = `/flows/${f}/runs/${n.jobGroupId}`
+  for (const [url, headers] of [[`${base}/dashboard`, {}], [`${base}/dashboard`, { 'hx-request': 'true' }], [`${base}/dbx`, {}], [`${base}/dbx`, { 'hx-request': 'true' }], [`/flows/${f}`, {}], [base, {}], [`/flows/${f}/compare`, {}]] as const) {
+    const res = await ta.app.inject({ url, headers })
+    t.equal(res.statusCode, 200, url)
+    t.notOk(res.body.includes('<script>alert(1)'), `${url}: no live script`)
+    t.notOk(res.body.includes('<img src=x'), `${url}: no live img`)
+  }
+  const dash = await ta.app.inject(`${base}/dashboard`)
+  t.ok(dash.body.includes('&lt;script&gt;alert(1)&lt;/script&gt;'), 'the app name is shown, escaped')
+  const json = await ta.app.inject(`/api/flows/${f}/runs/${n.jobGroupId}/analysis`)
+  t.match(json.headers['content-type'], /application\/json/)
+})
