@@ -1,32 +1,13 @@
 import t from 'tap'
 import { pairRuns, parseUtcMs } from '../../src/collect/match.js'
 import type { Pair, Platform, Run } from '../../src/collect/types.js'
+import { makeRun } from '../helper-runs.js'
 
 const BASE = Date.parse('2024-03-01T10:00:00Z')
 
 function run (platform: Platform, jobGroupId: number, at: string | number, outputName: string | null = null): Run {
   const submittedAt = typeof at === 'number' ? new Date(BASE + at * 60_000).toISOString() : at
-  return {
-    platform,
-    jobGroupId,
-    status: 'Complete',
-    ranfor: 'recipe',
-    ranfrom: 'ui',
-    flowId: 1,
-    flowName: 'flow',
-    outputName,
-    flowRunId: null,
-    submittedAt,
-    startedAt: null,
-    finishedAt: null,
-    queueMs: null,
-    runMs: null,
-    executionLanguage: null,
-    databricksRunId: null,
-    databricksWorkspaceId: null,
-    link: `https://example.test/jobs/${jobGroupId}`,
-    errorMessage: null
-  }
+  return makeRun({ platform, jobGroupId, submittedAt, outputName })
 }
 const aac = (id: number, min: number | string, out: string | null = null): Run => run('aac', id, min, out)
 const op = (id: number, min: number | string, out: string | null = null): Run => run('onprem', id, min, out)

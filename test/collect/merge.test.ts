@@ -1,30 +1,10 @@
 import t from 'tap'
 import { mergeRuns } from '../../src/collect/merge.js'
 import type { Platform, Run } from '../../src/collect/types.js'
+import { makeRun } from '../helper-runs.js'
 
 function run (platform: Platform, jobGroupId: number, submittedAt: string, extra: Partial<Run> = {}): Run {
-  return {
-    platform,
-    jobGroupId,
-    status: 'InProgress',
-    ranfor: 'recipe',
-    ranfrom: 'ui',
-    flowId: 1,
-    flowName: 'flow',
-    outputName: null,
-    flowRunId: null,
-    submittedAt,
-    startedAt: null,
-    finishedAt: null,
-    queueMs: null,
-    runMs: null,
-    executionLanguage: null,
-    databricksRunId: null,
-    databricksWorkspaceId: null,
-    link: `https://example.test/jobs/${jobGroupId}`,
-    errorMessage: null,
-    ...extra
-  }
+  return makeRun({ platform, jobGroupId, submittedAt, status: 'InProgress', ...extra })
 }
 const keys = (runs: Run[]): string[] => runs.map((r) => `${r.platform}:${r.jobGroupId}`)
 

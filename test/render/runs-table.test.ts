@@ -2,9 +2,10 @@ import t from 'tap'
 import { buildRunRows } from '../../src/render/runs-table.js'
 import { duration, dateTime, bytes, percent } from '../../src/render/format.js'
 import type { FlowData, Run } from '../../src/collect/types.js'
+import { makeRun } from '../helper-runs.js'
 
 function run (platform: 'aac' | 'onprem', id: number, at: string, runMs: number | null, queueMs: number | null): Run {
-  return { platform, jobGroupId: id, status: 'Complete', ranfor: 'recipe', ranfrom: 'ui', flowId: 1, flowName: 'f', outputName: null, flowRunId: null, submittedAt: at, startedAt: null, finishedAt: null, queueMs, runMs, executionLanguage: null, databricksRunId: null, databricksWorkspaceId: null, link: '', errorMessage: null }
+  return makeRun({ platform, jobGroupId: id, submittedAt: at, runMs, queueMs, flowName: 'f', link: '' })
 }
 
 t.test('pairs and unpaired runs, newest first, with verdicts', async (t) => {

@@ -9,6 +9,7 @@ import {
   CorruptFileError, FlowNotFoundError, InvalidDataError, InvalidFlowNameError, InvalidSegmentError, PathEscapeError, UnsupportedSchemaError
 } from '../../src/store/errors.js'
 import type { FlowData, Run } from '../../src/collect/types.js'
+import { makeRun } from '../helper-runs.js'
 
 /** A data dir inside an outer folder, so tests can prove nothing is created or deleted next to it. */
 async function setup (): Promise<{ outer: string, dataDir: string }> {
@@ -20,27 +21,7 @@ async function setup (): Promise<{ outer: string, dataDir: string }> {
 }
 
 function run (jobGroupId: number): Run {
-  return {
-    platform: 'aac',
-    jobGroupId,
-    status: 'Complete',
-    ranfor: 'recipe',
-    ranfrom: 'ui',
-    flowId: 1,
-    flowName: 'f',
-    outputName: null,
-    flowRunId: null,
-    submittedAt: new Date(Date.UTC(2024, 0, 1, 0, jobGroupId)).toISOString(),
-    startedAt: null,
-    finishedAt: null,
-    queueMs: null,
-    runMs: null,
-    executionLanguage: null,
-    databricksRunId: null,
-    databricksWorkspaceId: null,
-    link: `https://x.test/jobs/${jobGroupId}`,
-    errorMessage: null
-  }
+  return makeRun({ platform: 'aac', jobGroupId, submittedAt: new Date(Date.UTC(2024, 0, 1, 0, jobGroupId)).toISOString(), flowName: 'f', link: `https://x.test/jobs/${jobGroupId}` })
 }
 
 const label = (v: string): string => JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
