@@ -129,3 +129,19 @@ t.test('test connection per upstream, with the upstream\'s error', async (t) => 
   t.notOk(ta.logLines.join('\n').includes('definitely-wrong-token'), 'no token in the logs')
   for (const tok of Object.values(ta.sim.tokens)) t.notOk(ta.logLines.join('\n').includes(tok))
 })
+
+t.test('a new pairing window pairs the saved runs again', async (t) => {
+  const ta = await buildTestApp(t)
+  const name = ta.sim.world.notable.fuzzyTwins[0]
+  await ta.app.inject({ method: 'POST', url: '/flows', payload: { name } })
+  await ta.app.inject({ method: 'POST', url: `/flows/${encodeURIComponent(name)}/collect` })
+  const before = (await ta.services.store.readFlow(name))!.pairs
+  t.ok(before.length > 0)
+  const res = await ta.app.inject({ method: 'POST', url: '/settings', payload: { MATCH_WINDOW_MINUTES: '0' } })
+  t.equal(res.statusCode, 303)
+  await ta.services.tasks.wait('repair:all')
+  const after = (await ta.services.store.readFlow(name))!
+  t.ok(after.pairs.every((p) => p.diffMs === 0), 'only simultaneous submissions pair with a 0-minute window')
+  t.ok(after.pairs.length < before.length, `fewer pairs (${after.pairs.length} < ${before.length})`)
+  t.equal(after.runs.length, 50, 'the runs are untouched')
+})
