@@ -1,7 +1,7 @@
 // Tri-Tracker dashboard island: draws the charts of #dashboard-content from its JSON endpoint, and runs the sliding
 // panel (focus, Escape, close, history). Plain browser JS with no build step: the page's CSP allows only our own
 // scripts, so nothing here may rely on inline handlers or eval. Chart.js is the UMD global, loaded on demand.
-/* global location, history, getComputedStyle */
+/* global location, history, getComputedStyle, ResizeObserver */
 (function () {
   'use strict'
 
@@ -185,6 +185,85 @@
   }
 
   // ---------- stage breakdown ----------
+  // With many stages the chart is wider than its card and scrolls sideways, which would take its value axes (and
+  // their titles) out of view. This copies each axis strip of the drawn chart onto a small canvas pinned over the
+  // scroll box's edge. Copying the pixels, rather than drawing a second Chart, keeps the pinned axis identical to the
+  // real one (ticks, step sizes, fonts) through view toggles, redraws and resizes.
+  const axisPinPlugin = {
+    id: 'triAxisPin',
+    afterInit: function (chart) {
+      const wrap = chart.canvas.closest('.chart-pin')
+      const scroller = wrap && wrap.querySelector('.chart-scroll')
+      if (!scroller) return
+      const pin = {
+        scroller,
+        left: wrap.querySelector('[data-axis-pin="left"]'),
+        right: wrap.querySelector('[data-axis-pin="right"]'),
+        onScroll: function () { showPins(chart) },
+        observer: typeof ResizeObserver === 'function' ? new ResizeObserver(function () { showPins(chart) }) : null
+      }
+      chart.$triPin = pin
+      scroller.addEventListener('scroll', pin.onScroll, { passive: true })
+      if (pin.observer) pin.observer.observe(scroller)
+    },
+    // the axes are drawn before the datasets, so this copy holds no bars and no tooltip
+    beforeDatasetsDraw: function (chart) {
+      const pin = chart.$triPin
+      if (!pin) return
+      copyAxis(chart, pin.left, chart.scales.y)
+      copyAxis(chart, pin.right, chart.scales.y1)
+      showPins(chart)
+    },
+    afterDestroy: function (chart) {
+      const pin = chart.$triPin
+      if (!pin) return
+      pin.scroller.removeEventListener('scroll', pin.onScroll)
+      if (pin.observer) pin.observer.disconnect()
+      if (pin.left) pin.left.hidden = true
+      if (pin.right) pin.right.hidden = true
+      delete chart.$triPin
+    }
+  }
+
+  function copyAxis (chart, target, scale) {
+    if (!target) return
+    if (!scale) { target.removeAttribute('data-has-axis'); return }
+    const ratio = chart.currentDevicePixelRatio || 1
+    const src = chart.canvas
+    // the strip runs from the canvas edge to the plot area, down to the x axis line: the x labels underneath are
+    // left out, since the first and last ones lean into it
+    const onLeft = scale.position === 'left'
+    const x0 = onLeft ? 0 : Math.floor(scale.left * ratio)
+    const x1 = onLeft ? Math.ceil(scale.right * ratio) : src.width
+    const h = Math.min(src.height, Math.ceil((chart.chartArea.bottom + 1) * ratio))
+    if (x1 <= x0 || h <= 0) return
+    target.width = x1 - x0
+    target.height = src.height
+    target.style.width = (x1 - x0) / ratio + 'px'
+    target.style.height = src.height / ratio + 'px'
+    const ctx = target.getContext('2d')
+    ctx.clearRect(0, 0, target.width, target.height)
+    ctx.drawImage(src, x0, 0, x1 - x0, h, 0, 0, x1 - x0, h)
+    target.setAttribute('data-has-axis', '')
+  }
+
+  // Pinned only while the chart overflows; is-over marks a pin with bars scrolled underneath it (shadow).
+  function showPins (chart) {
+    const pin = chart.$triPin
+    if (!pin) return
+    const sc = pin.scroller
+    const overflow = sc.scrollWidth > sc.clientWidth + 1
+    const rest = sc.scrollWidth - sc.clientWidth - sc.scrollLeft
+    if (pin.left) {
+      pin.left.hidden = !(overflow && pin.left.hasAttribute('data-has-axis'))
+      pin.left.classList.toggle('is-over', sc.scrollLeft > 1)
+    }
+    if (pin.right) {
+      pin.right.hidden = !(overflow && pin.right.hasAttribute('data-has-axis'))
+      pin.right.classList.toggle('is-over', rest > 1)
+    }
+  }
+
   function stageTitle (rows, items) {
     if (!items.length) return ''
     const r = rows[items[0].dataIndex]
@@ -239,7 +318,8 @@
               }
             }
           })
-        })
+        }),
+        plugins: [axisPinPlugin]
       })
     }
     const series = [['Input', 'inputBytes', COLORS.input], ['Shuffle read', 'shuffleReadBytes', COLORS.shuffleRead], ['Shuffle write', 'shuffleWriteBytes', COLORS.shuffleWrite], ['Spill (disk)', 'diskSpillBytes', COLORS.spill]]
@@ -265,7 +345,8 @@
             }
           }
         })
-      })
+      }),
+      plugins: [axisPinPlugin]
     })
   }
 

@@ -8,13 +8,17 @@ import { ROOT } from '../../src/app.js'
 
 // Browser-side code is passed as strings: the project compiles without the DOM library.
 
-/** Non-blank pixels of a canvas, and those in colour (the datasets, not the grey axes and labels). */
-async function pixels (page: Page, selector: string): Promise<{ inked: number, coloured: number }> {
+/**
+ * Non-blank pixels of a canvas, and those in colour (the datasets, not the grey axes and labels); `cssWidth` limits
+ * the count to the canvas's leftmost CSS pixels.
+ */
+async function pixels (page: Page, selector: string, cssWidth?: number): Promise<{ inked: number, coloured: number }> {
   return await page.evaluate(`(() => {
     const c = document.querySelector(${JSON.stringify(selector)})
     const ctx = c && c.getContext('2d')
     if (!ctx || c.width === 0 || c.height === 0) return { inked: 0, coloured: 0 }
-    const px = ctx.getImageData(0, 0, c.width, c.height).data
+    const w = ${cssWidth === undefined ? 'c.width' : `Math.min(c.width, Math.round(${cssWidth} * c.width / c.getBoundingClientRect().width))`}
+    const px = ctx.getImageData(0, 0, w, c.height).data
     let inked = 0, coloured = 0
     for (let i = 0; i < px.length; i += 4) {
       if (px[i + 3] === 0) continue
@@ -27,6 +31,15 @@ async function pixels (page: Page, selector: string): Promise<{ inked: number, c
 
 async function js<T> (page: Page, expr: string): Promise<T> {
   return await page.evaluate(expr) as T
+}
+
+/** Polls a page expression until it is truthy (waitForFunction compiles its string with eval, which the CSP forbids). */
+async function until (page: Page, expr: string, timeout = 5000): Promise<void> {
+  const end = Date.now() + timeout
+  while (await page.evaluate(expr) !== true) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${expr}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
 }
 
 t.test('the whole journey ends on a dashboard that draws, explains and closes', async (t) => {
@@ -88,6 +101,58 @@ t.test('the whole journey ends on a dashboard that draws, explains and closes', 
   t.ok(tl.coloured > 2000, `timeline datasets drawn in colour (${tl.coloured} px)`)
   const st = await pixels(page, '#chart-stages')
   t.ok(st.coloured > 1000, `stage bars drawn in colour (${st.coloured} px)`)
+
+  // 151 bars overflow the card: scrolled to the far right, the y axis and its title stay pinned at the left
+  const leftPin = '#dashboard-panel [data-axis-pin="left"]'
+  const rightPin = '#dashboard-panel [data-axis-pin="right"]'
+  async function scrollStages (to: 'start' | 'end'): Promise<void> {
+    await js(page, `(() => { const s = document.querySelector('#dashboard-panel .chart-scroll'); s.scrollIntoView({ block: 'center' }); s.scrollLeft = ${to === 'end' ? 's.scrollWidth' : '0'}; s.dispatchEvent(new Event('scroll')) })()`)
+  }
+  async function pinState (selector: string): Promise<{ visible: boolean, inView: boolean, atEdge: boolean, over: boolean }> {
+    return await js(page, `(() => {
+      const p = document.querySelector(${JSON.stringify(selector)})
+      const s = document.querySelector('#dashboard-panel .chart-scroll')
+      const r = p.getBoundingClientRect()
+      const b = s.getBoundingClientRect()
+      return {
+        visible: !p.hidden && p.checkVisibility() && r.width > 20 && r.height > 200,
+        inView: r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight,
+        atEdge: p.classList.contains('pin-left') ? Math.abs(r.left - b.left) < 1 : Math.abs(r.right - b.right) < 1,
+        over: p.classList.contains('is-over')
+      }
+    })()`)
+  }
+  await scrollStages('end')
+  t.ok(await js(page, 'document.querySelector(\'#dashboard-panel .chart-scroll\').scrollLeft > 500'), 'the stage chart scrolls sideways')
+  t.same(await pinState(leftPin), { visible: true, inView: true, atEdge: true, over: true }, 'the y axis is pinned at the left edge, in view')
+  const pinned = await pixels(page, leftPin)
+  t.ok(pinned.inked > 500, `the pinned axis is drawn (${pinned.inked} px)`)
+  t.ok((await pixels(page, leftPin, 20)).inked > 50, 'with its title')
+  t.ok(pinned.coloured < 20, 'and no bars')
+  t.equal(await js(page, `document.querySelector(${JSON.stringify(rightPin)}).hidden`), true, 'the time view has no right axis to pin')
+  await dialog.locator('[data-stage-view="data"]').click()
+  await scrollStages('end')
+  t.same(await pinState(leftPin), { visible: true, inView: true, atEdge: true, over: true }, 'data view: bytes axis pinned at the left')
+  t.same(await pinState(rightPin), { visible: true, inView: true, atEdge: true, over: false }, 'and the MB per task axis at the right')
+  t.ok((await pixels(page, rightPin)).inked > 500, 'the right pinned axis is drawn')
+  await scrollStages('start')
+  t.same(await pinState(rightPin), { visible: true, inView: true, atEdge: true, over: true }, 'scrolled back: the right axis stays pinned')
+  t.notOk((await pinState(leftPin)).over, 'and the left pin sits on the real axis (no shadow)')
+  await dialog.locator('[data-stage-view="time"]').click()
+  // a narrower window: still overflowing, still pinned; a box that fits (few stages): no pin
+  await page.setViewportSize({ width: 1000, height: 900 })
+  await scrollStages('end')
+  await until(page, `document.querySelector(${JSON.stringify(leftPin)}).getBoundingClientRect().right < innerWidth`)
+  t.same(await pinState(leftPin), { visible: true, inView: true, atEdge: true, over: true }, 'pinned after a resize')
+  t.ok((await pixels(page, leftPin)).inked > 500, 'and drawn')
+  await page.setViewportSize({ width: 1440, height: 900 })
+  const boxWidth = await js<string>(page, 'document.querySelector(\'#dashboard-panel .chart-box-stages\').style.width')
+  await js(page, 'document.querySelector(\'#dashboard-panel .chart-box-stages\').style.width = \'\'')
+  await until(page, `document.querySelector(${JSON.stringify(leftPin)}).hidden`)
+  t.pass('no pinned axis when the chart fits its card')
+  await js(page, `document.querySelector('#dashboard-panel .chart-box-stages').style.width = ${JSON.stringify(boxWidth)}`)
+  await until(page, `!document.querySelector(${JSON.stringify(leftPin)}).hidden`)
+  await scrollStages('start')
 
   // KPIs and flags are visible, and the evidence links reach their rows
   await t.resolves(dialog.locator('#kpi-failed-tasks').waitFor({ state: 'visible' }))
