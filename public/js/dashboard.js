@@ -417,6 +417,10 @@
   // ---------- sliding panel ----------
   const panel = { open: false, opener: null, openerUrl: null, pushed: false, path: null }
   let lastPushed = null
+  // The last panel closed over this page, so Forward onto its history entry can slide it back in; and the path of a
+  // panel being fetched again for that.
+  let lastPanel = null
+  let reopening = null
   function pathOnly (url) { return String(url).split('#')[0].split('?')[0] }
 
   function panelEl () { return document.getElementById('dashboard-panel') }
@@ -432,13 +436,25 @@
   }
 
   function openPanel (el) {
+    const reopened = reopening !== null
+    reopening = null
     panel.open = true
     panel.path = el.getAttribute('data-dash-url')
-    panel.pushed = lastPushed !== null && lastPushed === panel.path
+    // a reopened panel sits on the history entry its first opening pushed
+    panel.pushed = reopened || (lastPushed !== null && lastPushed === panel.path)
     document.documentElement.classList.add('dash-open')
     setBackgroundInert(el, true)
     const d = dialogEl()
     if (d) d.focus({ preventScroll: true })
+    // Back pressed again while the panel was being fetched: it arrives on the page's own entry
+    if (reopened && location.pathname !== panel.path) removePanel()
+  }
+
+  function reopenPanel (last) {
+    panel.opener = last.opener
+    panel.openerUrl = last.openerUrl
+    reopening = last.path
+    window.htmx.ajax('GET', location.pathname + location.search, { target: '#dashboard-panel', swap: 'outerHTML' })
   }
 
   function removePanel () {
@@ -452,6 +468,7 @@
     document.documentElement.classList.remove('dash-open')
     setBackgroundInert(null, false)
     const back = panel.opener
+    if (panel.path !== null) lastPanel = { path: panel.path, openerUrl: panel.openerUrl, opener: back }
     panel.open = false
     panel.pushed = false
     lastPushed = null
@@ -471,14 +488,22 @@
     removePanel()
   }
 
-  // Runs before htmx's own popstate handler (window.onpopstate): leaving the dashboard URL for the page the panel
-  // opened on only closes the panel, so the page keeps its state (expanded DBX details, scroll) instead of reloading.
+  // Runs before htmx's own popstate handler (window.onpopstate), which would fetch the entry's URL as a full page
+  // (no history cache) and swap it in for the body. Back from the dashboard URL to the page the panel opened on only
+  // closes the panel, so the page keeps its state (expanded DBX details, scroll); Forward onto that dashboard entry
+  // again slides the panel back in over the same page.
   window.addEventListener('popstate', function (e) {
-    if (!panel.open) return
-    if (location.pathname === panel.path) return
-    const same = panel.openerUrl !== null && location.href === panel.openerUrl
-    removePanel()
-    if (same) e.stopImmediatePropagation()
+    if (panel.open) {
+      if (location.pathname === panel.path) return
+      const same = panel.openerUrl !== null && location.href === panel.openerUrl
+      removePanel()
+      if (same) e.stopImmediatePropagation()
+      return
+    }
+    const last = lastPanel
+    if (last === null || location.pathname !== last.path || !panelEl() || !window.htmx) return
+    e.stopImmediatePropagation()
+    reopenPanel(last)
   }, true)
 
   document.addEventListener('click', function (e) {
@@ -541,9 +566,14 @@
   })
   document.addEventListener('htmx:pushedIntoHistory', function (e) {
     lastPushed = e.detail && e.detail.path ? pathOnly(e.detail.path) : null
+    // a new entry drops the forward ones, the closed panel's among them
+    lastPanel = null
     if (panel.open && lastPushed === panel.path) panel.pushed = true
   })
   document.addEventListener('htmx:historyRestore', function () {
+    // the page under any closed panel is gone
+    lastPanel = null
+    reopening = null
     document.documentElement.classList.remove('dash-open')
     setBackgroundInert(null, false)
     panel.open = false

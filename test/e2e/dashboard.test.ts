@@ -196,6 +196,43 @@ t.test('the whole journey ends on a dashboard that draws, explains and closes', 
   await page.waitForURL(flowUrl)
   await page.waitForSelector('#dashboard-panel [role="dialog"]', { state: 'detached' })
 
+  // Back and Forward move between the flow page and the open panel, in the same document (the marker survives)
+  await js(page, 'window.triSameDocument = true')
+  const sameDocument = async (): Promise<boolean> => await js(page, 'window.triSameDocument === true')
+  await link.click()
+  await page.waitForURL(dashUrl)
+  await page.waitForSelector('#dashboard-content[data-charts="ready"]')
+  for (const round of [1, 2]) {
+    await page.goBack()
+    await page.waitForSelector('#dashboard-panel [role="dialog"]', { state: 'detached' })
+    t.equal(page.url(), flowUrl, `Back ${round}: the flow URL`)
+    t.ok(await slot.locator('#download-progress').isVisible(), `Back ${round}: the panel closed over the page as it was`)
+    t.notOk(await js(page, 'document.querySelector(\'.shell\').inert'), `Back ${round}: the page is live again`)
+    t.ok(await sameDocument(), `Back ${round}: no reload`)
+
+    await page.goForward()
+    await dialog.waitFor()
+    t.equal(page.url(), dashUrl, `Forward ${round}: the dashboard URL`)
+    await page.waitForSelector('#dashboard-panel #dashboard-content[data-charts="ready"]')
+    t.ok(await sameDocument(), `Forward ${round}: the panel slid back in without a reload`)
+    t.equal(await page.locator('h1#dash-title').count(), 0, `Forward ${round}: not the full page`)
+    t.ok(await js(page, 'document.querySelector(\'.shell\').inert'), `Forward ${round}: the page underneath is inert again`)
+    t.ok(await js(page, 'document.querySelector(\'#dashboard-panel [role="dialog"]\').contains(document.activeElement)'), `Forward ${round}: focus in the panel`)
+  }
+  // Escape after Forward still steps back onto the flow page's entry
+  await page.keyboard.press('Escape')
+  await page.waitForURL(flowUrl)
+  await page.waitForSelector('#dashboard-panel [role="dialog"]', { state: 'detached' })
+  t.ok(await js(page, 'document.activeElement.classList.contains(\'dash-link\')'), 'focus back on ➜ Dashboard')
+  await page.goForward()
+  await page.waitForSelector('#dashboard-panel #dashboard-content[data-charts="ready"]')
+  t.equal(page.url(), dashUrl)
+  await page.click('#dashboard-panel .dash-close')
+  await page.waitForURL(flowUrl)
+  await page.waitForSelector('#dashboard-panel [role="dialog"]', { state: 'detached' })
+  t.ok(await sameDocument(), 'one document all along')
+  t.same(await js(page, 'Object.keys(window.triTrackerCharts)'), [], 'charts destroyed')
+
   // the bookmarkable URL renders the full page, charts included
   await page.goto(dashUrl)
   t.equal(await page.locator('h1#dash-title').textContent(), 'Spark shell')
