@@ -230,17 +230,17 @@
     if (!scale) { target.removeAttribute('data-has-axis'); return }
     const ratio = chart.currentDevicePixelRatio || 1
     const src = chart.canvas
-    // the strip runs from the canvas edge to the plot area, down to the x axis line: the x labels underneath are
-    // left out, since the first and last ones lean into it
+    // The strip runs from the canvas edge to the plot area, and down to just below the x axis line (room for the
+    // lowest tick label): the x labels further down stay out, and uncovered, since the first ones lean into it.
     const onLeft = scale.position === 'left'
     const x0 = onLeft ? 0 : Math.floor(scale.left * ratio)
     const x1 = onLeft ? Math.ceil(scale.right * ratio) : src.width
-    const h = Math.min(src.height, Math.ceil((chart.chartArea.bottom + 1) * ratio))
+    const h = Math.min(src.height, Math.ceil((chart.chartArea.bottom + 8) * ratio))
     if (x1 <= x0 || h <= 0) return
     target.width = x1 - x0
-    target.height = src.height
+    target.height = h
     target.style.width = (x1 - x0) / ratio + 'px'
-    target.style.height = src.height / ratio + 'px'
+    target.style.height = h / ratio + 'px'
     const ctx = target.getContext('2d')
     ctx.clearRect(0, 0, target.width, target.height)
     ctx.drawImage(src, x0, 0, x1 - x0, h, 0, 0, x1 - x0, h)

@@ -115,7 +115,7 @@ t.test('the whole journey ends on a dashboard that draws, explains and closes', 
       const r = p.getBoundingClientRect()
       const b = s.getBoundingClientRect()
       return {
-        visible: !p.hidden && p.checkVisibility() && r.width > 20 && r.height > 200,
+        visible: !p.hidden && p.checkVisibility() && r.width > 20 && r.height > 150,
         inView: r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight,
         atEdge: p.classList.contains('pin-left') ? Math.abs(r.left - b.left) < 1 : Math.abs(r.right - b.right) < 1,
         over: p.classList.contains('is-over')
