@@ -238,6 +238,10 @@ t.test('the whole journey ends on a dashboard that draws, explains and closes', 
   t.equal(await page.locator('h1#dash-title').textContent(), 'Spark shell')
   await page.waitForSelector('#dashboard-content[data-charts="ready"]')
   t.ok((await pixels(page, '#chart-timeline')).coloured > 2000, 'full page draws the timeline too')
+  await js(page, '(() => { const s = document.querySelector(\'.chart-scroll\'); s.scrollIntoView({ block: \'center\' }); s.scrollLeft = s.scrollWidth })()')
+  await until(page, 'document.querySelector(\'[data-axis-pin="left"]\').classList.contains(\'is-over\')')
+  t.ok(await js(page, '(() => { const r = document.querySelector(\'[data-axis-pin="left"]\').getBoundingClientRect(); return r.left >= 0 && r.top >= 0 && r.bottom <= innerHeight && r.width > 20 })()'), 'full page pins the stage axis too')
+  t.ok((await pixels(page, '[data-axis-pin="left"]')).inked > 500, 'and draws it')
 
   t.same(problems, [], 'no console errors')
 })
