@@ -41,8 +41,9 @@ t.test('a new user adds a flow, collects its runs and sees pairs', async (t) => 
   t.match(await page.textContent(`#${slot}`) ?? '', /Cluster/)
   t.equal(page.url(), `${base}/flows/${encodeURIComponent(name)}`, 'expanding does not navigate')
   await page.click(`#${slot} .dbx-close`)
-  await page.waitForFunction(`document.getElementById(${JSON.stringify(slot)})?.innerHTML.trim() === ''`)
-  t.pass('the panel closed')
+  // A selector wait, not waitForFunction: the page's CSP forbids the eval that a string predicate needs.
+  await page.waitForSelector(`#${slot} #dbx-panel`, { state: 'detached', timeout: 10_000 })
+  t.equal((await page.locator(`#${slot}`).innerHTML()).trim(), '', 'the panel closed')
 
   // Restart-like check: a fresh load of the same URL shows the saved table.
   await page.reload()
