@@ -4,7 +4,7 @@ import { createFlowStore, type FlowStore } from './store/flow-store.js'
 import { createTaskRunner, type TaskRunner, type TaskState } from './tasks/task-runner.js'
 import { createTrifactaClient, type TrifactaClient } from './upstream/trifacta-client.js'
 import { collectFlow } from './collect/collect-flow.js'
-import { pairRuns } from './collect/match.js'
+import { pairFlowRuns } from './collect/match.js'
 import { join } from 'node:path'
 import { createDatabricksClient, type DatabricksClient } from './upstream/databricks-client.js'
 import { createDbxService, analysisInput, analyseTaskKey, type DbxService } from './dbx/dbx-service.js'
@@ -165,10 +165,7 @@ export function createServices (opts: { config: Config, demo: boolean, targets: 
       if (windowChanged) {
         tasks.start('collect', 'repair:all', async () => {
           for (const name of await store.listFlows()) {
-            await store.updateFlow(name, (d) => ({
-              ...d,
-              pairs: pairRuns(d.runs.filter((r) => r.platform === 'aac'), d.runs.filter((r) => r.platform === 'onprem'), next.config.MATCH_WINDOW_MINUTES)
-            })).catch((err: Error) => { log.warn({ flow: name, err: err.message }, 'could not pair the saved runs again') })
+            await store.updateFlow(name, (d) => ({ ...d, pairs: pairFlowRuns(d.runs, next.config.MATCH_WINDOW_MINUTES) })).catch((err: Error) => { log.warn({ flow: name, err: err.message }, 'could not pair the saved runs again') })
           }
         })
       }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { TrifactaClient } from '../upstream/trifacta-client.js'
 import type { CollectSideStatus, FlowData, Run } from './types.js'
-import { pairRuns } from './match.js'
+import { pairFlowRuns } from './match.js'
 import { mergeRuns } from './merge.js'
 
 /** The part of the flow store that collection needs. */
@@ -56,7 +56,7 @@ export async function collectFlow (flowName: string, deps: CollectDeps, opts: { 
   report()
   return await deps.store.updateFlow(flowName, (saved) => {
     const runs = mergeRuns(saved.runs, [...aac.runs, ...onprem.runs])
-    const pairs = pairRuns(runs.filter((r) => r.platform === 'aac'), runs.filter((r) => r.platform === 'onprem'), deps.windowMinutes)
+    const pairs = pairFlowRuns(runs, deps.windowMinutes)
     return {
       ...saved,
       runs,

@@ -318,3 +318,8 @@ export function pairRuns (aac: Run[], onprem: Run[], windowMinutes: number): Pai
   pairs.sort((x, y) => y.newest - x.newest || y.aacJobGroupId - x.aacJobGroupId)
   return pairs.map(({ aacJobGroupId, onpremJobGroupId, diffMs }) => ({ aacJobGroupId, onpremJobGroupId, diffMs }))
 }
+
+/** Pairs the AAC runs of a flow's saved runs with its on-prem runs (see pairRuns). */
+export function pairFlowRuns (runs: Run[], windowMinutes: number): Pair[] {
+  return pairRuns(runs.filter((r) => r.platform === 'aac'), runs.filter((r) => r.platform === 'onprem'), windowMinutes)
+}
