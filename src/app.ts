@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import fastifyView from '@fastify/view'
 import fastifyFormbody from '@fastify/formbody'
 import { Eta } from 'eta'
@@ -27,6 +27,19 @@ export interface BuildAppOptions {
   cacheTemplates?: boolean
 }
 
+/** Progress partials poll every second: per-request lines go to the debug level, where the configured level filters them. */
+class DebugRequestLog extends LogController {
+  override incomingRequest (request: FastifyRequest): void {
+    if (!this.isLogDisabled(request)) request.log.debug({ req: request }, 'incoming request')
+  }
+
+  override requestCompleted (error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (this.isLogDisabled(request)) return
+    if (error != null) reply.log.error({ res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored')
+    else reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed')
+  }
+}
+
 function statusOf (err: unknown): number {
   if (err instanceof UpstreamError) return err.kind === 'timeout' ? 504 : 502
   const s = (err as { statusCode?: number }).statusCode
@@ -38,8 +51,7 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
   const { services } = opts
   const app = Fastify({
     ...(opts.loggerInstance !== undefined ? { loggerInstance: opts.loggerInstance } : { logger: false }),
-    // Progress partials poll every second: one log line per request only when debugging.
-    disableRequestLogging: !['debug', 'trace'].includes(String((opts.loggerInstance as { level?: string } | undefined)?.level)),
+    logController: new DebugRequestLog(),
     bodyLimit: 1024 * 1024,
     trustProxy: false,
     routerOptions: { maxParamLength: 1000 },
