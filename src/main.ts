@@ -1,13 +1,11 @@
 import dotenv from 'dotenv'
-import { ConfigError, isLoopbackHost, loadConfig, type Config } from './config.js'
+import { ConfigError, isLoopbackHost, type Config } from './config.js'
 import { buildApp } from './app.js'
 import { createLogger } from './logger.js'
 import { createServices } from './services.js'
 import { startSimulator } from './simulator/index.js'
 import { seedDemoFlows } from './demo.js'
-import { createFlowStore } from './store/flow-store.js'
-import { createSettingsService, readSavedSettings } from './settings/settings-service.js'
-import { effectiveEnv } from './settings/settings-model.js'
+import { createSettingsService, loadEffectiveConfig } from './settings/settings-service.js'
 import { createTargetResolver } from './targets.js'
 
 dotenv.config({ quiet: true })
@@ -20,13 +18,11 @@ function fail (message: string): never {
 
 let config: Config
 try {
-  const bootConfig = loadConfig(baseEnv)
-  // The settings page's values override .env; they live in the data dir.
-  const saved = await readSavedSettings(createFlowStore({ dataDir: bootConfig.DATA_DIR })).catch((err: Error) => fail(`the saved settings cannot be read (${err.message}); fix or delete settings.json in ${bootConfig.DATA_DIR}`))
-  config = loadConfig(effectiveEnv(baseEnv, saved))
+  config = await loadEffectiveConfig(baseEnv)
 } catch (err) {
   if (err instanceof ConfigError) fail(`${err.message}\nFix it in .env (see .env.example), in the environment, or in the settings file.`)
-  throw err
+  // Only reading settings.json can fail otherwise.
+  fail(`the saved settings cannot be read (${(err as Error).message}); fix or delete settings.json in the data folder`)
 }
 
 const log = createLogger(config.LOG_LEVEL)

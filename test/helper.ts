@@ -4,16 +4,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
-import { loadConfig, type Config } from '../src/config.js'
+import type { Config } from '../src/config.js'
 import { buildApp } from '../src/app.js'
 import { createLogger } from '../src/logger.js'
 import { createServices, type Services } from '../src/services.js'
 import { startSimulator, type Simulator } from '../src/simulator/index.js'
-import { createSettingsService, readSavedSettings, type SettingsService } from '../src/settings/settings-service.js'
-import { effectiveEnv } from '../src/settings/settings-model.js'
-import { createFlowStore } from '../src/store/flow-store.js'
-import { configTargets, simulatorTargets, type TargetResolver } from '../src/targets.js'
-import { isDemo } from '../src/config.js'
+import { createSettingsService, loadEffectiveConfig, type SettingsService } from '../src/settings/settings-service.js'
+import { createTargetResolver } from '../src/targets.js'
 
 export interface TestApp {
   app: FastifyInstance
@@ -51,28 +48,14 @@ export async function buildTestApp (t: Test, opts: { onprem?: boolean, env?: Rec
     ...opts.env
   }
   // As main.ts does: the saved settings override the environment at boot.
-  const saved = await readSavedSettings(createFlowStore({ dataDir }))
-  const config = loadConfig(effectiveEnv(baseEnv, saved))
+  const config = await loadEffectiveConfig(baseEnv)
   const logLines: string[] = []
   const sink = new Writable({ write (chunk: Buffer, _enc, cb) { logLines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== '')); cb() } })
   const log = createLogger('debug', sink)
-  const services = createServices({
-    config,
-    demo: false,
-    targets: {
-      aac: { baseUrl: config.PLATFORM_API_BASE_URL, token: config.PLATFORM_API_TOKEN },
-      onprem: config.ONPREM_API_BASE_URL === '' ? null : { baseUrl: config.ONPREM_API_BASE_URL, token: config.ONPREM_API_TOKEN },
-      databricks: { host: config.DATABRICKS_HOST, token: config.DATABRICKS_TOKEN }
-    },
-    log,
-    retryBaseDelayMs: 5
-  })
-  // Demo mode in tests is the same simulator; otherwise the configured URLs (which also point at it).
-  const resolver: TargetResolver = {
-    resolve: async (c) => isDemo(c) ? { demo: true, targets: simulatorTargets(sim) } : { demo: false, targets: configTargets(c) },
-    simulator: () => sim,
-    close: async () => {}
-  }
+  // Demo mode in tests is the same simulator (the teardown closes it); otherwise the configured URLs, which point at it too.
+  const resolver = createTargetResolver(async () => sim)
+  const { demo, targets } = await resolver.resolve(config)
+  const services = createServices({ config, demo, targets, log, retryBaseDelayMs: 5 })
   const settings = createSettingsService({ store: services.store, baseEnv, services, resolver, log })
   const app = await buildApp({ services, settings, loggerInstance: log })
   t.teardown(async () => {

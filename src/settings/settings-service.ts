@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import { loadConfig, type Config } from '../config.js'
-import type { FlowStore } from '../store/flow-store.js'
+import { createFlowStore, type FlowStore } from '../store/flow-store.js'
 import type { Services } from '../services.js'
 import type { TargetResolver } from '../targets.js'
 import { UpstreamError } from '../upstream/upstream-error.js'
@@ -31,6 +31,13 @@ export interface SettingsService {
 /** Reads settings.json from a data dir (null when there is none). */
 export async function readSavedSettings (store: Pick<FlowStore, 'readJson'>): Promise<SavedSettings | null> {
   return await store.readJson<SavedSettings>(SETTINGS_FILE, { schemaVersion: 1, validate: validateSavedSettings })
+}
+
+/** The configuration in force at start: the environment (.env) overridden by the data dir's settings.json. */
+export async function loadEffectiveConfig (baseEnv: Record<string, string | undefined>): Promise<Config> {
+  const boot = loadConfig(baseEnv)
+  const saved = await readSavedSettings(createFlowStore({ dataDir: boot.DATA_DIR }))
+  return loadConfig(effectiveEnv(baseEnv, saved))
 }
 
 /** The settings page's logic: read with sources, validate and save atomically (0600), apply live, test connections. */
