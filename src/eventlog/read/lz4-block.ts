@@ -1,3 +1,5 @@
+import { copyLiteral, copyMatch } from './lz77-copy.js'
+
 /** Thrown for any LZ4 block that does not decode to exactly its announced size. */
 class Lz4Error extends Error {}
 
@@ -20,11 +22,7 @@ export function lz4DecodeBlock (src: Buffer, s: number, sEnd: number, dst: Buffe
       } while (b === 255)
     }
     if (s + lit > sEnd || d + lit > dEnd) throw new Lz4Error('lz4 literals run past the block')
-    if (lit < 16) {
-      for (let k = 0; k < lit; k++) dst[d + k] = src[s + k]!
-    } else {
-      src.copy(dst, d, s, s + lit)
-    }
+    copyLiteral(src, s, dst, d, lit)
     s += lit
     d += lit
     if (s === sEnd) break
@@ -43,15 +41,7 @@ export function lz4DecodeBlock (src: Buffer, s: number, sEnd: number, dst: Buffe
     }
     len += 4
     if (d + len > dEnd) throw new Lz4Error('lz4 match runs past the announced size')
-    let m = d - offset
-    if (offset >= len && len >= 32) {
-      dst.copyWithin(d, m, m + len)
-      d += len
-    } else {
-      // Overlapping matches repeat the last `offset` bytes, so they must be copied forward byte by byte.
-      const end = d + len
-      while (d < end) dst[d++] = dst[m++]!
-    }
+    d = copyMatch(dst, d, offset, len)
   }
   if (d !== dEnd) throw new Lz4Error(`lz4 block decoded to ${d - dStart} bytes, header announced ${dEnd - dStart}`)
 }

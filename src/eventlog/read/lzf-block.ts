@@ -1,3 +1,5 @@
+import { copyLiteral, copyMatch } from './lz77-copy.js'
+
 /** Decodes one LZF-compressed chunk body src[s, sEnd) into dst[d, dEnd), which it must fill exactly. */
 export function lzfDecodeBlock (src: Buffer, s: number, sEnd: number, dst: Buffer, d: number, dEnd: number): void {
   const dStart = d
@@ -6,11 +8,7 @@ export function lzfDecodeBlock (src: Buffer, s: number, sEnd: number, dst: Buffe
     if (ctrl < 32) {
       const run = ctrl + 1
       if (s + run > sEnd || d + run > dEnd) throw new Error('lzf literal run past the chunk')
-      if (run < 16) {
-        for (let k = 0; k < run; k++) dst[d + k] = src[s + k]!
-      } else {
-        src.copy(dst, d, s, s + run)
-      }
+      copyLiteral(src, s, dst, d, run)
       s += run
       d += run
       continue
@@ -21,12 +19,11 @@ export function lzfDecodeBlock (src: Buffer, s: number, sEnd: number, dst: Buffe
       len += src[s++]!
     }
     if (s >= sEnd) throw new Error('lzf back-reference cut off')
-    let m = d - ((ctrl & 0x1f) << 8) - src[s++]! - 1
+    const offset = ((ctrl & 0x1f) << 8) + src[s++]! + 1
     len += 2
-    if (m < dStart) throw new Error('lzf back-reference points before the chunk')
+    if (d - offset < dStart) throw new Error('lzf back-reference points before the chunk')
     if (d + len > dEnd) throw new Error('lzf back-reference runs past the announced size')
-    const end = d + len
-    while (d < end) dst[d++] = dst[m++]!
+    d = copyMatch(dst, d, offset, len)
   }
   if (d !== dEnd) throw new Error(`lzf chunk decoded to ${d - dStart} bytes, header announced ${dEnd - dStart}`)
 }

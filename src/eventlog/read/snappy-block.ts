@@ -1,3 +1,5 @@
+import { copyLiteral, copyMatch } from './lz77-copy.js'
+
 /** Reads the uncompressed length varint at the start of a raw snappy block: [length, offset after it]. */
 export function snappyUncompressedLength (src: Buffer, s: number, sEnd: number): [number, number] {
   let result = 0
@@ -29,11 +31,7 @@ export function snappyDecodeBlock (src: Buffer, s: number, sEnd: number, dst: Bu
       }
       len += 1
       if (s + len > sEnd || d + len > dEnd) throw new Error('snappy literal runs past the block')
-      if (len < 16) {
-        for (let k = 0; k < len; k++) dst[d + k] = src[s + k]!
-      } else {
-        src.copy(dst, d, s, s + len)
-      }
+      copyLiteral(src, s, dst, d, len)
       s += len
       d += len
       continue
@@ -57,14 +55,7 @@ export function snappyDecodeBlock (src: Buffer, s: number, sEnd: number, dst: Bu
     }
     if (offset === 0 || offset > d - dStart) throw new Error(`snappy copy offset ${offset} points before the block`)
     if (d + len > dEnd) throw new Error('snappy copy runs past the announced size')
-    let m = d - offset
-    if (offset >= len && len >= 32) {
-      dst.copyWithin(d, m, m + len)
-      d += len
-    } else {
-      const end = d + len
-      while (d < end) dst[d++] = dst[m++]!
-    }
+    d = copyMatch(dst, d, offset, len)
   }
   if (d !== dEnd) throw new Error(`snappy block decoded to ${d - dStart} bytes, header announced ${dEnd - dStart}`)
 }
