@@ -28,7 +28,7 @@ export async function render (reply: FastifyReply, template: string, data: Recor
   return await reply.type('text/html; charset=utf-8').view(template, { fmt, ...data })
 }
 
-/** 303 to a URL of ours: for htmx requests an HX-Location header instead, so htmx does the navigation. */
+/** 303 to a URL of ours: for htmx requests an HX-Redirect header instead, so htmx does the navigation. */
 export async function redirectAfterPost (req: FastifyRequest, reply: FastifyReply, url: string): Promise<FastifyReply> {
   if (wantsFragment(req)) return await reply.header('hx-redirect', url).code(204).send()
   return await reply.redirect(url, 303)

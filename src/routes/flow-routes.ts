@@ -24,7 +24,7 @@ export async function flowRoutes (app: FastifyInstance, opts: { services: Servic
   const { services } = opts
   const store = services.store
 
-  async function notFound (reply: import('fastify').FastifyReply, name: string): Promise<never> {
+  function notFound (name: string): never {
     const err = new Error(`There is no flow named “${name}” here. Add it from the sidebar.`) as Error & { statusCode: number }
     err.statusCode = 404
     throw err
@@ -59,7 +59,7 @@ export async function flowRoutes (app: FastifyInstance, opts: { services: Servic
 
   app.get<{ Params: FlowParams }>('/flows/:flow', { schema: { params: flowParams } }, async (req, reply) => {
     const flow = await store.readFlow(req.params.flow)
-    if (flow === null) return await notFound(reply, req.params.flow)
+    if (flow === null) return notFound(req.params.flow)
     return await render(reply, 'pages/flow', {
       ...(await layoutData(services, flow.name, flow.name)),
       flow,
@@ -71,7 +71,7 @@ export async function flowRoutes (app: FastifyInstance, opts: { services: Servic
 
   app.post<{ Params: FlowParams }>('/flows/:flow/delete', { schema: { params: flowParams } }, async (req, reply) => {
     const flow = await store.readFlow(req.params.flow)
-    if (flow === null) return await notFound(reply, req.params.flow)
+    if (flow === null) return notFound(req.params.flow)
     services.tasks.cancel(collectTaskKey(flow.name))
     await store.removeFlow(flow.name)
     return await redirectAfterPost(req, reply, '/')
@@ -79,7 +79,7 @@ export async function flowRoutes (app: FastifyInstance, opts: { services: Servic
 
   app.post<{ Params: FlowParams }>('/flows/:flow/collect', { schema: { params: flowParams } }, async (req, reply) => {
     const flow = await store.readFlow(req.params.flow)
-    if (flow === null) return await notFound(reply, req.params.flow)
+    if (flow === null) return notFound(req.params.flow)
     services.startCollect(flow.name)
     if (wantsFragment(req)) return await render(reply, 'partials/collect-progress', collectView(flow.name))
     // Without JavaScript the form waits for the result, then shows it at the flow's own URL.
@@ -89,7 +89,7 @@ export async function flowRoutes (app: FastifyInstance, opts: { services: Servic
 
   app.get<{ Params: FlowParams }>('/flows/:flow/collect/progress', { schema: { params: flowParams } }, async (req, reply) => {
     const flow = await store.readFlow(req.params.flow)
-    if (flow === null) return await notFound(reply, req.params.flow)
+    if (flow === null) return notFound(req.params.flow)
     const view = collectView(flow.name)
     const task = view.task as ReturnType<typeof services.tasks.get>
     const finished = task !== null && task.status !== 'running'
@@ -98,7 +98,7 @@ export async function flowRoutes (app: FastifyInstance, opts: { services: Servic
 
   app.get<{ Params: RunParams }>('/flows/:flow/runs/:jobGroupId', { schema: { params: runParams } }, async (req, reply) => {
     const flow = await store.readFlow(req.params.flow)
-    if (flow === null) return await notFound(reply, req.params.flow)
+    if (flow === null) return notFound(req.params.flow)
     const id = Number(req.params.jobGroupId)
     const runs = flow.runs.filter((r) => r.jobGroupId === id)
     if (runs.length === 0) {
