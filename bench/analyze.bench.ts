@@ -9,10 +9,9 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { analyseEventLog } from '../src/eventlog/analyse.js'
 import { openEventLog } from '../src/eventlog/read/index.js'
+import { FIXTURES } from '../test/helper-fixtures.js'
 
 const here = fileURLToPath(import.meta.url)
-const repoRoot = path.resolve(path.dirname(here), '..')
-const FIXTURES = process.env.TRI_FIXTURES ?? path.resolve(repoRoot, '../shared/fixtures')
 const NDS = path.join(FIXTURES, 'eventlogs/spark-rapids-tools/spark-events-qualification/nds_q88_photon_db_13_3.zstd')
 const MB = 1024 * 1024
 

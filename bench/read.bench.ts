@@ -4,14 +4,13 @@ import { spawnSync } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { finished } from 'node:stream/promises'
-import { fileURLToPath } from 'node:url'
 import { openEventLog } from '../src/eventlog/read/index.js'
 import { xxhash32 } from '../src/eventlog/read/xxhash32.js'
+import { EVENTLOGS } from '../test/helper-fixtures.js'
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const fixtures = join(process.env.TRI_FIXTURES ?? resolve(repoRoot, '../shared/fixtures'), 'eventlogs')
+const fixtures = EVENTLOGS
 const q = join(fixtures, 'spark-rapids-tools/spark-events-qualification')
 
 async function measure (label: string, path: string, repeat = 1): Promise<void> {

@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { EVENTLOGS } from '../helper-fixtures.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-const LOGS = path.join(process.env.TRI_FIXTURES ?? path.resolve(repoRoot, '../shared/fixtures'), 'eventlogs')
+const LOGS = EVENTLOGS
 const BIN = path.join(repoRoot, 'bin/tri-track.js')
 const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: repoRoot, timeout: 120_000 })
 

@@ -3,13 +3,11 @@
 // quantiles by Spark's index rule). What we deliberately do not model is listed below with the reason.
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { analyseEventLog } from '../../src/eventlog/analyse.js'
 import type { Analysis } from '../../src/eventlog/analysis-types.js'
+import { FIXTURES } from '../helper-fixtures.js'
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-const FIXTURES = process.env.TRI_FIXTURES ?? path.resolve(repoRoot, '../shared/fixtures')
 const EXPECT = path.join(FIXTURES, 'spark-expectations')
 
 interface Case { case: string; restPath: string; expectation: string; eventLog: string | string[]; appId: string | null; attemptId: string | null; notes: string }

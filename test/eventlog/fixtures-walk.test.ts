@@ -1,12 +1,10 @@
 // Every fixture log analyses without throwing; broken ones report their damage in `parse`.
 import { readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { analyseEventLog } from '../../src/eventlog/analyse.js'
+import { FIXTURES } from '../helper-fixtures.js'
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-const FIXTURES = process.env.TRI_FIXTURES ?? path.resolve(repoRoot, '../shared/fixtures')
 const LOGS = path.join(FIXTURES, 'eventlogs')
 
 /** Inputs: each file, but a rolling / Databricks folder as one input (as the app would pass it). */

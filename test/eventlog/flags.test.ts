@@ -1,9 +1,9 @@
 // Each red flag: one synthetic log that raises it and one that must not. Real fixtures where they fit.
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
 import { analyseEventLog, analyseText } from '../../src/eventlog/analyse.js'
 import type { Analysis, FlagId } from '../../src/eventlog/analysis-types.js'
+import { EVENTLOGS } from '../helper-fixtures.js'
 
 const MB = 1024 * 1024
 const T0 = 1_700_000_000_000
@@ -172,8 +172,7 @@ t.test('recommendations compute values from the run', async (t) => {
   t.same(mem.configs.map((c) => [c.key, c.current, c.suggested]), [['spark.executor.memory', '4g', '6g'], ['spark.executor.cores', '4', '3']])
 })
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-const LOGS = path.join(process.env.TRI_FIXTURES ?? path.resolve(repoRoot, '../shared/fixtures'), 'eventlogs')
+const LOGS = EVENTLOGS
 
 t.test('real logs', async (t) => {
   const lost = await analyseEventLog(path.join(LOGS, 'spark-rapids-tools/spark-events-qualification/cluster_information/eventlog_3nodes_12cores_exec_removed'))

@@ -1,8 +1,7 @@
 // Spark codec decoders: the derived fixtures round-trip byte for byte, and the block decoders handle the
 // corner cases (overlapping matches, long lengths) that small fixtures might not hit.
 import { readFile } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import t from 'tap'
 import { openEventLog } from '../../src/eventlog/read/index.js'
 import { lz4DecodeBlock } from '../../src/eventlog/read/lz4-block.js'
@@ -10,9 +9,9 @@ import { lzfDecodeBlock } from '../../src/eventlog/read/lzf-block.js'
 import { snappyDecodeBlock, snappyUncompressedLength } from '../../src/eventlog/read/snappy-block.js'
 import { xxhash32 } from '../../src/eventlog/read/xxhash32.js'
 import { chooseCodec, codecFromName } from '../../src/eventlog/read/codec.js'
+import { EVENTLOGS } from '../helper-fixtures.js'
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-const fixtures = join(process.env.TRI_FIXTURES ?? resolve(repoRoot, '../shared/fixtures'), 'eventlogs')
+const fixtures = EVENTLOGS
 
 async function readAll (path: string): Promise<{ data: Buffer; damage: unknown[]; codec: string }> {
   const src = await openEventLog(path)

@@ -2,16 +2,15 @@
 // from chunks(), hangs, or yields bytes that were not in the log.
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import t from 'tap'
 import { compress as zstdCompress } from 'zstd-napi'
 import { openEventLog } from '../../src/eventlog/read/index.js'
 import type { ReadDamage } from '../../src/eventlog/read/index.js'
+import { EVENTLOGS } from '../helper-fixtures.js'
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-const fixtures = join(process.env.TRI_FIXTURES ?? resolve(repoRoot, '../shared/fixtures'), 'eventlogs')
+const fixtures = EVENTLOGS
 
 const derived = {
   lz4: ['derived/application_1538416563558_0014.lz4', 'spark/application_1538416563558_0014'],

@@ -2,15 +2,14 @@
 // folder layouts are assembled in the right order.
 import { mkdtemp, mkdir, writeFile, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import t from 'tap'
 import { openEventLog } from '../../src/eventlog/read/index.js'
 import type { EventLogSource } from '../../src/eventlog/read/index.js'
+import { EVENTLOGS } from '../helper-fixtures.js'
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-const fixtures = join(process.env.TRI_FIXTURES ?? resolve(repoRoot, '../shared/fixtures'), 'eventlogs')
+const fixtures = EVENTLOGS
 
 interface IndexRow {
   path: string

@@ -1,14 +1,13 @@
 // The byte scanner must read exactly what JSON.parse reads, for every TaskEnd line of fixtures across Spark versions.
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { execFileSync } from 'node:child_process'
 import t from 'tap'
 import { scanTaskEnd } from '../../src/eventlog/task-end-scanner.js'
 import { newTaskEndRecord, taskEndFromJson } from '../../src/eventlog/task-metrics.js'
+import { EVENTLOGS } from '../helper-fixtures.js'
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-const LOGS = path.join(process.env.TRI_FIXTURES ?? path.resolve(repoRoot, '../shared/fixtures'), 'eventlogs')
+const LOGS = EVENTLOGS
 
 const FILES = [
   'spark/local-1422981780767', // 1.2

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { buildTestApp } from '../helper.js'
+import { EVENTLOGS } from '../helper-fixtures.js'
 import type { Run } from '../../src/collect/types.js'
 
 const XSS = '<script>alert(1)</script>"\'><img src=x onerror=alert(2)>'
@@ -64,7 +65,6 @@ t.test('strings from an event log and from Databricks are rendered inert', async
   const { readFileSync } = await import('node:fs')
   const { join } = await import('node:path')
   const { analyseText, writeAnalysisFile } = await import('../../src/eventlog/analyse.js')
-  const { ROOT } = await import('../../src/app.js')
   const ta = await buildTestApp(t)
   const n = ta.sim.world.notable.rolledParts
   const flow = ta.sim.world.aac.byId.get(n.jobGroupId)!.wrangledDataset.flow.name
@@ -76,8 +76,7 @@ t.test('strings from an event log and from Databricks are rendered inert', async
 
   // An event log whose app name, stage names, removal reasons and properties carry markup.
   const payload = '<script>alert(1)</script><img src=x onerror=alert(2)>'
-  const fixture = join(ROOT, '..', 'shared', 'fixtures', 'eventlogs', 'spark', 'application_1538416563558_0014')
-  const text = readFileSync(process.env.TRI_FIXTURES !== undefined ? join(process.env.TRI_FIXTURES, 'eventlogs', 'spark', 'application_1538416563558_0014') : fixture, 'utf8')
+  const text = readFileSync(join(EVENTLOGS, 'spark', 'application_1538416563558_0014'), 'utf8')
     .replaceAll('PythonBisectingKMeansExample', payload)
     .replaceAll('Container marked as failed', `${payload} worker lost`)
     .replaceAll('"Stage Name":"', `"Stage Name":"${payload}`)
