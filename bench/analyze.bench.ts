@@ -7,8 +7,8 @@ import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileS
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { analyseEventLog } from '../src/eventlog/analyse.js'
-import { openEventLog } from '../src/eventlog/read/index.js'
+import { analyseEventLog } from '../src/spark/analyse.js'
+import { openEventLog } from '../src/spark/read/index.js'
 import { FIXTURES } from '../test/helper-fixtures.js'
 
 const here = fileURLToPath(import.meta.url)

@@ -5,9 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startSimulator } from '../src/simulator/index.js'
-import { createTrifactaClient } from '../src/upstream/trifacta-client.js'
+import { createTrifactaClient } from '../src/trifacta/trifacta-client.js'
 import { createFlowStore } from '../src/store/flow-store.js'
-import { collectFlow } from '../src/collect/collect-flow.js'
+import { collectFlow } from '../src/flows/collect-flow.js'
 
 const LATENCY_MS = 100
 const LIMIT = 200

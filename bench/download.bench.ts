@@ -8,10 +8,10 @@ import { open } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { downloadEventLog } from '../src/eventlog/download.js'
-import type { EventLogPart } from '../src/eventlog/locate.js'
+import { downloadEventLog } from '../src/databricks/download-event-log.js'
+import type { EventLogPart } from '../src/databricks/locate-event-log.js'
 import { startSimulator } from '../src/simulator/index.js'
-import { createDatabricksClient } from '../src/upstream/databricks-client.js'
+import { createDatabricksClient } from '../src/databricks/databricks-client.js'
 
 const MB = 1024 * 1024
 const here = fileURLToPath(import.meta.url)

@@ -6,8 +6,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { finished } from 'node:stream/promises'
-import { openEventLog } from '../src/eventlog/read/index.js'
-import { xxhash32 } from '../src/eventlog/read/xxhash32.js'
+import { openEventLog } from '../src/spark/read/index.js'
+import { xxhash32 } from '../src/spark/read/xxhash32.js'
 import { EVENTLOGS } from '../test/helper-fixtures.js'
 
 const fixtures = EVENTLOGS

@@ -1,7 +1,7 @@
 // `tri-track analyze <file-or-folder> [--json] [--out <file>]`: analyse a Spark event log from the command line.
 import { pathToFileURL } from 'node:url'
-import { analyseEventLog, writeAnalysisFile } from './eventlog/analyse.js'
-import type { Analysis } from './eventlog/analysis-types.js'
+import { analyseEventLog, writeAnalysisFile } from './spark/analyse.js'
+import type { Analysis } from './spark/analysis-types.js'
 
 const USAGE = `usage: tri-track analyze <event-log file or folder> [--json] [--out <analysis.json>]
 

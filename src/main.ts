@@ -4,9 +4,9 @@ import { buildApp } from './app.js'
 import { createLogger } from './logger.js'
 import { createServices } from './services.js'
 import { startSimulator } from './simulator/index.js'
-import { seedDemoFlows } from './demo.js'
+import { seedDemoFlows } from './demo/seed-demo-flows.js'
 import { createSettingsService, loadEffectiveConfig } from './settings/settings-service.js'
-import { createTargetResolver } from './targets.js'
+import { createTargetResolver } from './demo/targets.js'
 
 dotenv.config({ quiet: true })
 const baseEnv: Record<string, string | undefined> = { ...process.env }

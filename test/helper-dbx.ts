@@ -1,4 +1,4 @@
-import type { Run } from '../src/collect/types.js'
+import type { Run } from '../src/shared/flow-types.js'
 import type { Simulator, WorldNotables } from '../src/simulator/index.js'
 import type { FlowStore } from '../src/store/flow-store.js'
 

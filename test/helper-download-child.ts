@@ -1,7 +1,7 @@
 // Child process of download-resume.test.ts: downloads, checkpointing every chunk, until the parent SIGKILLs it.
-import { createDatabricksClient } from '../src/upstream/databricks-client.js'
-import { downloadEventLog } from '../src/eventlog/download.js'
-import type { EventLogPart } from '../src/eventlog/locate.js'
+import { createDatabricksClient } from '../src/databricks/databricks-client.js'
+import { downloadEventLog } from '../src/databricks/download-event-log.js'
+import type { EventLogPart } from '../src/databricks/locate-event-log.js'
 
 const env = process.env
 const client = createDatabricksClient({ host: env.TT_DBX_HOST!, token: env.TT_DBX_TOKEN!, baseDelayMs: 2 })

@@ -1,4 +1,4 @@
-import type { Run } from '../src/collect/types.js'
+import type { Run } from '../src/shared/flow-types.js'
 
 /** A complete Run for tests: every field set to a neutral value, then the overrides. */
 export function makeRun (overrides: Partial<Run> & Pick<Run, 'platform' | 'jobGroupId' | 'submittedAt'>): Run {

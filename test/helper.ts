@@ -10,7 +10,7 @@ import { createLogger } from '../src/logger.js'
 import { createServices, type Services } from '../src/services.js'
 import { startSimulator, type Simulator } from '../src/simulator/index.js'
 import { createSettingsService, loadEffectiveConfig, type SettingsService } from '../src/settings/settings-service.js'
-import { createTargetResolver } from '../src/targets.js'
+import { createTargetResolver } from '../src/demo/targets.js'
 
 export interface TestApp {
   app: FastifyInstance

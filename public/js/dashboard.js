@@ -30,7 +30,7 @@
     idle: 'rgba(91, 101, 112, 0.10)'
   }
 
-  // ---------- formatting (mirrors src/render/format.ts so charts and tables read the same) ----------
+  // ---------- formatting (mirrors src/shared/format.ts so charts and tables read the same) ----------
   function duration (ms) {
     if (ms === null || ms === undefined || !isFinite(ms)) return '–'
     const neg = ms < 0

@@ -2,8 +2,8 @@ import type { Logger } from 'pino'
 import { loadConfig, type Config } from '../config.js'
 import { createFlowStore, type FlowStore } from '../store/flow-store.js'
 import type { Services } from '../services.js'
-import type { TargetResolver } from '../targets.js'
-import { UpstreamError } from '../upstream/upstream-error.js'
+import type { TargetResolver } from '../demo/targets.js'
+import { UpstreamError } from '../http/upstream-error.js'
 import {
   applySubmission, effectiveEnv, isTokenKey, SETTING_KEYS, tokenHint, validateSavedSettings,
   type SavedSettings, type SettingKey, type SettingsResult, type SettingsSubmission

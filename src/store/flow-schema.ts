@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-import type { FlowData, Run } from '../collect/types.js'
+import type { FlowData, Run } from '../shared/flow-types.js'
 import type { JsonValidator } from './json-file.js'
 
 /** schemaVersion written into flow_data.json and dbx cache files by this version of Tri-Tracker. */

@@ -1,6 +1,6 @@
 import { lstat, mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
-import type { FlowData } from '../collect/types.js'
+import type { FlowData } from '../shared/flow-types.js'
 import type { AtomicWriteOptions } from './atomic-write.js'
 import { CorruptFileError, FlowNotFoundError, InvalidDataError, InvalidFlowNameError, PathEscapeError } from './errors.js'
 import { decodeFlowDirName, encodeFlowDirName, validateFlowName, validateSegment } from './flow-dir-name.js'

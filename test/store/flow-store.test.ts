@@ -8,7 +8,7 @@ import { encodeFlowDirName } from '../../src/store/flow-dir-name.js'
 import {
   CorruptFileError, FlowNotFoundError, InvalidDataError, InvalidFlowNameError, InvalidSegmentError, PathEscapeError, UnsupportedSchemaError
 } from '../../src/store/errors.js'
-import type { FlowData, Run } from '../../src/collect/types.js'
+import type { FlowData, Run } from '../../src/shared/flow-types.js'
 import { makeRun } from '../helper-runs.js'
 
 /** A data dir inside an outer folder, so tests can prove nothing is created or deleted next to it. */

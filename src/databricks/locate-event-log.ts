@@ -1,0 +1,177 @@
+import type { DatabricksClient, DbfsFileInfo, DbxLogConf } from './databricks-client.js'
+import { dbfsApiPath, isResourceGone } from './databricks-client.js'
+
+/*
+ * Where a run's Spark event log is on DBFS (api-databricks.md §6):
+ *   <dest>/<cluster_id>/eventlog/<cluster_id>_<driver ip>/<spark_context_id>/eventlog[-YYYY-MM-DD--HH-MM.gz]
+ * The destination is the cluster's cluster_log_conf, else the workspace's default root (AAC writes there). The
+ * driver-ip level has one folder per driver (restarts add folders), so the folders are listed rather than built
+ * from the cluster's current driver IP, which is gone after termination anyway.
+ */
+
+/** What locate needs about the run; everything may come from the cached drill-down when Databricks forgot the run. */
+export interface LocateInput {
+  clusterId: string | null
+  /** the run's spark_context_id (from runs/get), when known */
+  sparkContextId: string | null
+  logConf: DbxLogConf | null
+  /** DBFS_LOG_ROOT, e.g. dbfs:/trifacta/logs */
+  defaultRoot: string
+  /** epoch ms the run ended; null while it runs */
+  endedAt: number | null
+  /** Databricks no longer knows the run (runs/get said RESOURCE_DOES_NOT_EXIST) */
+  runGone?: boolean
+  now?: number
+}
+
+export interface EventLogPart {
+  /** Databricks' file name: eventlog-2024-03-19--11-00.gz, eventlog */
+  name: string
+  /** DBFS API path (no dbfs: prefix) */
+  path: string
+  size: number
+  modificationTime: number | null
+}
+
+export type NotFoundReason = 'no-cluster' | 'unsupported-destination' | 'no-delivery' | 'not-yet' | 'expired' | 'empty'
+
+export type LocateResult =
+  | {
+    kind: 'found'
+    /** dbfs:/ destination the log was found under */
+    destination: string
+    destinationSource: 'cluster_log_conf' | 'default root'
+    /** the <cluster_id>_<ip>/<spark_context_id> folder, DBFS API path */
+    folder: string
+    /** false when the run's context id was unknown or not among the folders (newest folder taken instead) */
+    contextMatched: boolean
+    /** how many <cluster_id>_<ip> driver folders the cluster has */
+    driverFolders: number
+    parts: EventLogPart[]
+    totalBytes: number
+  }
+  | { kind: 'not-found', reason: NotFoundReason, message: string, hint: string, looked: string[] }
+
+/** Minutes after a run's end during which a missing log is "not delivered yet" (delivery runs every 5 minutes). */
+export const DELIVERY_GRACE_MS = 20 * 60_000
+/** Databricks keeps runs ~60 days; logs older than that are taken as expired when the run is gone too. */
+export const RETENTION_MS = 60 * 24 * 3600_000
+
+const DATED = /^eventlog-(\d{4}-\d{2}-\d{2}--\d{2}-\d{2})(?:\.gz)?$/
+const PART_NAME = /^eventlog(?:[-.][A-Za-z0-9._-]{1,100})?$/
+
+/** Event log part files of a folder, in Databricks' order: rolled parts oldest first (by the date in the name), `eventlog` last. */
+export function orderParts (files: DbfsFileInfo[]): EventLogPart[] {
+  const parts = files
+    .filter((f) => !f.isDir)
+    .map((f) => ({ name: basename(f.path), path: f.path, size: f.fileSize, modificationTime: f.modificationTime }))
+    .filter((p) => PART_NAME.test(p.name) && !p.name.endsWith('.partial'))
+  const rank = (n: string): [number, string] => {
+    if (n === 'eventlog') return [2, '']
+    const m = DATED.exec(n)
+    return m !== null ? [0, m[1]!] : [1, n]
+  }
+  return parts.sort((a, b) => {
+    const [ra, ka] = rank(a.name)
+    const [rb, kb] = rank(b.name)
+    return ra - rb || (ka < kb ? -1 : ka > kb ? 1 : 0) || (a.name < b.name ? -1 : 1)
+  })
+}
+
+function basename (p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1)
+}
+
+async function listOrNull (client: DatabricksClient, path: string, signal?: AbortSignal): Promise<DbfsFileInfo[] | null> {
+  try {
+    return await client.dbfsList(path, { signal })
+  } catch (err) {
+    if (isResourceGone(err)) return null
+    throw err
+  }
+}
+
+/** Finds the run's event log folder and its parts, or says why there is none and what to do. */
+export async function locateEventLog (client: DatabricksClient, input: LocateInput, opts: { signal?: AbortSignal } = {}): Promise<LocateResult> {
+  const now = input.now ?? Date.now()
+  const looked: string[] = []
+  const notFound = (reason: NotFoundReason, message: string, hint: string): LocateResult => ({ kind: 'not-found', reason, message, hint, looked })
+  const { clusterId } = input
+  if (clusterId === null) {
+    return notFound('no-cluster', 'Databricks reports no cluster for this run (it never started, or it ran on serverless compute, which has no log delivery).', 'Nothing to download for this run.')
+  }
+  const conf = input.logConf
+  if (conf !== null && conf.kind !== 'dbfs') {
+    const where = conf.destination ?? conf.kind
+    return notFound('unsupported-destination', `The cluster delivers its logs to ${where} (${conf.kind}), which the DBFS API cannot read.`, conf.kind === 's3' ? 'Copy the event log from the S3 bucket yourself, or point cluster_log_conf at a dbfs:/ destination.' : 'Point cluster_log_conf at a dbfs:/ destination.')
+  }
+  const fromConf = conf?.destination ?? null
+  const destination = `dbfs:${dbfsApiPath(fromConf ?? input.defaultRoot)}`
+  const destinationSource = fromConf !== null ? 'cluster_log_conf' as const : 'default root' as const
+  const clusterDir = `${dbfsApiPath(destination)}/${clusterId}`
+  const eventlogDir = `${clusterDir}/eventlog`
+  looked.push(`dbfs:${eventlogDir}`)
+
+  const running = input.endedAt === null
+  const sinceEnd = input.endedAt === null ? 0 : now - input.endedAt
+  const drivers = (await listOrNull(client, eventlogDir, opts.signal))?.filter((f) => f.isDir) ?? null
+
+  if (drivers === null || drivers.length === 0) {
+    if (running || sinceEnd < DELIVERY_GRACE_MS) {
+      return notFound('not-yet', running
+        ? `The run is still going and no event log has been delivered to ${destination}/${clusterId}/eventlog yet.`
+        : `No event log has been delivered to ${destination}/${clusterId}/eventlog yet; the run ended ${Math.max(1, Math.round(sinceEnd / 60_000))} min ago.`,
+      'Databricks delivers cluster logs every 5 minutes: retry in a few minutes.')
+    }
+    if (input.runGone === true || sinceEnd > RETENTION_MS) {
+      return notFound('expired', `Nothing is left under ${destination}/${clusterId}/eventlog, and the run is older than Databricks' retention (about 60 days).`, 'The event log has been cleaned up; it cannot be downloaded any more.')
+    }
+    if (drivers !== null) {
+      return notFound('empty', `The event log folder ${destination}/${clusterId}/eventlog is there but empty.`, 'The driver may have died before writing its log, or the files were removed; check the cluster events and driver logs.')
+    }
+    const clusterFolder = await listOrNull(client, clusterDir, opts.signal)
+    if (clusterFolder === null) {
+      return fromConf === null
+        ? notFound('no-delivery', `The cluster has no cluster_log_conf and nothing was delivered under the default root ${destination}.`, 'Turn on log delivery (cluster_log_conf with a dbfs:/ destination) in the job cluster spec, then re-run the job.')
+        : notFound('no-delivery', `Log delivery is configured to ${destination}, but nothing arrived there for cluster ${clusterId}.`, 'Check cluster_log_status on the cluster for delivery errors and the permissions on the destination.')
+    }
+    return notFound('not-yet', `The cluster's logs are delivered to ${destination}/${clusterId}, but its event log is not there yet.`, 'Retry in a few minutes; if it never appears, check cluster_log_status on the cluster for delivery errors.')
+  }
+
+  // <cluster_id>_<ip> folders, each holding one folder per Spark context
+  const contexts: Array<{ folder: string, name: string }> = []
+  for (const d of drivers.sort((a, b) => (a.path < b.path ? -1 : 1))) {
+    const children = (await listOrNull(client, d.path, opts.signal)) ?? []
+    for (const c of children) if (c.isDir) contexts.push({ folder: c.path, name: basename(c.path) })
+  }
+  const wanted = input.sparkContextId
+  const match = wanted === null ? undefined : contexts.find((c) => c.name === wanted)
+  if (match !== undefined) {
+    looked.push(`dbfs:${match.folder}`)
+    const parts = orderParts((await listOrNull(client, match.folder, opts.signal)) ?? [])
+    if (parts.length === 0) {
+      return notFound(running || sinceEnd < DELIVERY_GRACE_MS ? 'not-yet' : 'empty', `The run's event log folder dbfs:${match.folder} is there but holds no event log file.`,
+        running || sinceEnd < DELIVERY_GRACE_MS ? 'Retry in a few minutes: delivery runs every 5 minutes.' : 'The driver may have died before writing its log, or the files were removed; check the cluster events and driver logs.')
+    }
+    return found(match.folder, true, parts)
+  }
+  // context unknown, or not among the folders: the newest folder that has parts
+  let best: { folder: string, parts: EventLogPart[], newest: number } | null = null
+  for (const c of contexts) {
+    looked.push(`dbfs:${c.folder}`)
+    const parts = orderParts((await listOrNull(client, c.folder, opts.signal)) ?? [])
+    if (parts.length === 0) continue
+    const newest = Math.max(...parts.map((p) => p.modificationTime ?? 0))
+    if (best === null || newest > best.newest) best = { folder: c.folder, parts, newest }
+  }
+  if (best === null) {
+    const recent = running || sinceEnd < DELIVERY_GRACE_MS
+    return notFound(recent ? 'not-yet' : 'empty', `The event log folders under ${destination}/${clusterId}/eventlog hold no event log file.`,
+      recent ? 'Retry in a few minutes: delivery runs every 5 minutes.' : 'The driver may have died before writing its log, or the files were removed.')
+  }
+  return found(best.folder, false, best.parts)
+
+  function found (folder: string, contextMatched: boolean, parts: EventLogPart[]): LocateResult {
+    return { kind: 'found', destination, destinationSource, folder, contextMatched, driverFolders: drivers?.length ?? 0, parts, totalBytes: parts.reduce((s, p) => s + p.size, 0) }
+  }
+}

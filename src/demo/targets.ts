@@ -1,0 +1,46 @@
+import { isDemo, type Config } from '../config.js'
+import type { UpstreamTargets } from '../services.js'
+import type { Simulator } from '../simulator/index.js'
+
+/** Where the clients must point for a configuration: the real upstreams, or the embedded simulator in demo mode. */
+export interface TargetResolver {
+  resolve: (config: Config) => Promise<{ demo: boolean, targets: UpstreamTargets }>
+  /** the simulator, once demo mode has started it */
+  simulator: () => Simulator | null
+  close: () => Promise<void>
+}
+
+/** The targets a configuration names (no simulator involved). */
+export function configTargets (config: Config): UpstreamTargets {
+  return {
+    aac: { baseUrl: config.PLATFORM_API_BASE_URL, token: config.PLATFORM_API_TOKEN },
+    onprem: config.ONPREM_API_BASE_URL === '' ? null : { baseUrl: config.ONPREM_API_BASE_URL, token: config.ONPREM_API_TOKEN },
+    databricks: config.DATABRICKS_HOST === '' ? null : { host: config.DATABRICKS_HOST, token: config.DATABRICKS_TOKEN }
+  }
+}
+
+/** The simulator's targets: every upstream, with the simulator's own tokens. */
+export function simulatorTargets (sim: Simulator): UpstreamTargets {
+  return {
+    aac: { baseUrl: sim.urls.aac, token: sim.tokens.aac },
+    onprem: { baseUrl: sim.urls.onprem, token: sim.tokens.onprem },
+    databricks: { host: sim.urls.databricks, token: sim.tokens.databricks }
+  }
+}
+
+/** Starts the simulator the first time demo mode is needed (at boot or when the settings page returns to it). */
+export function createTargetResolver (start: () => Promise<Simulator>): TargetResolver {
+  let sim: Promise<Simulator> | null = null
+  let started: Simulator | null = null
+  return {
+    async resolve (config) {
+      if (!isDemo(config)) return { demo: false, targets: configTargets(config) }
+      sim ??= start().then((s) => { started = s; return s })
+      return { demo: true, targets: simulatorTargets(await sim) }
+    },
+    simulator: () => started,
+    async close () {
+      if (sim !== null) await (await sim).close()
+    }
+  }
+}

@@ -1,0 +1,99 @@
+import { readdir, readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { FlowStore } from './flow-store.js'
+import { ANALYSIS_SCHEMA_VERSION, type Analysis } from '../spark/analysis-types.js'
+
+/** A saved analysis.json with what HTTP caching needs. */
+export interface SavedAnalysis {
+  analysis: Analysis
+  /** last write of the file (ms) */
+  mtimeMs: number
+  size: number
+  /** weak validator from size and mtime: the file is only ever replaced whole (atomic rename) */
+  etag: string
+}
+
+export type AnalysisLookup =
+  | { kind: 'ok', saved: SavedAnalysis }
+  | { kind: 'missing' }
+  | { kind: 'unreadable', message: string }
+
+export interface AnalysisFiles {
+  /** the analysis of a Databricks run of a flow, if one was saved */
+  read: (flowName: string, jobRunId: string) => Promise<AnalysisLookup>
+  /** Databricks run ids of the flow that have an analysis.json */
+  analysedRunIds: (flowName: string) => Promise<Set<string>>
+}
+
+const ANALYSIS_FILE = 'analysis.json'
+// Parsed analyses are a few MB at most; keeping the last few spares re-parsing when the page, the panel and the
+// chart data ask for the same one within seconds.
+const CACHE_ENTRIES = 6
+
+/** Reads saved analyses (flows/<flow>/eventlogs/<jobRunId>/analysis.json) through the store's paths. */
+export function createAnalysisFiles (store: FlowStore): AnalysisFiles {
+  const cache = new Map<string, SavedAnalysis>()
+
+  return {
+    async read (flowName, jobRunId) {
+      let file: string
+      try {
+        file = join(store.eventlogDir(flowName, jobRunId), ANALYSIS_FILE)
+      } catch {
+        return { kind: 'missing' }
+      }
+      let info
+      try {
+        info = await stat(file)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' }
+        throw err
+      }
+      const hit = cache.get(file)
+      if (hit !== undefined && hit.mtimeMs === info.mtimeMs && hit.size === info.size) {
+        cache.delete(file)
+        cache.set(file, hit)
+        return { kind: 'ok', saved: hit }
+      }
+      let doc: unknown
+      try {
+        doc = JSON.parse(await readFile(file, 'utf8'))
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' }
+        return { kind: 'unreadable', message: 'The saved analysis is not valid JSON; download the event log again to redo it.' }
+      }
+      const a = doc as Partial<Analysis> | null
+      if (a === null || typeof a !== 'object' || typeof a.kpis !== 'object' || !Array.isArray(a.stages)) {
+        return { kind: 'unreadable', message: 'The saved analysis does not have the expected shape; download the event log again to redo it.' }
+      }
+      if (a.schemaVersion !== ANALYSIS_SCHEMA_VERSION) {
+        return { kind: 'unreadable', message: `The saved analysis has schema version ${String(a.schemaVersion)}, this Tri-Tracker reads ${ANALYSIS_SCHEMA_VERSION}; download the event log again to redo it.` }
+      }
+      const saved: SavedAnalysis = {
+        analysis: a as Analysis,
+        mtimeMs: info.mtimeMs,
+        size: info.size,
+        etag: `W/"a-${info.size.toString(36)}-${Math.floor(info.mtimeMs).toString(36)}"`
+      }
+      cache.set(file, saved)
+      while (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value as string)
+      return { kind: 'ok', saved }
+    },
+
+    async analysedRunIds (flowName) {
+      const ids = new Set<string>()
+      let root: string
+      try {
+        root = join(store.flowDir(flowName), 'eventlogs')
+      } catch {
+        return ids
+      }
+      const entries = await readdir(root).catch(() => [] as string[])
+      await Promise.all(entries.map(async (e) => {
+        const ok = await stat(join(root, e, ANALYSIS_FILE)).then((s) => s.isFile(), () => false)
+        if (ok) ids.add(e)
+      }))
+      return ids
+    }
+  }
+}
