@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { downloadEventLog } from '../src/databricks/download-event-log.js'
+import { eventLogFiles } from '../src/store/eventlog-files.js'
 import type { EventLogPart } from '../src/databricks/locate-event-log.js'
 import { startSimulator } from '../src/simulator/index.js'
 import { createDatabricksClient } from '../src/databricks/databricks-client.js'
@@ -24,7 +25,7 @@ async function child (): Promise<void> {
   const parts = JSON.parse(env.BENCH_PARTS!) as EventLogPart[]
   const startRssMB = process.memoryUsage().rss / MB
   const t0 = performance.now()
-  const m = await downloadEventLog({ client, parts, dir: env.BENCH_DIR!, concurrency: Number(env.BENCH_CONCURRENCY) })
+  const m = await downloadEventLog({ client, parts, files: eventLogFiles(env.BENCH_DIR!), concurrency: Number(env.BENCH_CONCURRENCY) })
   const ms = performance.now() - t0
   await client.close()
   const side: Side = { ms, bytes: m.totalBytes, maxRssMB: process.resourceUsage().maxRSS / 1024, startRssMB }

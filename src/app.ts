@@ -1,22 +1,38 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
-import fastifyView from '@fastify/view'
 import fastifyFormbody from '@fastify/formbody'
-import { Eta } from 'eta'
+import fastifySensible from '@fastify/sensible'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import type { Services } from './services.js'
+import type { FlowStore } from './store/flow-store.js'
+import type { TaskRunner } from './tasks/task-runner.js'
+import type { Upstreams } from './upstreams/upstreams.js'
+import type { FlowService } from './flows/flow-service.js'
+import type { DbxService } from './databricks/dbx-service.js'
+import type { SettingsService } from './settings/settings-service.js'
 import { securityPlugin } from './plugins/security.js'
 import { assetsPlugin } from './plugins/assets.js'
+import { viewPlugin } from './plugins/view.js'
+import { errorPagesPlugin } from './plugins/error-pages.js'
 import { flowRoutes } from './flows/flow-routes.js'
-import { apiRoutes } from './flows/flow-api-routes.js'
+import { flowApiRoutes } from './flows/flow-api-routes.js'
 import { settingsRoutes } from './settings/settings-routes.js'
-import type { SettingsService } from './settings/settings-service.js'
 import { dbxRoutes } from './databricks/dbx-routes.js'
 import { dashboardRoutes } from './dashboard/dashboard-routes.js'
-import { wantsFragment, layoutData, render } from './plugins/view-helpers.js'
-import { UpstreamError } from './http/upstream-error.js'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+// What routes get from the app: each service is its own decorator, typed here where they are composed.
+declare module 'fastify' {
+  interface FastifyInstance {
+    store: FlowStore
+    tasks: TaskRunner
+    upstreams: Upstreams
+    flows: FlowService
+    dbx: DbxService
+    settings: SettingsService
+  }
+}
 
 export interface BuildAppOptions {
   services: Services
@@ -25,6 +41,8 @@ export interface BuildAppOptions {
   loggerInstance?: FastifyServerOptions['loggerInstance']
   /** compile templates once (production); tests and dev re-read them */
   cacheTemplates?: boolean
+  /** the templates folder (default views/; a test swaps in a broken copy) */
+  views?: string
 }
 
 /** Progress partials poll every second: per-request lines go to the debug level, where the configured level filters them. */
@@ -40,13 +58,7 @@ class DebugRequestLog extends LogController {
   }
 }
 
-function statusOf (err: unknown): number {
-  if (err instanceof UpstreamError) return err.kind === 'timeout' ? 504 : 502
-  const s = (err as { statusCode?: number }).statusCode
-  return typeof s === 'number' && s >= 400 && s < 600 ? s : 500
-}
-
-/** Builds the Fastify app: plugins, then routes, in a fixed order. */
+/** Builds the Fastify app: plugins, services as decorators, then routes, in a fixed order. */
 export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance> {
   const { services } = opts
   const app = Fastify({
@@ -57,39 +69,28 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
     routerOptions: { maxParamLength: 1000 },
     ajv: { customOptions: { removeAdditional: 'all', coerceTypes: true } }
   })
-  await app.register(securityPlugin, { host: services.config.HOST })
+  app.decorate('store', services.store)
+  app.decorate('tasks', services.tasks)
+  app.decorate('upstreams', services.upstreams)
+  app.decorate('flows', services.flows)
+  app.decorate('dbx', services.dbx)
+  app.decorate('settings', opts.settings)
+
+  await app.register(securityPlugin, { host: services.upstreams.config.HOST })
+  await app.register(fastifySensible)
   await app.register(fastifyFormbody)
-  const eta = new Eta({ views: join(ROOT, 'views'), cache: opts.cacheTemplates ?? true, autoEscape: true, autoTrim: [false, 'nl'] })
-  await app.register(fastifyView, { engine: { eta }, templates: join(ROOT, 'views'), production: opts.cacheTemplates ?? true, viewExt: 'eta' })
+  await app.register(viewPlugin, {
+    views: opts.views ?? join(ROOT, 'views'),
+    cache: opts.cacheTemplates ?? true,
+    layout: async () => ({ flows: await services.store.listFlows(), demo: services.upstreams.demo, onpremConfigured: services.upstreams.onprem() !== null })
+  })
+  await app.register(errorPagesPlugin)
   await app.register(assetsPlugin, { publicDir: join(ROOT, 'public') })
 
-  app.setErrorHandler(async (err, req, reply) => {
-    const status = statusOf(err)
-    const validation = (err as { validation?: unknown }).validation !== undefined
-    const message = validation
-      ? `The request was not valid: ${(err as Error).message}`
-      : status >= 500 && !(err instanceof UpstreamError) ? 'Something went wrong on our side; the details are in the server log.' : (err as Error).message
-    if (status >= 500) req.log.error({ err }, 'request failed')
-    reply.code(validation ? 400 : status)
-    if (req.url.startsWith('/api/')) return await reply.send({ error: status, message })
-    if (wantsFragment(req)) return await render(reply, 'partials/flash', { message, level: 'error' })
-    try {
-      return await render(reply, 'pages/error', { ...(await layoutData(services, null, 'Error')), status: validation ? 400 : status, message })
-    } catch {
-      return await reply.type('text/plain; charset=utf-8').send(message)
-    }
-  })
-  app.setNotFoundHandler(async (req, reply) => {
-    reply.code(404)
-    if (req.url.startsWith('/api/')) return await reply.send({ error: 404, message: 'not found' })
-    if (wantsFragment(req)) return await render(reply, 'partials/flash', { message: 'Not found.', level: 'error' })
-    return await render(reply, 'pages/error', { ...(await layoutData(services, null, 'Not found')), status: 404, message: 'There is nothing at this address.' })
-  })
-
-  await app.register(flowRoutes, { services })
-  await app.register(dbxRoutes, { services })
-  await app.register(dashboardRoutes, { services })
-  await app.register(apiRoutes, { services })
-  await app.register(settingsRoutes, { services, settings: opts.settings })
+  await app.register(flowRoutes)
+  await app.register(flowApiRoutes)
+  await app.register(dbxRoutes)
+  await app.register(dashboardRoutes)
+  await app.register(settingsRoutes)
   return app
 }

@@ -1,6 +1,7 @@
 // `tri-track analyze <file-or-folder> [--json] [--out <file>]`: analyse a Spark event log from the command line.
 import { pathToFileURL } from 'node:url'
-import { analyseEventLog, writeAnalysisFile } from './spark/analyse.js'
+import { analyseEventLog } from './spark/analyse.js'
+import { writeFileAtomic } from './store/atomic-write.js'
 import type { Analysis } from './spark/analysis-types.js'
 
 const USAGE = `usage: tri-track analyze <event-log file or folder> [--json] [--out <analysis.json>]
@@ -77,7 +78,7 @@ export async function runCli (argv: string[], out: NodeJS.WritableStream = proce
   }
   if (outFile) {
     try {
-      await writeAnalysisFile(analysis, outFile)
+      await writeFileAtomic(outFile, JSON.stringify(analysis, null, 1), { mode: 0o644 })
     } catch (e) {
       err.write(`tri-track: cannot write ${outFile}: ${(e as Error).message}\n`)
       return 73

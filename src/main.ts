@@ -6,7 +6,7 @@ import { createServices } from './services.js'
 import { startSimulator } from './simulator/index.js'
 import { seedDemoFlows } from './demo/seed-demo-flows.js'
 import { createSettingsService, loadEffectiveConfig } from './settings/settings-service.js'
-import { createTargetResolver } from './demo/targets.js'
+import { createTargetResolver } from './upstreams/targets.js'
 
 dotenv.config({ quiet: true })
 const baseEnv: Record<string, string | undefined> = { ...process.env }
@@ -35,7 +35,7 @@ const { demo, targets } = await resolver.resolve(config)
 const services = createServices({ config, demo, targets, log })
 const sim = resolver.simulator()
 if (sim !== null) await seedDemoFlows(services.store, sim.world)
-const settings = createSettingsService({ store: services.store, baseEnv, services, resolver, log })
+const settings = createSettingsService({ store: services.store, baseEnv, upstreams: services.upstreams, flows: services.flows, resolver, log })
 const app = await buildApp({ services, settings, loggerInstance: log })
 
 if (!isLoopbackHost(config.HOST)) {

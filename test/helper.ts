@@ -10,7 +10,7 @@ import { createLogger } from '../src/logger.js'
 import { createServices, type Services } from '../src/services.js'
 import { startSimulator, type Simulator } from '../src/simulator/index.js'
 import { createSettingsService, loadEffectiveConfig, type SettingsService } from '../src/settings/settings-service.js'
-import { createTargetResolver } from '../src/demo/targets.js'
+import { createTargetResolver } from '../src/upstreams/targets.js'
 
 export interface TestApp {
   app: FastifyInstance
@@ -33,7 +33,7 @@ export function tempDir (t: Test, prefix = 'tri-test-'): string {
 }
 
 /** Builds the app against a temp flows/ dir and an in-process simulator on 127.0.0.1. */
-export async function buildTestApp (t: Test, opts: { onprem?: boolean, env?: Record<string, string>, sim?: Parameters<typeof startSimulator>[0], dataDir?: string } = {}): Promise<TestApp> {
+export async function buildTestApp (t: Test, opts: { onprem?: boolean, env?: Record<string, string>, sim?: Parameters<typeof startSimulator>[0], dataDir?: string, views?: string } = {}): Promise<TestApp> {
   const sim = await startSimulator({ host: '127.0.0.1', ...opts.sim })
   const dataDir = opts.dataDir ?? tempDir(t)
   const baseEnv: Record<string, string> = {
@@ -56,8 +56,8 @@ export async function buildTestApp (t: Test, opts: { onprem?: boolean, env?: Rec
   const resolver = createTargetResolver(async () => sim)
   const { demo, targets } = await resolver.resolve(config)
   const services = createServices({ config, demo, targets, log, retryBaseDelayMs: 5 })
-  const settings = createSettingsService({ store: services.store, baseEnv, services, resolver, log })
-  const app = await buildApp({ services, settings, loggerInstance: log })
+  const settings = createSettingsService({ store: services.store, baseEnv, upstreams: services.upstreams, flows: services.flows, resolver, log })
+  const app = await buildApp({ services, settings, loggerInstance: log, ...(opts.views !== undefined ? { views: opts.views } : {}) })
   t.teardown(async () => {
     await app.close()
     await services.close()

@@ -1,4 +1,3 @@
-import { join } from 'node:path'
 import type { Logger } from 'pino'
 import type { FlowStore } from '../store/flow-store.js'
 import type { TaskRunner, TaskState } from '../tasks/task-runner.js'
@@ -6,7 +5,8 @@ import type { DatabricksClient } from './databricks-client.js'
 import { isResourceGone } from './databricks-client.js'
 import { UpstreamError } from '../http/upstream-error.js'
 import { locateEventLog, type LocateResult } from './locate-event-log.js'
-import { downloadEventLog, readManifest, readPendingDownload, type DownloadProgress, type EventLogManifest } from './download-event-log.js'
+import { downloadEventLog, type DownloadProgress } from './download-event-log.js'
+import { pendingDownload, type EventLogFiles, type EventLogManifest } from '../store/eventlog-files.js'
 import { asDbxDetails, fetchDbxDetails, isSettled, type DbxDetails } from './dbx-details.js'
 
 /** What the DBX panel shows. */
@@ -59,7 +59,7 @@ export interface DbxServiceDeps {
   log: Logger
   downloadConcurrency?: number
   /** the follow-up of a finished download (event log analysis); null skips it */
-  analyse?: ((flowName: string, jobRunId: string, dir: string, manifest: EventLogManifest) => void) | null
+  analyse?: ((flowName: string, jobRunId: string, files: EventLogFiles, manifest: EventLogManifest) => void) | null
 }
 
 export function downloadTaskKey (flowName: string, jobRunId: string): string {
@@ -160,7 +160,7 @@ export function createDbxService (deps: DbxServiceDeps): DbxService {
       const client = currentClient()
       if (client === null) throw new Error('Databricks is not configured: set DATABRICKS_HOST and DATABRICKS_TOKEN.')
       let manifest: EventLogManifest | null = null
-      let dir = ''
+      let files: EventLogFiles | null = null
       return tasks.start('download', key, async (ctx) => {
         outcomes.delete(key)
         live.delete(key)
@@ -170,8 +170,8 @@ export function createDbxService (deps: DbxServiceDeps): DbxService {
           outcomes.set(key, located)
           throw new Error(located.message)
         }
-        dir = await store.ensureEventlogDir(flowName, jobRunId)
-        const existing = await readManifest(dir)
+        files = await store.createEventLogs(flowName, jobRunId)
+        const existing = await files.readManifest()
         const same = existing !== null && existing.parts.length === located.parts.length &&
           existing.parts.every((p, i) => p.name === located.parts[i]?.name && p.size === located.parts[i]?.size)
         if (same) {
@@ -183,7 +183,7 @@ export function createDbxService (deps: DbxServiceDeps): DbxService {
         manifest = await downloadEventLog({
           client,
           parts: located.parts,
-          dir,
+          files,
           source: { destination: located.destination, folder: located.folder, clusterId: details.clusterId, sparkContextId: details.sparkContextId },
           concurrency: deps.downloadConcurrency,
           signal: ctx.signal,
@@ -195,7 +195,7 @@ export function createDbxService (deps: DbxServiceDeps): DbxService {
         })
         ctx.progress({ message: 'downloaded' })
       }, () => {
-        if (manifest !== null && deps.analyse != null) deps.analyse(flowName, jobRunId, dir, manifest)
+        if (manifest !== null && files !== null && deps.analyse != null) deps.analyse(flowName, jobRunId, files, manifest)
       })
     },
 
@@ -206,21 +206,16 @@ export function createDbxService (deps: DbxServiceDeps): DbxService {
     async downloadView (flowName, jobRunId) {
       const key = downloadTaskKey(flowName, jobRunId)
       const task = tasks.get(key)
-      const dir = store.eventlogDir(flowName, jobRunId)
+      const files = store.eventLogs(flowName, jobRunId)
       const running = task?.status === 'running'
       return {
         task,
         analysis: tasks.get(analyseTaskKey(flowName, jobRunId)),
         progress: live.get(key) ?? null,
         outcome: outcomes.get(key) ?? null,
-        manifest: running ? null : await readManifest(dir),
-        pending: running ? null : await readPendingDownload(dir)
+        manifest: running ? null : await files.readManifest(),
+        pending: running ? null : await pendingDownload(files)
       }
     }
   }
-}
-
-/** The event log input for the analysis: the single file, or the folder when Databricks rolled it into parts. */
-export function analysisInput (dir: string, manifest: EventLogManifest): string {
-  return manifest.parts.length === 1 ? join(dir, manifest.parts[0]!.name) : dir
 }

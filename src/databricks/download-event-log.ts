@@ -1,25 +1,20 @@
-import { open, rename, rm, stat, utimes, type FileHandle } from 'node:fs/promises'
-import { join } from 'node:path'
 import type { Logger } from 'pino'
 import type { DatabricksClient } from './databricks-client.js'
 import { DBFS_MAX_READ, isResourceGone } from './databricks-client.js'
 import { UpstreamError } from '../http/upstream-error.js'
-import { readJsonFile, writeJsonFile } from '../store/json-file.js'
-import { validateSegment } from '../store/flow-dir-name.js'
+import { fromRanges, toRanges, type DownloadPartState, type DownloadState, type EventLogFiles, type EventLogManifest, type PartialFile } from '../store/eventlog-files.js'
 import type { EventLogPart } from './locate-event-log.js'
 
 /*
  * DBFS hands out at most 1 MiB per call, base64 in JSON, so a 200 MB log is 200 round trips: they run a few at a
  * time (bounded: Databricks rate-limits DBFS per workspace) and each chunk is written at its offset into a
  * preallocated `<part>.partial`, so memory stays at `concurrency` chunks whatever the file size. Completed chunk
- * ranges are checkpointed in `download-state.json` (after an fdatasync of the data they describe), so a killed
- * process resumes where it was; a part is renamed to its Databricks name only once complete and size-checked.
+ * ranges are checkpointed in the folder's download state (after an fdatasync of the data they describe), so a killed
+ * process resumes where it was; a part gets its Databricks name only once complete and size-checked. The store owns
+ * the files (EventLogFiles); this module owns the protocol.
  */
 
-export const STATE_FILE = 'download-state.json'
-export const MANIFEST_FILE = 'manifest.json'
 const STATE_SCHEMA = 1
-const MANIFEST_SCHEMA = 1
 
 export interface DownloadProgress {
   bytesDone: number
@@ -31,28 +26,11 @@ export interface DownloadProgress {
   chunksSkipped: number
 }
 
-export interface ManifestPart {
-  name: string
-  dbfsPath: string
-  size: number
-  /** DBFS modification_time, epoch ms */
-  modificationTime: number | null
-}
-
-/** manifest.json beside the parts: what was downloaded from where. */
-export interface EventLogManifest {
-  schemaVersion: 1
-  source: { destination: string | null, folder: string | null, clusterId: string | null, sparkContextId: string | null }
-  parts: ManifestPart[]
-  totalBytes: number
-  completedAt: string
-}
-
 export interface DownloadOptions {
   client: Pick<DatabricksClient, 'dbfsRead' | 'dbfsGetStatus'>
   parts: EventLogPart[]
-  /** the run's event log folder (from the store); created by the caller */
-  dir: string
+  /** the run's event log folder (from the store, created) */
+  files: EventLogFiles
   source?: Partial<EventLogManifest['source']>
   /** parallel chunk reads (default 6) */
   concurrency?: number
@@ -65,86 +43,6 @@ export interface DownloadOptions {
   log?: Logger
 }
 
-interface PartState {
-  path: string
-  size: number
-  modificationTime: number | null
-  /** completed chunk index ranges [from, to) */
-  completed: Array<[number, number]>
-  done: boolean
-}
-
-interface StateFile {
-  schemaVersion: number
-  chunkSize: number
-  parts: Record<string, PartState>
-}
-
-/** [0,1,2,5] -> [[0,3],[5,6]] */
-export function toRanges (indexes: Iterable<number>): Array<[number, number]> {
-  const sorted = [...new Set(indexes)].sort((a, b) => a - b)
-  const out: Array<[number, number]> = []
-  for (const i of sorted) {
-    const last = out[out.length - 1]
-    if (last !== undefined && last[1] === i) last[1] = i + 1
-    else out.push([i, i + 1])
-  }
-  return out
-}
-
-function fromRanges (ranges: unknown, max: number): Set<number> {
-  const s = new Set<number>()
-  if (!Array.isArray(ranges)) return s
-  for (const r of ranges) {
-    if (!Array.isArray(r) || typeof r[0] !== 'number' || typeof r[1] !== 'number') continue
-    for (let i = Math.max(0, r[0]); i < Math.min(max, r[1]); i++) s.add(i)
-  }
-  return s
-}
-
-function validateState (v: unknown): string | null {
-  const o = v as Partial<StateFile>
-  if (typeof o.chunkSize !== 'number' || typeof o.parts !== 'object' || o.parts === null) return 'not a download state'
-  return null
-}
-
-function validateManifest (v: unknown): string | null {
-  const o = v as Partial<EventLogManifest>
-  if (!Array.isArray(o.parts) || typeof o.completedAt !== 'string') return 'not an event log manifest'
-  return null
-}
-
-/** The manifest of a finished download in `dir`, or null (none, or unreadable). */
-export async function readManifest (dir: string): Promise<EventLogManifest | null> {
-  try {
-    return await readJsonFile<EventLogManifest>(join(dir, MANIFEST_FILE), { schemaVersion: MANIFEST_SCHEMA, validate: validateManifest })
-  } catch {
-    return null
-  }
-}
-
-/** Progress of an unfinished download in `dir` (a resumable state file), or null. */
-export async function readPendingDownload (dir: string): Promise<{ bytesDone: number, bytesTotal: number, partsDone: number, partsTotal: number } | null> {
-  let st: StateFile | null
-  try {
-    st = await readJsonFile<StateFile>(join(dir, STATE_FILE), { schemaVersion: STATE_SCHEMA, validate: validateState })
-  } catch {
-    return null
-  }
-  if (st === null) return null
-  let bytesDone = 0
-  let bytesTotal = 0
-  let partsDone = 0
-  const parts = Object.values(st.parts)
-  for (const p of parts) {
-    bytesTotal += p.size
-    if (p.done) { partsDone++; bytesDone += p.size; continue }
-    const chunks = Math.ceil(p.size / st.chunkSize)
-    for (const i of fromRanges(p.completed, chunks)) bytesDone += Math.min(st.chunkSize, p.size - i * st.chunkSize)
-  }
-  return { bytesDone, bytesTotal, partsDone, partsTotal: parts.length }
-}
-
 class DownloadAborted extends Error {
   constructor (reason: unknown) {
     super(reason instanceof Error ? reason.message : 'download cancelled')
@@ -154,47 +52,42 @@ class DownloadAborted extends Error {
 
 interface Work {
   part: EventLogPart
-  state: PartState
+  state: DownloadPartState
   size: number
   chunks: number
   pending: number
   /** chunk indexes on disk */
   done: Set<number>
-  fh: FileHandle | null
-  opening: Promise<FileHandle> | null
+  fh: PartialFile | null
+  opening: Promise<PartialFile> | null
   dirty: boolean
-}
-
-async function fileSize (file: string): Promise<number | null> {
-  try { return (await stat(file)).size } catch { return null }
 }
 
 /** Downloads the parts into `dir` (bounded parallel chunked reads, resumable, cancellable) and writes manifest.json. */
 export async function downloadEventLog (opts: DownloadOptions): Promise<EventLogManifest> {
-  const { client, dir } = opts
+  const { client, files } = opts
   const chunkSize = Math.min(DBFS_MAX_READ, Math.max(1, opts.chunkSize ?? DBFS_MAX_READ))
   const concurrency = Math.max(1, Math.min(32, opts.concurrency ?? 6))
   const checkpointMs = opts.checkpointMs ?? 500
-  const statePath = join(dir, STATE_FILE)
   const inner = new AbortController()
   const onAbort = (): void => { inner.abort(opts.signal?.reason) }
   opts.signal?.addEventListener('abort', onAbort, { once: true })
   const signal = inner.signal
   const checkAbort = (): void => { if (signal.aborted) throw new DownloadAborted(signal.reason) }
 
-  for (const p of opts.parts) validateSegment(p.name, 'fileName')
-  let saved: StateFile | null = null
+  for (const p of opts.parts) await files.partSize(p.name) // validates every name before anything is fetched
+  let saved: DownloadState | null = null
   try {
-    saved = await readJsonFile<StateFile>(statePath, { schemaVersion: STATE_SCHEMA, validate: validateState })
+    saved = await files.readState()
   } catch (err) {
-    opts.log?.warn({ dir, err: (err as Error).message }, 'ignoring an unreadable download state; starting over')
+    opts.log?.warn({ dir: files.dir, err: (err as Error).message }, 'ignoring an unreadable download state; starting over')
   }
   if (saved !== null && saved.chunkSize !== chunkSize) saved = null
 
   const works: Work[] = []
   const progress: DownloadProgress = { bytesDone: 0, bytesTotal: 0, partsDone: 0, partsTotal: opts.parts.length, chunksRead: 0, chunksSkipped: 0 }
   const report = (): void => { opts.onProgress?.({ ...progress }) }
-  const state: StateFile = { schemaVersion: STATE_SCHEMA, chunkSize, parts: {} }
+  const state: DownloadState = { schemaVersion: STATE_SCHEMA, chunkSize, parts: {} }
 
   try {
     // get-status is the authority on the size (the listing may be minutes old while the last part still grows)
@@ -213,17 +106,15 @@ export async function downloadEventLog (opts: DownloadOptions): Promise<EventLog
       const chunks = Math.ceil(size / chunkSize)
       const prev = saved?.parts[part.name]
       const same = prev !== undefined && prev.path === part.path && prev.size === size && prev.modificationTime === mtime
-      const ps: PartState = { path: part.path, size, modificationTime: mtime, completed: [], done: false }
-      const final = join(dir, part.name)
-      const partial = `${final}.partial`
+      const ps: DownloadPartState = { path: part.path, size, modificationTime: mtime, completed: [], done: false }
       let completed = new Set<number>()
-      if (same && prev.done && await fileSize(final) === size) {
+      if (same && prev.done && await files.partSize(part.name) === size) {
         ps.done = true
-      } else if (same && await fileSize(partial) === size) {
+      } else if (same && await files.partialSize(part.name) === size) {
         // only chunks whose bytes were synced before the checkpoint are trusted
         completed = fromRanges(prev.completed, chunks)
       } else {
-        await rm(final, { force: true })
+        await files.removePart(part.name)
       }
       state.parts[part.name] = ps
       progress.bytesTotal += size
@@ -239,7 +130,7 @@ export async function downloadEventLog (opts: DownloadOptions): Promise<EventLog
       works.push({ part, state: ps, size, chunks, pending: chunks - completed.size, done: completed, fh: null, opening: null, dirty: false })
     }
     report()
-    await writeJsonFile(statePath, state)
+    await files.writeState(state)
 
     const queue: Array<{ w: Work, index: number }> = []
     for (const w of works) {
@@ -258,25 +149,17 @@ export async function downloadEventLog (opts: DownloadOptions): Promise<EventLog
       await serial(async () => {
         lastCheckpoint = Date.now()
         // snapshot first: only chunks written before it are claimed, and the sync below covers them
-        const snapshot: StateFile = { ...state, parts: Object.fromEntries(Object.entries(state.parts).map(([k, v]) => [k, { ...v, completed: v.completed.map((r) => [r[0], r[1]] as [number, number]) }])) }
+        const snapshot: DownloadState = { ...state, parts: Object.fromEntries(Object.entries(state.parts).map(([k, v]) => [k, { ...v, completed: v.completed.map((r) => [r[0], r[1]] as [number, number]) }])) }
         for (const w of works) {
           if (w.fh !== null && w.dirty) { w.dirty = false; await w.fh.datasync() }
         }
-        await writeJsonFile(statePath, snapshot)
+        await files.writeState(snapshot)
       })
     }
 
-    const fhOf = async (w: Work): Promise<FileHandle> => {
+    const fhOf = async (w: Work): Promise<PartialFile> => {
       if (w.fh !== null) return w.fh
-      w.opening ??= (async () => {
-        const partial = join(dir, `${w.part.name}.partial`)
-        const exists = await fileSize(partial) !== null
-        const fh = await open(partial, exists ? 'r+' : 'w+')
-        // preallocated to the final size so chunks can land in any order
-        await fh.truncate(w.size)
-        w.fh = fh
-        return fh
-      })()
+      w.opening ??= files.openPartial(w.part.name, w.size).then((fh) => { w.fh = fh; return fh })
       return await w.opening
     }
 
@@ -287,15 +170,9 @@ export async function downloadEventLog (opts: DownloadOptions): Promise<EventLog
         await fh.close()
         w.fh = null
         w.opening = null
-        const final = join(dir, w.part.name)
-        const partial = `${final}.partial`
-        const got = await fileSize(partial)
+        const got = await files.partialSize(w.part.name)
         if (got !== w.size) throw new Error(`${w.part.name}: ${got ?? 0} bytes on disk, DBFS says ${w.size}`)
-        await rename(partial, final)
-        if (w.state.modificationTime !== null) {
-          const t = new Date(w.state.modificationTime)
-          await utimes(final, t, t).catch(() => {})
-        }
+        await files.completePart(w.part.name, w.state.modificationTime)
         w.state.done = true
         w.state.completed = []
         progress.partsDone++
@@ -325,7 +202,7 @@ export async function downloadEventLog (opts: DownloadOptions): Promise<EventLog
           throw err
         }
         if (buf.length === 0) throw new Error(`${w.part.name} ended at ${offset + got} bytes on DBFS, expected ${w.size}: the file changed during the download; download it again`)
-        await fh.write(buf, 0, buf.length, offset + got)
+        await fh.write(buf, offset + got)
         got += buf.length
       }
       w.dirty = true
@@ -364,7 +241,7 @@ export async function downloadEventLog (opts: DownloadOptions): Promise<EventLog
     }
 
     const manifest: EventLogManifest = {
-      schemaVersion: MANIFEST_SCHEMA,
+      schemaVersion: 1,
       source: { destination: opts.source?.destination ?? null, folder: opts.source?.folder ?? null, clusterId: opts.source?.clusterId ?? null, sparkContextId: opts.source?.sparkContextId ?? null },
       parts: [],
       totalBytes: 0,
@@ -372,13 +249,13 @@ export async function downloadEventLog (opts: DownloadOptions): Promise<EventLog
     }
     for (const part of opts.parts) {
       const ps = state.parts[part.name]!
-      const onDisk = await fileSize(join(dir, part.name))
+      const onDisk = await files.partSize(part.name)
       if (onDisk !== ps.size) throw new Error(`${part.name}: ${onDisk ?? 0} bytes on disk, DBFS says ${ps.size}`)
       manifest.parts.push({ name: part.name, dbfsPath: ps.path, size: ps.size, modificationTime: ps.modificationTime })
       manifest.totalBytes += ps.size
     }
-    await writeJsonFile(join(dir, MANIFEST_FILE), manifest)
-    await rm(statePath, { force: true })
+    await files.writeManifest(manifest)
+    await files.removeState()
     return manifest
   } finally {
     opts.signal?.removeEventListener('abort', onAbort)

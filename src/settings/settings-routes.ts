@@ -1,24 +1,22 @@
-import type { FastifyInstance } from 'fastify'
-import type { Services } from '../services.js'
-import type { SettingsService, UpstreamName } from './settings-service.js'
-import { SETTING_KEYS, TOKEN_KEYS, isTokenKey, type SettingKey, type SettingsSubmission, type TokenKey } from './settings-model.js'
-import { layoutData, render, wantsFragment } from '../plugins/view-helpers.js'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Type, type Static } from '@sinclair/typebox'
+import { SETTING_KEYS, TOKEN_KEYS, isTokenKey, type SettingsSubmission, type TokenKey } from './settings-model.js'
+import { wantsFragment } from '../plugins/htmx.js'
 
-type Body = Partial<Record<SettingKey, string>> & { clear?: unknown }
-
-const bodySchema = {
-  type: 'object',
-  properties: {
-    ...Object.fromEntries(SETTING_KEYS.map((k) => [k, { type: 'string', maxLength: 4096 }])),
-    clear: {}
-  }
-} as const
+// Every setting is a string field of the form; `clear` is one checkbox value or several.
+const SettingsBody = Type.Object({
+  ...Object.fromEntries(SETTING_KEYS.map((k) => [k, Type.Optional(Type.String({ maxLength: 4096 }))])),
+  clear: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Array(Type.String({ maxLength: 100 }), { maxItems: TOKEN_KEYS.length })]))
+})
+type Body = Static<typeof SettingsBody>
+const UpstreamParams = Type.Object({ upstream: Type.Union([Type.Literal('aac'), Type.Literal('onprem'), Type.Literal('databricks')]) })
 
 function submissionOf (body: Body): SettingsSubmission {
   const values: SettingsSubmission['values'] = {}
   const newTokens: SettingsSubmission['newTokens'] = {}
   for (const key of SETTING_KEYS) {
-    const v = body[key]
+    const v = (body as Record<string, unknown>)[key]
     if (typeof v !== 'string') continue
     if (isTokenKey(key)) newTokens[key] = v
     else values[key] = v
@@ -29,27 +27,22 @@ function submissionOf (body: Body): SettingsSubmission {
 }
 
 /** /settings: endpoints, tokens and job filters, saved to the data dir and applied without a restart. */
-export async function settingsRoutes (app: FastifyInstance, opts: { services: Services, settings: SettingsService }): Promise<void> {
-  const { services, settings } = opts
+export async function settingsRoutes (fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const { settings } = app
 
-  async function page (reply: import('fastify').FastifyReply, extra: Record<string, unknown>): Promise<import('fastify').FastifyReply> {
-    return await render(reply, 'pages/settings', {
-      ...(await layoutData(services, null, 'Settings')),
-      fields: await settings.fields(),
-      errors: {},
-      saved: false,
-      ...extra
-    })
+  async function page (reply: FastifyReply, extra: Record<string, unknown>): Promise<FastifyReply> {
+    return await reply.page('pages/settings', { fields: await settings.fields(), errors: {}, saved: false, ...extra }, { title: 'Settings' })
   }
 
-  app.get<{ Querystring: { saved?: string } }>('/settings', {
-    schema: { querystring: { type: 'object', properties: { saved: { type: 'string', maxLength: 1 } } } }
+  app.get('/settings', {
+    schema: { querystring: Type.Object({ saved: Type.Optional(Type.String({ maxLength: 1 })) }) }
   }, async (req, reply) => {
     reply.header('cache-control', 'no-store')
     return await page(reply, { saved: req.query.saved === '1' })
   })
 
-  app.post<{ Body: Body }>('/settings', { schema: { body: bodySchema } }, async (req, reply) => {
+  app.post('/settings', { schema: { body: SettingsBody } }, async (req, reply) => {
     const result = await settings.save(submissionOf(req.body))
     reply.header('cache-control', 'no-store')
     if (!result.ok) {
@@ -61,11 +54,9 @@ export async function settingsRoutes (app: FastifyInstance, opts: { services: Se
     return await reply.redirect('/settings?saved=1', 303)
   })
 
-  app.post<{ Params: { upstream: UpstreamName } }>('/settings/test/:upstream', {
-    schema: { params: { type: 'object', required: ['upstream'], properties: { upstream: { type: 'string', enum: ['aac', 'onprem', 'databricks'] } } } }
-  }, async (req, reply) => {
+  app.post('/settings/test/:upstream', { schema: { params: UpstreamParams } }, async (req, reply) => {
     const result = await settings.test(req.params.upstream)
-    if (wantsFragment(req)) return await render(reply, 'partials/connection-test', { upstream: req.params.upstream, ...result })
+    if (wantsFragment(req)) return await reply.fragment('partials/connection-test', { upstream: req.params.upstream, ...result })
     return await page(reply, { tests: { [req.params.upstream]: result } })
   })
 }

@@ -1,15 +1,15 @@
 import type { Logger } from 'pino'
 import { loadConfig, type Config } from '../config.js'
 import { createFlowStore, type FlowStore } from '../store/flow-store.js'
-import type { Services } from '../services.js'
-import type { TargetResolver } from '../demo/targets.js'
+import type { TargetResolver } from '../upstreams/targets.js'
+import type { Upstreams } from '../upstreams/upstreams.js'
+import type { FlowService } from '../flows/flow-service.js'
 import { UpstreamError } from '../http/upstream-error.js'
 import {
   applySubmission, effectiveEnv, isTokenKey, SETTING_KEYS, tokenHint, validateSavedSettings,
   type SavedSettings, type SettingKey, type SettingsResult, type SettingsSubmission
 } from './settings-model.js'
 
-export const SETTINGS_FILE = 'settings.json'
 export type UpstreamName = 'aac' | 'onprem' | 'databricks'
 
 /** One field of the settings form as the page shows it: never a token's value. */
@@ -29,8 +29,8 @@ export interface SettingsService {
 }
 
 /** Reads settings.json from a data dir (null when there is none). */
-export async function readSavedSettings (store: Pick<FlowStore, 'readJson'>): Promise<SavedSettings | null> {
-  return await store.readJson<SavedSettings>(SETTINGS_FILE, { schemaVersion: 1, validate: validateSavedSettings })
+export async function readSavedSettings (store: Pick<FlowStore, 'readSettings'>): Promise<SavedSettings | null> {
+  return await store.readSettings<SavedSettings>({ schemaVersion: 1, validate: validateSavedSettings })
 }
 
 /** The configuration in force at start: the environment (.env) overridden by the data dir's settings.json. */
@@ -41,14 +41,14 @@ export async function loadEffectiveConfig (baseEnv: Record<string, string | unde
 }
 
 /** The settings page's logic: read with sources, validate and save atomically (0600), apply live, test connections. */
-export function createSettingsService (deps: { store: FlowStore, baseEnv: Record<string, string | undefined>, services: Services, resolver: TargetResolver, log: Logger }): SettingsService {
-  const { store, baseEnv, services, resolver, log } = deps
+export function createSettingsService (deps: { store: FlowStore, baseEnv: Record<string, string | undefined>, upstreams: Upstreams, flows: FlowService, resolver: TargetResolver, log: Logger }): SettingsService {
+  const { store, baseEnv, upstreams, flows, resolver, log } = deps
   let saving: Promise<unknown> = Promise.resolve()
 
   return {
     async fields () {
       const saved = await readSavedSettings(store)
-      const config = services.config
+      const config = upstreams.config
       const out = {} as Record<SettingKey, SettingField>
       for (const key of SETTING_KEYS) {
         const fromSettings = saved?.values[key] !== undefined
@@ -70,10 +70,14 @@ export function createSettingsService (deps: { store: FlowStore, baseEnv: Record
         const current = await readSavedSettings(store)
         const result = applySubmission(baseEnv, current, sub)
         if (!result.ok) return result
-        await store.writeJsonAtomic(SETTINGS_FILE, result.saved, { mode: 0o600 })
+        await store.writeSettings(result.saved)
         const config: Config = loadConfig(effectiveEnv(baseEnv, result.saved))
         const { demo, targets } = await resolver.resolve(config)
-        services.reconfigure({ config, demo, targets })
+        const previous = upstreams.config
+        upstreams.reconfigure({ config, demo, targets })
+        flows.forgetSuggestions()
+        // Saved pairs were made with the old window: pair every flow again (no upstream call needed).
+        if (config.MATCH_WINDOW_MINUTES !== previous.MATCH_WINDOW_MINUTES) void flows.repairAll(config.MATCH_WINDOW_MINUTES)
         log.info({ keys: Object.keys(sub.values), tokensChanged: Object.keys(sub.newTokens).length + sub.clearTokens.length }, 'settings saved')
         return result
       })
@@ -84,15 +88,15 @@ export function createSettingsService (deps: { store: FlowStore, baseEnv: Record
     async test (upstream) {
       try {
         if (upstream === 'databricks') {
-          const c = services.databricks()
+          const c = upstreams.databricks()
           if (c === null) return { ok: false, message: 'Databricks is not configured: set its host and token.' }
           await c.dbfsGetStatus('/')
-          return { ok: true, message: `Connected to Databricks${services.demo ? ' (the demo simulator)' : ''}.` }
+          return { ok: true, message: `Connected to Databricks${upstreams.demo ? ' (the demo simulator)' : ''}.` }
         }
-        const c = upstream === 'aac' ? services.aac() : services.onprem()
+        const c = upstream === 'aac' ? upstreams.aac() : upstreams.onprem()
         if (c === null) return { ok: false, message: 'On-prem Trifacta is not configured: set its URL and token.' }
         await c.ping()
-        return { ok: true, message: `Connected to ${upstream === 'aac' ? 'AAC' : 'on-prem Trifacta'}${services.demo ? ' (the demo simulator)' : ''}.` }
+        return { ok: true, message: `Connected to ${upstream === 'aac' ? 'AAC' : 'on-prem Trifacta'}${upstreams.demo ? ' (the demo simulator)' : ''}.` }
       } catch (err) {
         return { ok: false, message: err instanceof UpstreamError ? err.message : `The test failed: ${(err as Error).message}` }
       }

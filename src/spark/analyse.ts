@@ -1,7 +1,4 @@
-// Entry point: file or folder in, Analysis out; plus an atomic writer for analysis.json.
-import { randomBytes } from 'node:crypto'
-import { open, rename, unlink } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+// Entry point: file or folder in, Analysis out.
 import { Aggregator } from './aggregator.js'
 import type { Analysis } from './analysis-types.js'
 import { buildAnalysis } from './build-analysis.js'
@@ -35,28 +32,4 @@ export function analyseText (text: string | Buffer, opts: AnalyseOptions = {}): 
   const parser = new EventLogParser(agg, { classpath: opts.environment === 'full' })
   parser.push(typeof text === 'string' ? Buffer.from(text) : text, 0)
   return buildAnalysis(agg, parser.end(), opts.environment ? { environment: opts.environment } : {})
-}
-
-/** Writes analysis.json atomically: temp file in the same directory, fsync, rename. */
-export async function writeAnalysisFile (analysis: Analysis, file: string): Promise<void> {
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
-  const fh = await open(tmp, 'w', 0o644)
-  try {
-    await fh.writeFile(JSON.stringify(analysis, null, 1))
-    await fh.sync()
-  } catch (err) {
-    await fh.close()
-    await unlink(tmp).catch(() => {})
-    throw err
-  }
-  await fh.close()
-  try {
-    await rename(tmp, file)
-  } catch (err) {
-    await unlink(tmp).catch(() => {})
-    throw err
-  }
-  // fsync the directory so the rename itself survives a crash
-  const dh = await open(dirname(file), 'r').catch(() => undefined)
-  if (dh) { await dh.sync().catch(() => {}); await dh.close() }
 }

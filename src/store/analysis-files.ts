@@ -1,7 +1,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { FlowStore } from './flow-store.js'
 import { ANALYSIS_SCHEMA_VERSION, type Analysis } from '../spark/analysis-types.js'
+import { writeFileAtomic } from './atomic-write.js'
+import { ANALYSIS_FILE } from './eventlog-files.js'
 
 /** A saved analysis.json with what HTTP caching needs. */
 export interface SavedAnalysis {
@@ -23,22 +24,28 @@ export interface AnalysisFiles {
   read: (flowName: string, jobRunId: string) => Promise<AnalysisLookup>
   /** Databricks run ids of the flow that have an analysis.json */
   analysedRunIds: (flowName: string) => Promise<Set<string>>
+  /** saves a run's analysis atomically into its (existing) event log folder */
+  write: (flowName: string, jobRunId: string, analysis: Analysis) => Promise<void>
 }
 
-const ANALYSIS_FILE = 'analysis.json'
+/** Where a flow's event log folders are (the flow store resolves and checks the names). */
+export interface AnalysisPaths {
+  eventlogDir: (flowName: string, jobRunId: string) => string
+  eventlogsRoot: (flowName: string) => string
+}
 // Parsed analyses are a few MB at most; keeping the last few spares re-parsing when the page, the panel and the
 // chart data ask for the same one within seconds.
 const CACHE_ENTRIES = 6
 
-/** Reads saved analyses (flows/<flow>/eventlogs/<jobRunId>/analysis.json) through the store's paths. */
-export function createAnalysisFiles (store: FlowStore): AnalysisFiles {
+/** Reads and writes saved analyses: flows/<flow>/eventlogs/<jobRunId>/analysis.json. */
+export function createAnalysisFiles (paths: AnalysisPaths): AnalysisFiles {
   const cache = new Map<string, SavedAnalysis>()
 
   return {
     async read (flowName, jobRunId) {
       let file: string
       try {
-        file = join(store.eventlogDir(flowName, jobRunId), ANALYSIS_FILE)
+        file = join(paths.eventlogDir(flowName, jobRunId), ANALYSIS_FILE)
       } catch {
         return { kind: 'missing' }
       }
@@ -84,7 +91,7 @@ export function createAnalysisFiles (store: FlowStore): AnalysisFiles {
       const ids = new Set<string>()
       let root: string
       try {
-        root = join(store.flowDir(flowName), 'eventlogs')
+        root = paths.eventlogsRoot(flowName)
       } catch {
         return ids
       }
@@ -94,6 +101,10 @@ export function createAnalysisFiles (store: FlowStore): AnalysisFiles {
         if (ok) ids.add(e)
       }))
       return ids
+    },
+
+    async write (flowName, jobRunId, analysis) {
+      await writeFileAtomic(join(paths.eventlogDir(flowName, jobRunId), ANALYSIS_FILE), JSON.stringify(analysis, null, 1))
     }
   }
 }

@@ -9,9 +9,16 @@ import { randomBytes } from 'node:crypto'
  */
 const TEMP_RE = /^\.(.+)\.(\d+)\.[0-9a-f]{12}\.tmp$/
 
+/**
+ * Everything under the data folder is private to the user running Tri-Tracker: settings hold tokens, and downloaded
+ * event logs and analyses hold Spark properties (connection strings, keys) as the cluster had them.
+ */
+export const FILE_MODE = 0o600
+export const DIR_MODE = 0o700
+
 /** Options of writeFileAtomic. */
 export interface AtomicWriteOptions {
-  /** file mode of the new file, e.g. 0o600 for files holding tokens */
+  /** file mode of the new file (default 0600) */
   mode?: number
 }
 
@@ -27,7 +34,7 @@ async function writeNow (file: string, data: string | Uint8Array, opts: AtomicWr
   const dir = dirname(file)
   const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
   try {
-    const fh = await open(tmp, 'wx', opts.mode ?? 0o644)
+    const fh = await open(tmp, 'wx', opts.mode ?? FILE_MODE)
     try {
       await fh.writeFile(data)
       // data on disk before the rename makes it visible, or a crash could leave an empty file under the real name

@@ -1,13 +1,17 @@
-import { lstat, mkdir, readdir, rm, stat } from 'node:fs/promises'
+import { chmod, lstat, mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 import type { FlowData } from '../shared/flow-types.js'
-import type { AtomicWriteOptions } from './atomic-write.js'
+import { DIR_MODE, type AtomicWriteOptions } from './atomic-write.js'
+import { createAnalysisFiles, type AnalysisFiles } from './analysis-files.js'
+import { eventLogFiles, type EventLogFiles } from './eventlog-files.js'
 import { CorruptFileError, FlowNotFoundError, InvalidDataError, InvalidFlowNameError, PathEscapeError } from './errors.js'
 import { decodeFlowDirName, encodeFlowDirName, validateFlowName, validateSegment } from './flow-dir-name.js'
 import { DBX_CACHE_SCHEMA_VERSION, FLOW_DATA_SCHEMA_VERSION, validateDbxCache, validateFlowData, type DbxCacheFile } from './flow-schema.js'
 import { readJsonFile, removeStrayTempFiles, writeJsonFile, type ReadJsonOptions } from './json-file.js'
 
 const FLOW_FILE = 'flow_data.json'
+const SETTINGS_FILE = 'settings.json'
+const DEMO_STATE_FILE = 'demo-state.json'
 
 /** One line of the flow list; `error` says why a flow's data could not be read (the flow is still listed). */
 export interface FlowSummary {
@@ -49,10 +53,18 @@ export interface FlowStore {
   readDbx: (name: string, jobRunId: string | number) => Promise<DbxCacheEntry | null>
   /** caches Databricks details of a run of an existing flow; FlowNotFoundError otherwise */
   writeDbx: (name: string, jobRunId: string | number, data: unknown) => Promise<DbxCacheEntry>
-  /** absolute folder for a run's event log parts and analysis.json (not created) */
-  eventlogDir: (name: string, jobRunId: string | number) => string
-  /** eventlogDir, created when the flow exists; FlowNotFoundError otherwise */
-  ensureEventlogDir: (name: string, jobRunId: string | number) => Promise<string>
+  /** the files of a run's event log folder (parts, download state, manifest); nothing is created */
+  eventLogs: (name: string, jobRunId: string | number) => EventLogFiles
+  /** the same, with the folder created when the flow exists; FlowNotFoundError otherwise */
+  createEventLogs: (name: string, jobRunId: string | number) => Promise<EventLogFiles>
+  /** saved event log analyses (analysis.json beside the parts) */
+  readonly analyses: AnalysisFiles
+  /** settings.json (values saved from the settings page), null when there is none */
+  readSettings: <T>(opts: ReadJsonOptions) => Promise<T | null>
+  writeSettings: (doc: object) => Promise<void>
+  /** demo-state.json: which demo flows were seeded (so removed ones stay removed) */
+  readDemoState: <T>() => Promise<T | null>
+  writeDemoState: (doc: object) => Promise<void>
   /** reads a versioned JSON file inside the data directory (null when missing) */
   readJson: <T>(file: string, opts: ReadJsonOptions) => Promise<T | null>
   /** writes a versioned JSON document atomically inside the data directory */
@@ -122,6 +134,8 @@ export function createFlowStore (opts: { dataDir: string }): FlowStore {
 
   /** Leftover temp files of a killed writer are harmless (dot-names, never read) but are removed once per instance. */
   async function sweep (dirs: string[]): Promise<void> {
+    // folders made by older versions were 0755: closing the root closes everything below it
+    await chmod(root, DIR_MODE).catch(() => {})
     await removeStrayTempFiles(root)
     for (const dir of dirs) {
       await removeStrayTempFiles(dir)
@@ -189,6 +203,10 @@ export function createFlowStore (opts: { dataDir: string }): FlowStore {
     return validateSegment(jobRunId, 'jobRunId')
   }
 
+  function eventlogDir (name: string, jobRunId: string | number): string {
+    return join(dirOf(name), 'eventlogs', runSegment(jobRunId))
+  }
+
   const store: FlowStore = {
     dataDir: root,
     listFlowSummaries,
@@ -215,7 +233,7 @@ export function createFlowStore (opts: { dataDir: string }): FlowStore {
         const existing = await readDir(dir)
         if (existing !== null) return existing
         const data: FlowData = { schemaVersion: FLOW_DATA_SCHEMA_VERSION, name, addedAt: new Date().toISOString(), runs: [], pairs: [], lastCollect: null }
-        await mkdir(dir, { recursive: true })
+        await mkdir(dir, { recursive: true, mode: DIR_MODE })
         await save(dir, data)
         return data
       })
@@ -224,7 +242,7 @@ export function createFlowStore (opts: { dataDir: string }): FlowStore {
     async writeFlow (data) {
       const dir = dirOf(validateFlowName(data?.name))
       await withLock(dir, async () => {
-        await mkdir(dir, { recursive: true })
+        await mkdir(dir, { recursive: true, mode: DIR_MODE })
         await save(dir, data)
       })
     },
@@ -289,17 +307,24 @@ export function createFlowStore (opts: { dataDir: string }): FlowStore {
       })
     },
 
-    eventlogDir: (name, jobRunId) => join(dirOf(name), 'eventlogs', runSegment(jobRunId)),
+    eventLogs: (name, jobRunId) => eventLogFiles(eventlogDir(name, jobRunId)),
 
-    async ensureEventlogDir (name, jobRunId) {
+    async createEventLogs (name, jobRunId) {
       const dir = dirOf(validateFlowName(name))
-      const target = store.eventlogDir(name, jobRunId)
+      const target = eventlogDir(name, jobRunId)
       return await withLock(dir, async () => {
         await requireFlow(dir, name)
-        await mkdir(target, { recursive: true })
-        return target
+        await mkdir(target, { recursive: true, mode: DIR_MODE })
+        return eventLogFiles(target)
       })
     },
+
+    analyses: createAnalysisFiles({ eventlogDir, eventlogsRoot: (name) => join(dirOf(name), 'eventlogs') }),
+
+    readSettings: async (o) => await readJsonFile(join(root, SETTINGS_FILE), o),
+    writeSettings: async (doc) => { await writeJsonFile(join(root, SETTINGS_FILE), doc) },
+    readDemoState: async () => await readJsonFile(join(root, DEMO_STATE_FILE), { schemaVersion: 1 }),
+    writeDemoState: async (doc) => { await writeJsonFile(join(root, DEMO_STATE_FILE), doc) },
 
     async readJson (file, o) {
       return await readJsonFile(inside(file), o)

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { writeFileAtomic, parseTempName, type AtomicWriteOptions } from './atomic-write.js'
+import { DIR_MODE, writeFileAtomic, parseTempName, type AtomicWriteOptions } from './atomic-write.js'
 import { CorruptFileError, InvalidDataError, UnsupportedSchemaError } from './errors.js'
 
 /** Checks a parsed document; returns a description of the first problem, or null when it is fine. */
@@ -54,7 +54,7 @@ export async function writeJsonFile (file: string, value: object, opts: AtomicWr
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
     throw new InvalidDataError(`refusing to write ${file}: the document has no schemaVersion`)
   }
-  await mkdir(dirname(file), { recursive: true })
+  await mkdir(dirname(file), { recursive: true, mode: DIR_MODE })
   await writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n', opts)
 }
 

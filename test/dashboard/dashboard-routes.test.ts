@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { writeFile } from 'node:fs/promises'
 import { buildTestApp, type TestApp } from '../helper.js'
 import { notable, seedDbxFlow } from '../helper-dbx.js'
-import { analyseEventLog, writeAnalysisFile } from '../../src/spark/analyse.js'
+import { analyseEventLog } from '../../src/spark/analyse.js'
 import { SAMPLE_DIR } from '../../src/simulator/sample-logs.js'
 import type { ChartData } from '../../src/dashboard/chart-data.js'
 
@@ -12,9 +12,9 @@ const flowUrl = `/flows/${encodeURIComponent(FLOW)}`
 
 /** Analyses a sample log and saves it as the run's analysis.json, as a finished download would. */
 async function saveAnalysis (ta: TestApp, runId: string, sample: string): Promise<void> {
-  const dir = await ta.services.store.ensureEventlogDir(FLOW, runId)
+  await ta.services.store.createEventLogs(FLOW, runId)
   const analysis = await analyseEventLog(join(SAMPLE_DIR, sample))
-  await writeAnalysisFile(analysis, join(dir, 'analysis.json'))
+  await ta.services.store.analyses.write(FLOW, runId, analysis)
 }
 
 t.test('dashboard routes', async (t) => {
@@ -73,7 +73,7 @@ t.test('dashboard routes', async (t) => {
     t.equal((await ta.app.inject({ url: `/api/flows/nope/runs/${rolled.jobGroupId}/analysis` })).statusCode, 404)
     t.equal((await ta.app.inject({ url: `/api${flowUrl}/runs/12ab/analysis` })).statusCode, 400)
     const broken = notable(ta.sim, 'manyTasks')
-    const dir = await ta.services.store.ensureEventlogDir(FLOW, broken.runId)
+    const dir = (await ta.services.store.createEventLogs(FLOW, broken.runId)).dir
     await writeFile(join(dir, 'analysis.json'), '{"schemaVersion": 1, "kpis": ')
     const res = await ta.app.inject({ url: api(broken.jobGroupId) })
     t.equal(res.statusCode, 422)

@@ -114,7 +114,7 @@ t.test('not configured, unknown runs, bad ids', async (t) => {
   const ta = await setup(t)
   const n = notable(ta.sim, 'rolledParts')
   await ta.app.inject({ url: `${base(n.jobGroupId)}/dbx`, headers: HX })
-  ta.services.reconfigure({ config: ta.services.config, demo: false, targets: { ...ta.services.targets, databricks: null } })
+  ta.services.upstreams.reconfigure({ config: ta.services.upstreams.config, demo: false, targets: { ...ta.services.upstreams.targets, databricks: null } })
   const cached = await ta.app.inject({ url: `${base(n.jobGroupId)}/dbx`, headers: HX })
   t.equal(cached.statusCode, 200)
   t.match(cached.body, /Databricks is not configured; showing the copy saved earlier\./)
@@ -160,7 +160,7 @@ t.test('download from the panel: progress partial polls, parts land on disk, ana
   }
   slow()
   t.ok(sawBar, 'a progress bar with aria-valuenow while running')
-  const dir = ta.services.store.eventlogDir(FLOW, n.runId)
+  const dir = ta.services.store.eventLogs(FLOW, n.runId).dir
   const files = (await readdir(dir)).sort()
   t.ok(files.includes('manifest.json'))
   t.ok(files.includes('eventlog'))

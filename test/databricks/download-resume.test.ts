@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startSimulator } from '../../src/simulator/index.js'
 import { createDatabricksClient } from '../../src/databricks/databricks-client.js'
-import { downloadEventLog, STATE_FILE } from '../../src/databricks/download-event-log.js'
+import { downloadEventLog } from '../../src/databricks/download-event-log.js'
+import { eventLogFiles, STATE_FILE } from '../../src/store/eventlog-files.js'
 import type { EventLogPart } from '../../src/databricks/locate-event-log.js'
 import { tempDir } from '../helper.js'
 
@@ -66,7 +67,7 @@ t.test('resume after the downloading process is SIGKILLed mid-file: completed ch
   t.ok(existsSync(join(dir, 'eventlog.partial')), 'the second is still partial')
 
   sim.resetRequests()
-  const manifest = await downloadEventLog({ client, parts, dir })
+  const manifest = await downloadEventLog({ client, parts, files: eventLogFiles(dir) })
   t.equal(sim.requests('databricks', '/api/2.0/dbfs/read'), totalChunks - checkpointed, 'checkpointed chunks were not read again')
   t.equal(sim.requests('databricks', '/api/2.0/dbfs/get-status'), parts.length, 'sizes verified with get-status')
   t.ok((await readFile(join(dir, parts[0]!.name))).equals(small), 'first part byte-identical to the source file')

@@ -7,7 +7,8 @@ import { startSimulator, type Simulator } from '../../src/simulator/index.js'
 import { createDatabricksClient, type DatabricksClient } from '../../src/databricks/databricks-client.js'
 import { fetchDbxDetails } from '../../src/databricks/dbx-details.js'
 import { locateEventLog, type EventLogPart } from '../../src/databricks/locate-event-log.js'
-import { downloadEventLog, readManifest, readPendingDownload, STATE_FILE, toRanges, type DownloadProgress } from '../../src/databricks/download-event-log.js'
+import { downloadEventLog, type DownloadProgress } from '../../src/databricks/download-event-log.js'
+import { eventLogFiles, pendingDownload, STATE_FILE, toRanges } from '../../src/store/eventlog-files.js'
 import { dbfsBytes, notable } from '../helper-dbx.js'
 import { tempDir } from '../helper.js'
 
@@ -48,7 +49,7 @@ t.test('chunked parallel download with 429 / 5xx / resets / truncated and malfor
   const manifest = await downloadEventLog({
     client,
     parts,
-    dir,
+    files: eventLogFiles(dir),
     concurrency: 4,
     onProgress: (p) => {
       seen.push(p)
@@ -73,7 +74,7 @@ t.test('chunked parallel download with 429 / 5xx / resets / truncated and malfor
   t.same(manifest.parts.map((p) => p.size), parts.map((p) => p.size))
   t.same(manifest.parts.map((p) => p.dbfsPath), parts.map((p) => p.path))
   t.equal(manifest.totalBytes, parts.reduce((s, p) => s + p.size, 0))
-  t.same(await readManifest(dir), manifest)
+  t.same(await eventLogFiles(dir).readManifest(), manifest)
   t.notOk(existsSync(join(dir, STATE_FILE)), 'no state left once complete')
   const files = (await readdir(dir)).sort()
   t.same(files, [...parts.map((p) => p.name), 'manifest.json'].sort(), 'no .partial or temp file left')
@@ -85,7 +86,7 @@ t.test('chunked parallel download with 429 / 5xx / resets / truncated and malfor
   t.equal(Math.round(mtime), parts[parts.length - 1]!.modificationTime, 'local mtime = DBFS modification_time')
 
   sim.resetRequests()
-  const again = await downloadEventLog({ client, parts, dir })
+  const again = await downloadEventLog({ client, parts, files: eventLogFiles(dir) })
   t.equal(sim.requests('databricks', '/api/2.0/dbfs/read'), chunks, 'without state, a second download reads everything again')
   t.equal(again.totalBytes, manifest.totalBytes)
 })
@@ -100,7 +101,7 @@ t.test('cancel mid-download keeps completed chunks; the next call resumes withou
   const err = await downloadEventLog({
     client,
     parts,
-    dir,
+    files: eventLogFiles(dir),
     concurrency: 2,
     checkpointMs: 0,
     signal: ac.signal,
@@ -109,14 +110,14 @@ t.test('cancel mid-download keeps completed chunks; the next call resumes withou
   slow()
   t.equal((err as Error).name, 'AbortError')
   t.ok(existsSync(join(dir, STATE_FILE)), 'state kept for a resume')
-  t.equal(await readManifest(dir), null, 'not complete')
-  const pending = await readPendingDownload(dir)
+  t.equal(await eventLogFiles(dir).readManifest(), null, 'not complete')
+  const pending = await pendingDownload(eventLogFiles(dir))
   t.ok(pending !== null && pending.bytesDone > 0 && pending.bytesDone < pending.bytesTotal, JSON.stringify(pending))
   const readsBefore = sim.requests('databricks', '/api/2.0/dbfs/read')
   t.ok(readsBefore < chunks, 'stopped early')
   sim.resetRequests()
   let skipped = -1
-  await downloadEventLog({ client, parts, dir, onProgress: (p) => { skipped = p.chunksSkipped } })
+  await downloadEventLog({ client, parts, files: eventLogFiles(dir), onProgress: (p) => { skipped = p.chunksSkipped } })
   const reads = sim.requests('databricks', '/api/2.0/dbfs/read')
   t.ok(skipped >= 4, `${skipped} chunks skipped`)
   t.equal(reads, chunks - skipped, 'only the missing chunks were read')
@@ -128,9 +129,9 @@ t.test('a part that changed on DBFS since the state was written is downloaded ag
   sim.dbfs.putText('/tmp/changing/eventlog', 'a'.repeat(3000))
   const part = (): EventLogPart => ({ name: 'eventlog', path: '/tmp/changing/eventlog', size: 3000, modificationTime: null })
   const ac = new AbortController()
-  await downloadEventLog({ client, parts: [part()], dir, chunkSize: 1000, concurrency: 1, checkpointMs: 0, signal: ac.signal, onProgress: (p) => { if (p.chunksRead === 1) ac.abort() } }).catch(() => {})
+  await downloadEventLog({ client, parts: [part()], files: eventLogFiles(dir), chunkSize: 1000, concurrency: 1, checkpointMs: 0, signal: ac.signal, onProgress: (p) => { if (p.chunksRead === 1) ac.abort() } }).catch(() => {})
   sim.dbfs.putText('/tmp/changing/eventlog', 'b'.repeat(2500))
-  const m = await downloadEventLog({ client, parts: [part()], dir, chunkSize: 1000 })
+  const m = await downloadEventLog({ client, parts: [part()], files: eventLogFiles(dir), chunkSize: 1000 })
   t.equal(m.totalBytes, 2500, 'get-status is the authority on the size')
   t.equal((await readFile(join(dir, 'eventlog'), 'utf8')), 'b'.repeat(2500))
 })
@@ -138,10 +139,10 @@ t.test('a part that changed on DBFS since the state was written is downloaded ag
 t.test('an empty part and hostile part names', async (t) => {
   const dir = tempDir(t)
   sim.dbfs.putText('/tmp/empty-part/eventlog', '')
-  const m = await downloadEventLog({ client, parts: [{ name: 'eventlog', path: '/tmp/empty-part/eventlog', size: 0, modificationTime: null }], dir })
+  const m = await downloadEventLog({ client, parts: [{ name: 'eventlog', path: '/tmp/empty-part/eventlog', size: 0, modificationTime: null }], files: eventLogFiles(dir) })
   t.equal(m.totalBytes, 0)
   t.equal((await stat(join(dir, 'eventlog'))).size, 0)
-  await t.rejects(downloadEventLog({ client, parts: [{ name: '../evil', path: '/x', size: 1, modificationTime: null }], dir }), /not a safe file name/)
+  await t.rejects(downloadEventLog({ client, parts: [{ name: '../evil', path: '/x', size: 1, modificationTime: null }], files: eventLogFiles(dir) }), /not a safe file name/)
 })
 
 t.test('toRanges', async (t) => {

@@ -1,12 +1,12 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import { buildTestApp } from '../helper.js'
-import { collectTaskKey } from '../../src/services.js'
+import { collectTaskKey } from '../../src/flows/flow-service.js'
 import type { FlowData } from '../../src/shared/flow-types.js'
 
 async function collect (ta: Awaited<ReturnType<typeof buildTestApp>>, name: string): Promise<FlowData> {
   await ta.services.store.addFlow(name)
-  ta.services.startCollect(name)
+  ta.services.flows.startCollect(name)
   await ta.services.tasks.wait(collectTaskKey(name))
   const task = ta.services.tasks.get(collectTaskKey(name))
   if (task?.status !== 'done') throw new Error(`collect ended ${task?.status}: ${task?.error}`)
@@ -130,7 +130,7 @@ t.test('a timeout is retried, then reported', async (t) => {
   const ok = await collect(ta, name)
   t.equal(ok.lastCollect?.aac.ok, true, 'one timeout is survived')
   ta.sim.faults.add({ upstream: 'aac', path: '/v4/jobLibrary', kind: 'timeout' })
-  ta.services.aac()
+  ta.services.upstreams.aac()
   const flow = await collect(ta, name)
   t.equal(flow.lastCollect?.aac.ok, false)
   t.match(flow.lastCollect?.aac.error, /timed out/)

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { existsSync } from 'node:fs'
 import { buildTestApp } from '../helper.js'
-import { collectTaskKey } from '../../src/services.js'
+import { collectTaskKey } from '../../src/flows/flow-service.js'
 import type { FlowData, Run } from '../../src/shared/flow-types.js'
 
 const enc = encodeURIComponent
@@ -114,7 +114,7 @@ t.test('one run page, and errors as pages or fragments', async (t) => {
   t.notMatch(fragment.body, /<html/)
   const api404 = await app.inject('/api/flows/nope')
   t.equal(api404.statusCode, 404)
-  t.equal(api404.json().error, 'not found')
+  t.match(api404.json(), { error: 404, message: /no flow named “nope”/ })
 })
 
 t.test('remove a flow: only its folder goes', async (t) => {

@@ -64,7 +64,7 @@ t.test('no token in any page, fragment, JSON or log line of a whole session', as
 t.test('strings from an event log and from Databricks are rendered inert', async (t) => {
   const { readFileSync } = await import('node:fs')
   const { join } = await import('node:path')
-  const { analyseText, writeAnalysisFile } = await import('../../src/spark/analyse.js')
+  const { analyseText } = await import('../../src/spark/analyse.js')
   const ta = await buildTestApp(t)
   const n = ta.sim.world.notable.rolledParts
   const flow = ta.sim.world.aac.byId.get(n.jobGroupId)!.wrangledDataset.flow.name
@@ -82,8 +82,8 @@ t.test('strings from an event log and from Databricks are rendered inert', async
     .replaceAll('"Stage Name":"', `"Stage Name":"${payload}`)
   const analysis = analyseText(text)
   t.ok(analysis.flags.length > 0, 'the hostile log still raises flags')
-  const dir = await ta.services.store.ensureEventlogDir(flow, runId)
-  await writeAnalysisFile(analysis, join(dir, 'analysis.json'))
+  await ta.services.store.createEventLogs(flow, runId)
+  await ta.services.store.analyses.write(flow, runId, analysis)
 
   // Databricks details with markup in the cluster name, a Spark conf value and an event reason.
   const panel = await ta.app.inject(`/flows/${f}/runs/${n.jobGroupId}/dbx`)

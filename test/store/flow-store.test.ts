@@ -200,12 +200,12 @@ t.test('dbx cache and event log folders', async (t) => {
   t.equal(store.dbxCachePath('f', 5), join(dataDir, 'f', 'dbx', '5.json'))
   for (const bad of ['../x', '..', '5/6', '', '05', 'abc']) {
     t.throws(() => store.dbxCachePath('f', bad), InvalidSegmentError, label(bad))
-    t.throws(() => store.eventlogDir('f', bad), InvalidSegmentError, label(bad))
+    t.throws(() => store.eventLogs('f', bad), InvalidSegmentError, label(bad))
   }
-  const logDir = await store.ensureEventlogDir('f', '98765432109876543210')
+  const logDir = (await store.createEventLogs('f', '98765432109876543210')).dir
   t.equal(logDir, join(dataDir, 'f', 'eventlogs', '98765432109876543210'))
   t.ok((await stat(logDir)).isDirectory())
-  await t.rejects(store.ensureEventlogDir('ghost', 1), FlowNotFoundError)
+  await t.rejects(store.createEventLogs('ghost', 1), FlowNotFoundError)
 
   await store.writeJsonAtomic(join(logDir, 'analysis.json'), { schemaVersion: 3, jobs: [] })
   t.same(await store.readJson(join(logDir, 'analysis.json'), { schemaVersion: 3 }), { schemaVersion: 3, jobs: [] })

@@ -1,6 +1,12 @@
 import { isDemo, type Config } from '../config.js'
-import type { UpstreamTargets } from '../services.js'
 import type { Simulator } from '../simulator/index.js'
+
+/** Where the upstreams are and which tokens they take, once demo mode has been resolved. */
+export interface UpstreamTargets {
+  aac: { baseUrl: string, token: string }
+  onprem: { baseUrl: string, token: string } | null
+  databricks: { host: string, token: string } | null
+}
 
 /** Where the clients must point for a configuration: the real upstreams, or the embedded simulator in demo mode. */
 export interface TargetResolver {

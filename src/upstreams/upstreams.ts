@@ -1,0 +1,66 @@
+import type { Logger } from 'pino'
+import type { Config } from '../config.js'
+import { createTrifactaClient, type TrifactaClient } from '../trifacta/trifacta-client.js'
+import { createDatabricksClient, type DatabricksClient } from '../databricks/databricks-client.js'
+import type { UpstreamTargets } from './targets.js'
+
+/** The configuration in force and the clients made from it; the settings page swaps them whole. */
+export interface Upstreams {
+  readonly config: Config
+  readonly demo: boolean
+  /** where the clients point now (tokens included: never render this) */
+  readonly targets: UpstreamTargets
+  aac: () => TrifactaClient
+  /** null when on-prem Trifacta is not configured */
+  onprem: () => TrifactaClient | null
+  /** null when Databricks is not configured */
+  databricks: () => DatabricksClient | null
+  /** points every client at new targets with a new configuration, without a restart */
+  reconfigure: (next: { config: Config, demo: boolean, targets: UpstreamTargets }) => void
+  close: () => Promise<void>
+}
+
+interface Connections {
+  config: Config
+  demo: boolean
+  targets: UpstreamTargets
+  aac: TrifactaClient
+  onprem: TrifactaClient | null
+  databricks: DatabricksClient | null
+}
+
+/** Creates the upstream clients for a configuration. */
+export function createUpstreams (opts: { config: Config, demo: boolean, targets: UpstreamTargets, log: Logger, retryBaseDelayMs?: number }): Upstreams {
+  const { log } = opts
+  function connect (config: Config, demo: boolean, targets: UpstreamTargets): Connections {
+    const common = { timeoutMs: config.UPSTREAM_TIMEOUT_MS, baseDelayMs: opts.retryBaseDelayMs, log }
+    return {
+      config,
+      demo,
+      targets,
+      aac: createTrifactaClient({ platform: 'aac', ...targets.aac, ...common }),
+      onprem: targets.onprem === null ? null : createTrifactaClient({ platform: 'onprem', ...targets.onprem, ...common }),
+      databricks: targets.databricks === null ? null : createDatabricksClient({ ...targets.databricks, ...common })
+    }
+  }
+  let cx = connect(opts.config, opts.demo, opts.targets)
+  // Clients replaced by reconfigure() may still serve running tasks; they are closed at shutdown.
+  const retired: Connections[] = []
+
+  return {
+    get config () { return cx.config },
+    get demo () { return cx.demo },
+    get targets () { return cx.targets },
+    aac: () => cx.aac,
+    onprem: () => cx.onprem,
+    databricks: () => cx.databricks,
+    reconfigure (next) {
+      retired.push(cx)
+      cx = connect(next.config, next.demo, next.targets)
+      log.info({ demo: next.demo, onprem: next.targets.onprem !== null, databricks: next.targets.databricks !== null }, 'configuration applied')
+    },
+    async close () {
+      await Promise.allSettled([cx, ...retired].flatMap((c) => [c.aac.close(), c.onprem?.close(), c.databricks?.close()]))
+    }
+  }
+}
