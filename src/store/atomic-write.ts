@@ -1,6 +1,7 @@
 import { open, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { createKeyedLock } from '../shared/keyed-lock.js'
 
 /*
  * Temp files are ".<target name>.<pid>.<random>.tmp" in the target's directory: the same file system, so the
@@ -22,7 +23,7 @@ export interface AtomicWriteOptions {
   mode?: number
 }
 
-const queues = new Map<string, Promise<void>>()
+const oneWriterPerFile = createKeyedLock()
 
 /** Parses a temp file name made by writeFileAtomic: the target's name and the writer's pid, else null. */
 export function parseTempName (name: string): { target: string, pid: number } | null {
@@ -69,11 +70,5 @@ async function syncDir (dir: string): Promise<void> {
  */
 export async function writeFileAtomic (file: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
   const key = resolve(file)
-  const prev = queues.get(key) ?? Promise.resolve()
-  const mine = prev.catch(() => {}).then(async () => { await writeNow(key, data, opts) })
-  const tail = mine.catch(() => {})
-  queues.set(key, tail)
-  // drop the entry once idle so the map does not grow with every file ever written
-  void tail.then(() => { if (queues.get(key) === tail) queues.delete(key) })
-  await mine
+  await oneWriterPerFile(key, async () => { await writeNow(key, data, opts) })
 }

@@ -2,6 +2,7 @@ import { chmod, lstat, mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 import type { FlowData } from '../shared/flow-types.js'
 import { DIR_MODE, type AtomicWriteOptions } from './atomic-write.js'
+import { createKeyedLock } from '../shared/keyed-lock.js'
 import { createAnalysisFiles, type AnalysisFiles } from './analysis-files.js'
 import { eventLogFiles, type EventLogFiles } from './eventlog-files.js'
 import { CorruptFileError, FlowNotFoundError, InvalidDataError, InvalidFlowNameError, PathEscapeError } from './errors.js'
@@ -77,7 +78,7 @@ const byName = (a: string, b: string): number => collator.compare(a, b) || (a < 
 /** Creates the flow store over `dataDir` (created on first write); one instance per data directory and process. */
 export function createFlowStore (opts: { dataDir: string }): FlowStore {
   const root = resolve(opts.dataDir)
-  const locks = new Map<string, Promise<unknown>>()
+  const withLock = createKeyedLock()
   const summaries = new Map<string, { mtimeMs: number, size: number, summary: FlowSummary }>()
   let swept: Promise<void> | null = null
 
@@ -91,16 +92,6 @@ export function createFlowStore (opts: { dataDir: string }): FlowStore {
 
   const dirOf = (name: string): string => inside(encodeFlowDirName(name))
   const flowFile = (dir: string): string => join(dir, FLOW_FILE)
-
-  /** Serialises work on one flow folder (writes, read-modify-write, removal) in call order. */
-  async function withLock<T> (dir: string, fn: () => Promise<T>): Promise<T> {
-    const prev = locks.get(dir) ?? Promise.resolve()
-    const run = prev.catch(() => {}).then(fn)
-    const tail = run.catch(() => {})
-    locks.set(dir, tail)
-    void tail.then(() => { if (locks.get(dir) === tail) locks.delete(dir) })
-    return await run
-  }
 
   /** Reads a flow folder's data and checks it belongs to that folder. */
   async function readDir (dir: string): Promise<FlowData | null> {

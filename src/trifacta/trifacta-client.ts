@@ -3,7 +3,7 @@ import type { Platform, Run } from '../shared/flow-types.js'
 import { createHttpClient, type HttpClient } from '../http/http-client.js'
 import { UpstreamError } from '../http/upstream-error.js'
 import { flowNameOf, jobsOf, parseJobGroup } from './job-group-parse.js'
-import { mapLimit } from '../shared/map-limit.js'
+import pLimit from 'p-limit'
 
 export interface TrifactaClientOptions {
   platform: Platform
@@ -57,7 +57,7 @@ export function createTrifactaClient (opts: TrifactaClientOptions): TrifactaClie
 
   /** Completes rows whose jobs were not embedded (older on-prem), concurrently and bounded. */
   async function withJobs (rows: unknown[], signal?: AbortSignal): Promise<Run[]> {
-    const runs = await mapLimit(rows, 6, async (row) => {
+    const runs = await pLimit(6).map(rows, async (row) => {
       if (jobsOf(row).length > 0) return parseJobGroup(row, opts.platform, uiHost)
       const id = (row as { id?: unknown }).id
       if (typeof id !== 'number' && typeof id !== 'string') return null
