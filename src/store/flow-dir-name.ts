@@ -120,5 +120,7 @@ export function validateSegment (value: unknown, kind: SegmentKind): string {
   // ids stay strings: Databricks run ids can exceed 2^53; no leading zeros so one id has one folder
   const s = typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value) : value
   if (typeof s === 'string' && /^(?:0|[1-9][0-9]{0,29})$/.test(s)) return s
+  // an on-prem run's event log folder: its job group id behind a prefix, so it never meets a Databricks run id
+  if (kind === 'jobRunId' && typeof s === 'string' && /^onprem-(?:0|[1-9][0-9]{0,29})$/.test(s)) return s
   throw new InvalidSegmentError(`not a valid ${kind} (digits only): ${JSON.stringify(String(value)).slice(0, 80)}`)
 }

@@ -97,6 +97,9 @@ t.test('validateSegment', async (t) => {
   t.equal(validateSegment('123456789012345678901', 'jobRunId'), '123456789012345678901', 'beyond 2^53 as a string')
   t.equal(validateSegment(42, 'jobGroupId'), '42')
   t.equal(validateSegment('0', 'jobRunId'), '0')
+  t.equal(validateSegment('onprem-42', 'jobRunId'), 'onprem-42', 'an on-prem run key')
+  t.throws(() => validateSegment('onprem-042', 'jobRunId'), 'no leading zeros after the prefix')
+  t.throws(() => validateSegment('onprem-42', 'jobGroupId'), 'the prefix only names event log folders')
   for (const v of ['', '..', '.', '1/2', '1\\2', '007', '-1', '1e3', '12 ', 'abc', '%2e%2e', '1\0', 1.5, -3, Number.NaN, null, '9'.repeat(31)]) {
     t.throws(() => validateSegment(v, 'jobRunId'), InvalidSegmentError, label(v))
   }
