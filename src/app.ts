@@ -10,6 +10,8 @@ import type { Upstreams } from './upstreams/upstreams.js'
 import type { FlowService } from './flows/flow-service.js'
 import type { DbxService } from './databricks/dbx-service.js'
 import type { SettingsService } from './settings/settings-service.js'
+import type { HistoryService } from './spark-history/history-service.js'
+import { historyRoutes } from './spark-history/history-routes.js'
 import { securityPlugin } from './plugins/security.js'
 import { assetsPlugin } from './plugins/assets.js'
 import { viewPlugin } from './plugins/view.js'
@@ -30,6 +32,7 @@ declare module 'fastify' {
     upstreams: Upstreams
     flows: FlowService
     dbx: DbxService
+    history: HistoryService
     settings: SettingsService
   }
 }
@@ -74,6 +77,7 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
   app.decorate('upstreams', services.upstreams)
   app.decorate('flows', services.flows)
   app.decorate('dbx', services.dbx)
+  app.decorate('history', services.history)
   app.decorate('settings', opts.settings)
 
   await app.register(securityPlugin, { host: services.upstreams.config.HOST })
@@ -90,6 +94,7 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
   await app.register(flowRoutes)
   await app.register(flowApiRoutes)
   await app.register(dbxRoutes)
+  await app.register(historyRoutes)
   await app.register(dashboardRoutes)
   await app.register(settingsRoutes)
   return app

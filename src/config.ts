@@ -14,6 +14,10 @@ export const ConfigSchema = Type.Object({
   DATABRICKS_TOKEN: Type.String({ ...token, default: '' }),
   ONPREM_API_BASE_URL: Type.Union([Type.Literal(''), Type.String({ pattern: httpUrl, maxLength: 2048 })], { default: '', description: 'on-prem Trifacta API base URL including /v4 (optional)' }),
   ONPREM_API_TOKEN: Type.String({ ...token, default: '' }),
+  SPARK_HISTORY_SERVER_URL: Type.Union([Type.Literal(''), Type.String({ pattern: httpUrl, maxLength: 2048 })], { default: '', description: 'on-prem Spark History Server, e.g. http://historyserver:18080 (optional)' }),
+  SPARK_HISTORY_SERVER_AUTH: Type.Union([Type.Literal('none'), Type.Literal('basic'), Type.Literal('bearer')], { default: 'none', description: 'how the History Server is authenticated' }),
+  SPARK_HISTORY_SERVER_USER: Type.String({ pattern: '^[^\\u0000-\\u001f\\u007f:]*$', maxLength: 256, default: '', description: 'user name for basic auth' }),
+  SPARK_HISTORY_SERVER_TOKEN: Type.String({ ...token, default: '', description: 'password (basic) or token (bearer)' }),
   DEFAULT_LIMIT: Type.Integer({ minimum: 1, maximum: 1000, default: 25, description: 'runs to collect per platform' }),
   MATCH_WINDOW_MINUTES: Type.Integer({ minimum: 0, maximum: 1440, default: 10, description: 'max submission time difference of a pair' }),
   RANFOR_FILTER: Type.String({ pattern: '^[A-Za-z]+(,[A-Za-z]+)*$', maxLength: 200, default: 'recipe,plan' }),
@@ -42,6 +46,7 @@ function describe (key: ConfigKey, schema: TSchema): string {
   const s = schema as { minimum?: number, maximum?: number, anyOf?: Array<{ const?: unknown }>, pattern?: string }
   if (s.minimum !== undefined) return `an integer from ${s.minimum} to ${s.maximum ?? '∞'}`
   if (s.anyOf?.every((a) => a.const !== undefined) === true) return `one of ${s.anyOf.map((a) => String(a.const)).join(', ')}`
+  if (key === 'SPARK_HISTORY_SERVER_USER') return 'a user name without control characters or ":"'
   if (key.endsWith('_URL') || key === 'DATABRICKS_HOST') return 'an http(s) URL without spaces or control characters'
   if (key === 'RANFOR_FILTER') return 'a comma-separated list of words (e.g. recipe,plan)'
   if (key === 'DBFS_LOG_ROOT') return 'a dbfs:/ path'
@@ -87,6 +92,7 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
   out.PLATFORM_API_BASE_URL = String(out.PLATFORM_API_BASE_URL).replace(/\/+$/, '')
   out.ONPREM_API_BASE_URL = String(out.ONPREM_API_BASE_URL).replace(/\/+$/, '')
   out.DATABRICKS_HOST = String(out.DATABRICKS_HOST).replace(/\/+$/, '')
+  out.SPARK_HISTORY_SERVER_URL = String(out.SPARK_HISTORY_SERVER_URL).replace(/\/+$/, '')
   return Object.freeze(out) as unknown as Config
 }
 

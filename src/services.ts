@@ -6,7 +6,10 @@ import { createDbxService, analyseTaskKey, type DbxService } from './databricks/
 import { analyseEventLog } from './spark/analyse.js'
 import { createUpstreams, type Upstreams } from './upstreams/upstreams.js'
 import type { UpstreamTargets } from './upstreams/targets.js'
+import type { EventLogFiles, EventLogManifest } from './store/eventlog-files.js'
 import { createFlowService, type FlowService } from './flows/flow-service.js'
+import { analysisKeyOf } from './flows/analysis-key.js'
+import { createHistoryService, type HistoryService } from './spark-history/history-service.js'
 
 /** The services of one app instance; app.ts hands each to the routes as its own Fastify decorator. */
 export interface Services {
@@ -17,6 +20,8 @@ export interface Services {
   readonly flows: FlowService
   /** Databricks drill-down (panel, cache) and event log downloads; works without Databricks configured */
   readonly dbx: DbxService
+  /** on-prem runs' Spark applications through the History Server (find, pick, download); works unconfigured */
+  readonly history: HistoryService
   close: () => Promise<void>
 }
 
@@ -28,20 +33,30 @@ export function createServices (opts: { config: Config, demo: boolean, targets: 
   const upstreams = createUpstreams(opts)
   const flows = createFlowService({ upstreams, store, tasks, log })
 
+  // a finished download is analysed at once, whichever platform it came from
+  const analyse = (flowName: string, key: string, files: EventLogFiles, manifest: EventLogManifest): void => {
+    tasks.start('analyse', analyseTaskKey(flowName, key), async (ctx) => {
+      ctx.progress({ unit: 'bytes', total: manifest.totalBytes, message: 'analysing the event log' })
+      const analysis = await analyseEventLog(files.analysisInput(manifest))
+      await store.analyses.write(flowName, key, analysis)
+    })
+  }
   const dbx = createDbxService({
     client: () => upstreams.databricks(),
     store,
     tasks,
     defaultLogRoot: opts.config.DBFS_LOG_ROOT,
     log,
-    // a finished download is analysed at once
-    analyse: (flowName, jobRunId, files, manifest) => {
-      tasks.start('analyse', analyseTaskKey(flowName, jobRunId), async (ctx) => {
-        ctx.progress({ unit: 'bytes', total: manifest.totalBytes, message: 'analysing the event log' })
-        const analysis = await analyseEventLog(files.analysisInput(manifest))
-        await store.analyses.write(flowName, jobRunId, analysis)
-      })
-    }
+    analyse
+  })
+  const history = createHistoryService({
+    client: () => upstreams.sparkHistory(),
+    origin: () => upstreams.targets.sparkHistory?.baseUrl ?? '',
+    analysisKey: analysisKeyOf,
+    store,
+    tasks,
+    log,
+    analyse
   })
 
   return {
@@ -50,6 +65,7 @@ export function createServices (opts: { config: Config, demo: boolean, targets: 
     upstreams,
     flows,
     dbx,
+    history,
     async close () {
       await tasks.close()
       await upstreams.close()

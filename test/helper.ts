@@ -33,7 +33,7 @@ export function tempDir (t: Test, prefix = 'tri-test-'): string {
 }
 
 /** Builds the app against a temp flows/ dir and an in-process simulator on 127.0.0.1. */
-export async function buildTestApp (t: Test, opts: { onprem?: boolean, env?: Record<string, string>, sim?: Parameters<typeof startSimulator>[0], dataDir?: string, views?: string } = {}): Promise<TestApp> {
+export async function buildTestApp (t: Test, opts: { onprem?: boolean, history?: boolean, env?: Record<string, string>, sim?: Parameters<typeof startSimulator>[0], dataDir?: string, views?: string } = {}): Promise<TestApp> {
   const sim = await startSimulator({ host: '127.0.0.1', ...opts.sim })
   const dataDir = opts.dataDir ?? tempDir(t)
   const baseEnv: Record<string, string> = {
@@ -43,6 +43,9 @@ export async function buildTestApp (t: Test, opts: { onprem?: boolean, env?: Rec
     ONPREM_API_TOKEN: opts.onprem === false ? '' : sim.tokens.onprem,
     DATABRICKS_HOST: sim.urls.databricks,
     DATABRICKS_TOKEN: sim.tokens.databricks,
+    ...(opts.history === false
+      ? {}
+      : { SPARK_HISTORY_SERVER_URL: sim.urls.sparkHistory, SPARK_HISTORY_SERVER_AUTH: 'basic', SPARK_HISTORY_SERVER_USER: sim.users.sparkHistory, SPARK_HISTORY_SERVER_TOKEN: sim.tokens.sparkHistory }),
     DATA_DIR: dataDir,
     UPSTREAM_TIMEOUT_MS: '3000',
     ...opts.env

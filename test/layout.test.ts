@@ -20,6 +20,7 @@ const RANK: Record<string, number> = {
   plugins: 3,
   trifacta: 3,
   databricks: 4,
+  'spark-history': 4,
   upstreams: 5,
   flows: 6,
   dashboard: 7,

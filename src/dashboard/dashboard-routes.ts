@@ -11,6 +11,7 @@ import { dashboardView } from './dashboard-view.js'
 import { chartData, CHART_DATA_VERSION } from './chart-data.js'
 import { compareRows, signedPercent } from './compare.js'
 import { analyseTaskKey, downloadTaskKey } from '../databricks/dbx-service.js'
+import { analysisKeyOf } from '../flows/analysis-key.js'
 
 const DashQuerySchema = Type.Object({ all: Type.Optional(Type.Union([Type.Literal('stages'), Type.Literal('executors'), Type.Literal('both')])) })
 type DashQuery = Static<typeof DashQuerySchema>
@@ -25,7 +26,7 @@ export function dashboardPath (flow: string, jobGroupId: number): string {
 /** Performance dashboard of an analysed run (panel fragment or full page), its chart data, and run comparison. */
 export async function dashboardRoutes (fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const { store, tasks, dbx } = app
+  const { store, tasks, dbx, history } = app
 
   async function findRun (params: RunParams): Promise<{ flow: Awaited<ReturnType<typeof loadFlow>>, run: Run }> {
     const flow = await loadFlow(store, params.flow)
@@ -33,8 +34,9 @@ export async function dashboardRoutes (fastify: FastifyInstance): Promise<void> 
   }
 
   async function lookup (flow: string, run: Run): Promise<AnalysisLookup> {
-    if (run.databricksRunId === null) return { kind: 'missing' }
-    return await store.analyses.read(flow, run.databricksRunId)
+    const key = analysisKeyOf(run)
+    if (key === null) return { kind: 'missing' }
+    return await store.analyses.read(flow, key)
   }
 
   async function dashboardData (params: RunParams, query: DashQuery) {
@@ -42,7 +44,8 @@ export async function dashboardRoutes (fastify: FastifyInstance): Promise<void> 
     const found = await lookup(flow.name, run)
     const runUrl = `${flowPath(flow.name)}/runs/${run.jobGroupId}`
     const all = query.all
-    const jobRunId = run.databricksRunId
+    const jobRunId = analysisKeyOf(run)
+    const onprem = run.platform === 'onprem'
     const task = (key: string): string | null => tasks.get(key)?.status ?? null
     return {
       flowName: flow.name,
@@ -54,8 +57,11 @@ export async function dashboardRoutes (fastify: FastifyInstance): Promise<void> 
       message: found.kind === 'unreadable' ? found.message : null,
       view: found.kind === 'ok' ? dashboardView(found.saved.analysis, { allStages: all === 'stages' || all === 'both', allExecutors: all === 'executors' || all === 'both' }) : null,
       analysedAt: found.kind === 'ok' ? found.saved.analysis.generatedAt : null,
-      canDownload: run.platform === 'aac' && jobRunId !== null && dbx.configured,
-      onDatabricks: run.platform === 'aac' && jobRunId !== null,
+      canDownload: onprem ? history.configured : jobRunId !== null && dbx.configured,
+      // whether the run has a Spark event log somewhere (Databricks, or the on-prem History Server)
+      onDatabricks: jobRunId !== null,
+      logSource: onprem ? 'the on-prem Spark History Server' : 'Databricks',
+      downloadUrl: onprem ? `${runUrl}/onprem/eventlog/download` : `${runUrl}/eventlog/download`,
       downloadStatus: jobRunId === null ? null : task(downloadTaskKey(flow.name, jobRunId)),
       analysisStatus: jobRunId === null ? null : task(analyseTaskKey(flow.name, jobRunId))
     }

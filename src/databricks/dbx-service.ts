@@ -30,8 +30,8 @@ export interface DownloadView {
   task: TaskState | null
   /** live numbers of a running download, else of the last one of this process */
   progress: DownloadProgress | null
-  /** why there is nothing to download (reason + what to do) */
-  outcome: LocateNotFound | null
+  /** why there is nothing to download (reason + what to do); other log sources add their own reasons */
+  outcome: (Omit<LocateNotFound, 'reason'> & { reason: string }) | null
   /** a finished download on disk */
   manifest: EventLogManifest | null
   /** the analysis that follows a finished download (this process) */

@@ -6,6 +6,7 @@ import { FlowName, FlowParamsSchema, RunParamsSchema } from '../plugins/route-sc
 import { loadFlow } from '../plugins/load-flow.js'
 import { flowPath } from '../shared/format.js'
 import { buildRunRows } from './runs-table.js'
+import { analysisKeyOf } from './analysis-key.js'
 
 const AddFlowBody = Type.Object({ name: FlowName })
 
@@ -82,6 +83,6 @@ export async function flowRoutes (fastify: FastifyInstance): Promise<void> {
     const runs = flow.runs.filter((r) => r.jobGroupId === id)
     if (runs.length === 0) throw app.httpErrors.notFound(`Run ${id} is not among the saved runs of “${flow.name}”. Collect the latest runs first.`)
     const pair = flow.pairs.find((p) => p.aacJobGroupId === id || p.onpremJobGroupId === id) ?? null
-    return await reply.page('pages/run', { flow, runs, pair, analysed: await store.analyses.analysedRunIds(flow.name) }, { title: `Run ${id} · ${flow.name}`, current: flow.name })
+    return await reply.page('pages/run', { flow, runs, pair, analysisKeyOf, analysed: await store.analyses.analysedRunIds(flow.name) }, { title: `Run ${id} · ${flow.name}`, current: flow.name })
   })
 }

@@ -1,4 +1,4 @@
-import { Pool, errors as undiciErrors } from 'undici'
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici'
 import type { Logger } from 'pino'
 import { UpstreamError, scrubSecrets } from './upstream-error.js'
 
@@ -8,6 +8,8 @@ export interface HttpClientOptions {
   /** base URL; a path part (e.g. /v4) is prefixed to every request path */
   baseUrl: string
   token: string
+  /** the Authorization header value when it is not `Bearer <token>` (e.g. Basic); null sends none */
+  authorization?: string | null
   timeoutMs?: number
   /** retries after the first attempt, for idempotent requests */
   retries?: number
@@ -41,7 +43,25 @@ export interface HttpClient {
   readonly origin: string
   getJson: (path: string, opts?: RequestOptions) => Promise<unknown>
   postJson: (path: string, opts?: RequestOptions) => Promise<unknown>
+  /**
+   * GET of a large body, streamed: resolves on a 2xx with the open body (the caller consumes it), throws the same
+   * UpstreamErrors as getJson otherwise. Not retried: the caller resumes (Range) or restarts.
+   */
+  download: (path: string, opts?: DownloadRequestOptions) => Promise<DownloadResponse>
   close: () => Promise<void>
+}
+
+export interface DownloadRequestOptions {
+  query?: Query
+  headers?: Record<string, string>
+  signal?: AbortSignal
+  timeoutMs?: number
+}
+
+export interface DownloadResponse {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: AsyncIterable<Buffer>
 }
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504])
@@ -118,8 +138,11 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
     bodyTimeout: timeoutMs,
     keepAliveTimeout: 10_000
   })
-  const secrets = [opts.token]
+  const secrets = [opts.token, ...(opts.authorization == null ? [] : [opts.authorization.replace(/^\S+\s+/, '')])]
   const name = opts.name
+  const authHeader = (): Record<string, string> => opts.authorization === null
+    ? {}
+    : { authorization: opts.authorization ?? `Bearer ${opts.token}` }
 
   function fail (init: ConstructorParameters<typeof UpstreamError>[0]): UpstreamError {
     return new UpstreamError({ ...init, message: scrubSecrets(init.message, secrets), upstreamMessage: init.upstreamMessage == null ? null : scrubSecrets(init.upstreamMessage, secrets) })
@@ -135,7 +158,7 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
   }
 
   async function once (method: 'GET' | 'POST', path: string, ro: RequestOptions): Promise<{ status: number, headers: Record<string, string | string[] | undefined>, text: string }> {
-    const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${opts.token}` }
+    const headers: Record<string, string> = { accept: 'application/json', ...authHeader() }
     let body: string | undefined
     if (ro.body !== undefined) {
       body = JSON.stringify(ro.body)
@@ -145,6 +168,65 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
     const res = await pool.request({ method, path: buildPath(path, ro.query), headers, body, signal: ro.signal, ...perCall })
     const text = await res.body.text()
     return { status: res.statusCode, headers: res.headers, text }
+  }
+
+  /** A non-2xx answer as an UpstreamError, and whether (and when) it may be retried. */
+  function statusError (what: string, res: { status: number, headers: Record<string, string | string[] | undefined>, text: string }): { error: UpstreamError, retryable: boolean, waitMs: number | null } {
+    const { code, message } = describeErrorBody(res.text)
+    const detail = [code, message].filter((x) => x !== null).join(': ')
+    const suffix = detail === '' ? '' : ` (${detail})`
+    if (res.status === 401 || res.status === 403) {
+      return { error: fail({ upstream: name, kind: 'auth', status: res.status, code, upstreamMessage: message, message: `${what} was refused with ${res.status}${suffix}: check the ${name} token and its permissions` }), retryable: false, waitMs: null }
+    }
+    if (res.status === 404) {
+      return { error: fail({ upstream: name, kind: 'not-found', status: 404, code, upstreamMessage: message, message: `${what} answered 404${suffix}` }), retryable: false, waitMs: null }
+    }
+    const kind = res.status === 429 ? 'rate-limited' : 'http'
+    const error = fail({ upstream: name, kind, status: res.status, code, upstreamMessage: message, message: `${what} answered ${res.status}${suffix}` })
+    if (!RETRYABLE_STATUS.has(res.status)) return { error, retryable: false, waitMs: null }
+    const ra = parseRetryAfter(res.headers)
+    if (ra !== null && ra > maxRetryAfterMs) {
+      return { error: fail({ upstream: name, kind, status: res.status, code, upstreamMessage: message, message: `${what} is rate limited: the upstream asks to retry after ${Math.ceil(ra / 1000)} s` }), retryable: false, waitMs: null }
+    }
+    return { error, retryable: true, waitMs: ra === null ? null : ra + Math.random() * 100 }
+  }
+
+  /** A failure below HTTP (reset, refused, timeout, cancel) as an UpstreamError. */
+  function transportError (what: string, err: unknown, ro: { signal?: AbortSignal, timeoutMs?: number }): UpstreamError {
+    if (ro.signal?.aborted === true) return fail({ upstream: name, kind: 'aborted', message: `${what} was cancelled` })
+    const code = (err as { code?: string }).code ?? ''
+    const isTimeout = err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || err instanceof undiciErrors.ConnectTimeoutError
+    return fail({
+      upstream: name,
+      kind: isTimeout ? 'timeout' : 'network',
+      message: isTimeout ? `${what} timed out after ${Math.round((ro.timeoutMs ?? timeoutMs) / 1000)} s` : `${what} failed: ${code !== '' ? code : (err as Error).message}`
+    })
+  }
+
+  async function download (path: string, ro: DownloadRequestOptions = {}): Promise<DownloadResponse> {
+    const what = `${name} GET ${path}`
+    const perCall = ro.timeoutMs === undefined ? {} : { headersTimeout: ro.timeoutMs, bodyTimeout: ro.timeoutMs }
+    let res: Dispatcher.ResponseData
+    try {
+      res = await pool.request({ method: 'GET', path: buildPath(path, ro.query), headers: { ...authHeader(), ...ro.headers }, signal: ro.signal, ...perCall })
+    } catch (err) {
+      throw transportError(what, err, ro)
+    }
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      const text = await res.body.text().catch(() => '')
+      throw statusError(what, { status: res.statusCode, headers: res.headers, text }).error
+    }
+    const body = res.body
+    async function * chunks (): AsyncGenerator<Buffer> {
+      try {
+        for await (const c of body) yield c as Buffer
+      } catch (err) {
+        throw transportError(`${what} (body)`, err, ro)
+      } finally {
+        if (!body.destroyed) body.destroy()
+      }
+    }
+    return { status: res.statusCode, headers: res.headers, body: chunks() }
   }
 
   async function call (method: 'GET' | 'POST', path: string, ro: RequestOptions = {}): Promise<unknown> {
@@ -163,35 +245,16 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
             lastError = fail({ upstream: name, kind: 'malformed', status: res.status, message: `${what}: the response was not valid JSON (${res.text.length} bytes)` })
           }
         } else {
-          const { code, message } = describeErrorBody(res.text)
-          const detail = [code, message].filter((x) => x !== null).join(': ')
-          const suffix = detail === '' ? '' : ` (${detail})`
-          if (res.status === 401 || res.status === 403) {
-            throw fail({ upstream: name, kind: 'auth', status: res.status, code, upstreamMessage: message, message: `${what} was refused with ${res.status}${suffix}: check the ${name} token and its permissions` })
-          }
-          if (res.status === 404) {
-            throw fail({ upstream: name, kind: 'not-found', status: 404, code, upstreamMessage: message, message: `${what} answered 404${suffix}` })
-          }
-          const kind = res.status === 429 ? 'rate-limited' : 'http'
-          lastError = fail({ upstream: name, kind, status: res.status, code, upstreamMessage: message, message: `${what} answered ${res.status}${suffix}` })
-          if (!RETRYABLE_STATUS.has(res.status)) throw lastError
-          const ra = parseRetryAfter(res.headers)
-          if (ra !== null) {
-            if (ra > maxRetryAfterMs) throw fail({ upstream: name, kind, status: res.status, code, upstreamMessage: message, message: `${what} is rate limited: the upstream asks to retry after ${Math.ceil(ra / 1000)} s` })
-            waitMs = ra + Math.random() * 100
-          }
+          const mapped = statusError(what, res)
+          lastError = mapped.error
+          if (!mapped.retryable) throw lastError
+          waitMs = mapped.waitMs
         }
       } catch (err) {
         if (err instanceof UpstreamError) throw err
-        if (ro.signal?.aborted === true) throw fail({ upstream: name, kind: 'aborted', message: `${what} was cancelled` })
-        const code = (err as { code?: string }).code ?? ''
-        const isTimeout = err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || err instanceof undiciErrors.ConnectTimeoutError
-        lastError = fail({
-          upstream: name,
-          kind: isTimeout ? 'timeout' : 'network',
-          message: isTimeout ? `${what} timed out after ${Math.round((ro.timeoutMs ?? timeoutMs) / 1000)} s` : `${what} failed: ${code !== '' ? code : (err as Error).message}`
-        })
-        if (!isTimeout && !RETRYABLE_CODES.has(code)) throw lastError
+        lastError = transportError(what, err, ro)
+        if (lastError.kind === 'aborted') throw lastError
+        if (lastError.kind !== 'timeout' && !RETRYABLE_CODES.has((err as { code?: string }).code ?? '')) throw lastError
       }
       if (!retryable || attempt >= retries) throw lastError
       opts.log?.warn({ upstream: name, method, path, attempt: attempt + 1, status: lastError.status, kind: lastError.kind }, 'upstream call failed, retrying')
@@ -208,6 +271,7 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
     origin: url.origin,
     getJson: async (path, ro) => await call('GET', path, ro),
     postJson: async (path, ro) => await call('POST', path, ro),
+    download,
     close: async () => { await pool.close() }
   }
 }

@@ -5,18 +5,20 @@ export const SETTING_KEYS = [
   'PLATFORM_API_BASE_URL', 'PLATFORM_API_TOKEN',
   'DATABRICKS_HOST', 'DATABRICKS_TOKEN',
   'ONPREM_API_BASE_URL', 'ONPREM_API_TOKEN',
+  'SPARK_HISTORY_SERVER_URL', 'SPARK_HISTORY_SERVER_AUTH', 'SPARK_HISTORY_SERVER_USER', 'SPARK_HISTORY_SERVER_TOKEN',
   'DEFAULT_LIMIT', 'MATCH_WINDOW_MINUTES', 'RANFOR_FILTER', 'DEMO_MODE'
 ] as const satisfies readonly ConfigKey[]
 export type SettingKey = typeof SETTING_KEYS[number]
 
-export const TOKEN_KEYS = ['PLATFORM_API_TOKEN', 'DATABRICKS_TOKEN', 'ONPREM_API_TOKEN'] as const
+export const TOKEN_KEYS = ['PLATFORM_API_TOKEN', 'DATABRICKS_TOKEN', 'ONPREM_API_TOKEN', 'SPARK_HISTORY_SERVER_TOKEN'] as const
 export type TokenKey = typeof TOKEN_KEYS[number]
 
 /** Each token belongs to one host: changing the host without re-entering the token is refused. */
 export const TOKEN_FOR_URL: ReadonlyArray<{ url: SettingKey, token: TokenKey, label: string }> = [
   { url: 'PLATFORM_API_BASE_URL', token: 'PLATFORM_API_TOKEN', label: 'AAC' },
   { url: 'DATABRICKS_HOST', token: 'DATABRICKS_TOKEN', label: 'Databricks' },
-  { url: 'ONPREM_API_BASE_URL', token: 'ONPREM_API_TOKEN', label: 'on-prem Trifacta' }
+  { url: 'ONPREM_API_BASE_URL', token: 'ONPREM_API_TOKEN', label: 'on-prem Trifacta' },
+  { url: 'SPARK_HISTORY_SERVER_URL', token: 'SPARK_HISTORY_SERVER_TOKEN', label: 'Spark History Server' }
 ]
 
 /** settings.json in the data dir (mode 0600): values that override .env. */

@@ -10,7 +10,7 @@ const SettingsBody = Type.Object({
   clear: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Array(Type.String({ maxLength: 100 }), { maxItems: TOKEN_KEYS.length })]))
 })
 type Body = Static<typeof SettingsBody>
-const UpstreamParams = Type.Object({ upstream: Type.Union([Type.Literal('aac'), Type.Literal('onprem'), Type.Literal('databricks')]) })
+const UpstreamParams = Type.Object({ upstream: Type.Union([Type.Literal('aac'), Type.Literal('onprem'), Type.Literal('databricks'), Type.Literal('sparkHistory')]) })
 
 function submissionOf (body: Body): SettingsSubmission {
   const values: SettingsSubmission['values'] = {}

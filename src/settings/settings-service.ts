@@ -10,7 +10,7 @@ import {
   type SavedSettings, type SettingKey, type SettingsResult, type SettingsSubmission
 } from './settings-model.js'
 
-export type UpstreamName = 'aac' | 'onprem' | 'databricks'
+export type UpstreamName = 'aac' | 'onprem' | 'databricks' | 'sparkHistory'
 
 /** One field of the settings form as the page shows it: never a token's value. */
 export interface SettingField {
@@ -92,6 +92,12 @@ export function createSettingsService (deps: { store: FlowStore, baseEnv: Record
           if (c === null) return { ok: false, message: 'Databricks is not configured: set its host and token.' }
           await c.dbfsGetStatus('/')
           return { ok: true, message: `Connected to Databricks${upstreams.demo ? ' (the demo simulator)' : ''}.` }
+        }
+        if (upstream === 'sparkHistory') {
+          const c = upstreams.sparkHistory()
+          if (c === null) return { ok: false, message: 'The Spark History Server is not configured: set its URL (and authentication).' }
+          const apps = await c.listApplications({ limit: 1 })
+          return { ok: true, message: `Connected to the Spark History Server${upstreams.demo ? ' (the demo simulator)' : ''}: ${apps.length === 0 ? 'it lists no application yet' : 'it lists applications'}.` }
         }
         const c = upstream === 'aac' ? upstreams.aac() : upstreams.onprem()
         if (c === null) return { ok: false, message: 'On-prem Trifacta is not configured: set its URL and token.' }

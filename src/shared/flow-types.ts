@@ -29,6 +29,8 @@ export interface Run {
   /** Databricks run id from the wrangle job's cpJobId.databricksJobId (a string: ids can exceed 2^53) */
   databricksRunId: string | null
   databricksWorkspaceId: string | null
+  /** on-prem: the Spark application id the wrangle job reports (its cpJobId), when it reports one */
+  sparkAppId?: string | null
   /** deep link to the platform UI: <host>/jobs/<jobGroupId> */
   link: string
   /** error message of the failed job, if any */

@@ -9,6 +9,8 @@ import { Faults } from './faults.js'
 import { SampleLogs } from './sample-logs.js'
 import { createUpstreamServer } from './server.js'
 import { generateWorld } from './world.js'
+import { HistoryLogs } from './history-logs.js'
+import { historyErrorBody, registerHistoryRoutes } from './history-routes.js'
 import type { Upstream, World } from './world-types.js'
 
 export type { FaultKind, FaultSpec } from './faults.js'
@@ -37,9 +39,13 @@ export interface Simulator {
     onprem: string
     /** host only, no path: http://127.0.0.1:PORT */
     databricks: string
+    /** the History Server's root (the REST API is under /api/v1) */
+    sparkHistory: string
   }
   /** random per start */
-  tokens: { aac: string; onprem: string; databricks: string }
+  tokens: { aac: string; onprem: string; databricks: string; sparkHistory: string }
+  /** the History Server takes basic auth as this user with tokens.sparkHistory as the password (or that token as a bearer) */
+  users: { sparkHistory: string }
   faults: Faults
   dbfs: Dbfs
   world: World
@@ -47,6 +53,8 @@ export interface Simulator {
   requests(upstream: Upstream, pathPrefix?: string): number
   resetRequests(): void
   setOnpremJobLibrary(enabled: boolean): void
+  /** false: the History Server ignores Range on /logs (as Spark's own does); default true */
+  setHistoryRanges(enabled: boolean): void
   close(): Promise<void>
 }
 
@@ -57,9 +65,11 @@ export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simu
   const world = generateWorld({ seed: opts.seed, now: opts.now })
   const faults = new Faults()
   faults.latencyMs = opts.latencyMs ?? 0
-  const tokens = { aac: token('aac-'), onprem: token('onp-'), databricks: token('dapi') }
+  const tokens = { aac: token('aac-'), onprem: token('onp-'), databricks: token('dapi'), sparkHistory: token('shs-') }
+  const users = { sparkHistory: 'spark' }
+  let historyRanges = true
   let onpremJobLibrary = opts.onpremJobLibrary ?? true
-  const seen: Record<Upstream, string[]> = { aac: [], onprem: [], databricks: [] }
+  const seen: Record<Upstream, string[]> = { aac: [], onprem: [], databricks: [], sparkHistory: [] }
   const onRequest = (u: Upstream, path: string): void => {
     seen[u].push(path)
   }
@@ -88,7 +98,17 @@ export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simu
   let dbxUrlValue = ''
   registerDatabricksRoutes(databricks, { world, dbfs, host: () => dbxUrlValue })
 
-  const servers: FastifyInstance[] = [aac, onprem, databricks]
+  const basic = `Basic ${Buffer.from(`${users.sparkHistory}:${tokens.sparkHistory}`).toString('base64')}`
+  const sparkHistory = createUpstreamServer({
+    ...common,
+    upstream: 'sparkHistory',
+    token: tokens.sparkHistory,
+    errorBody: historyErrorBody,
+    authorized: (h) => h === basic || h === `Bearer ${tokens.sparkHistory}`,
+  })
+  registerHistoryRoutes(sparkHistory, { history: world.history, logs: new HistoryLogs(), now: world.now, ranges: () => historyRanges })
+
+  const servers: FastifyInstance[] = [aac, onprem, databricks, sparkHistory]
   const started: FastifyInstance[] = []
   const listen = async (app: FastifyInstance): Promise<string> => {
     await app.listen({ host, port: 0 })
@@ -98,11 +118,12 @@ export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simu
     return `http://${h}:${addr.port}`
   }
   try {
-    const [aacUrl, onpremUrl, dbxUrl] = await Promise.all(servers.map(listen))
+    const [aacUrl, onpremUrl, dbxUrl, historyUrl] = await Promise.all(servers.map(listen))
     dbxUrlValue = dbxUrl ?? ''
     return {
-      urls: { aac: `${aacUrl}/v4`, onprem: `${onpremUrl}/v4`, databricks: dbxUrl ?? '' },
+      urls: { aac: `${aacUrl}/v4`, onprem: `${onpremUrl}/v4`, databricks: dbxUrl ?? '', sparkHistory: historyUrl ?? '' },
       tokens,
+      users,
       faults,
       dbfs,
       world,
@@ -115,6 +136,9 @@ export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simu
       },
       setOnpremJobLibrary (enabled) {
         onpremJobLibrary = enabled
+      },
+      setHistoryRanges (enabled) {
+        historyRanges = enabled
       },
       async close () {
         faults.clear()

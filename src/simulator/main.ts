@@ -17,6 +17,10 @@ ONPREM_API_BASE_URL=${sim.urls.onprem}
 ONPREM_API_TOKEN=${sim.tokens.onprem}
 DATABRICKS_HOST=${sim.urls.databricks}
 DATABRICKS_TOKEN=${sim.tokens.databricks}
+SPARK_HISTORY_SERVER_URL=${sim.urls.sparkHistory}
+SPARK_HISTORY_SERVER_AUTH=basic
+SPARK_HISTORY_SERVER_USER=${sim.users.sparkHistory}
+SPARK_HISTORY_SERVER_TOKEN=${sim.tokens.sparkHistory}
 
 Flows: ${sim.world.flowNames.map((n) => JSON.stringify(n)).join(', ')}
 Ctrl-C to stop.`)

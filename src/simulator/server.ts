@@ -12,6 +12,8 @@ export interface UpstreamServerOptions {
   faults: Faults
   token: string
   errorBody: ErrorBody
+  /** whether an Authorization header is accepted (default: exactly `Bearer <token>`) */
+  authorized?: (header: string | undefined) => boolean
   /** paths reachable without a token (UI deep links) */
   isPublic?: (path: string) => boolean
   onRequest: (upstream: Upstream, path: string) => void
@@ -44,7 +46,7 @@ export function createUpstreamServer (opts: UpstreamServerOptions): FastifyInsta
     const status = f.status ?? 503
     if (f.retryAfter !== undefined) reply.header(f.headerName ?? 'retry-after', String(f.retryAfter))
     const message = status === 429 ? 'Too many requests, please retry later' : `Injected failure ${status}`
-    return reply.code(status).type('application/json').send(opts.errorBody(status, message, path))
+    return sendError(reply.code(status), opts.errorBody(status, message, path))
   }
 
   app.addHook('onRequest', async (req, reply) => {
@@ -75,8 +77,8 @@ export function createUpstreamServer (opts: UpstreamServerOptions): FastifyInsta
     }
     if (opts.isPublic?.(path)) return
     const auth = req.headers.authorization
-    if (auth !== `Bearer ${opts.token}`) {
-      return reply.code(401).type('application/json').send(opts.errorBody(401, 'Invalid or missing bearer token', path))
+    if (opts.authorized === undefined ? auth !== `Bearer ${opts.token}` : !opts.authorized(auth)) {
+      return sendError(reply.code(401), opts.errorBody(401, 'Invalid or missing bearer token', path))
     }
   })
 
@@ -100,15 +102,20 @@ export function createUpstreamServer (opts: UpstreamServerOptions): FastifyInsta
   })
 
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).type('application/json').send(opts.errorBody(404, `Cannot ${req.method} ${pathOf(req.url)}`, pathOf(req.url)))
+    sendError(reply.code(404), opts.errorBody(404, `Cannot ${req.method} ${pathOf(req.url)}`, pathOf(req.url)))
   })
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
     const code = err instanceof SimHttpError ? err.code : undefined
-    reply.code(status).type('application/json').send(opts.errorBody(status, err.message, pathOf(req.url), code))
+    sendError(reply.code(status), opts.errorBody(status, err.message, pathOf(req.url), code))
   })
   return app
+}
+
+/** An error body: JSON, or plain text when the upstream answers errors as text (Spark's REST API). */
+function sendError (reply: FastifyReply, body: unknown): FastifyReply {
+  return typeof body === 'string' ? reply.type('text/plain; charset=utf-8').send(body) : reply.type('application/json').send(body)
 }
 
 /** Error raised by route handlers; the error handler renders it in the upstream's format. */

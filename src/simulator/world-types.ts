@@ -1,6 +1,8 @@
+import type { HistorySampleId } from './history-samples.js'
+
 /** Shapes of the seeded world. Field names follow the upstream APIs so routes can serialise them directly. */
 
-export type Upstream = 'aac' | 'onprem' | 'databricks'
+export type Upstream = 'aac' | 'onprem' | 'databricks' | 'sparkHistory'
 export type SidePlatform = 'aac' | 'onprem'
 
 export interface SimPerson {
@@ -182,4 +184,34 @@ export interface World {
   dbxRuns: Map<number, SimDbxRun>
   clusters: Map<string, SimCluster>
   notable: WorldNotables
+  /** the on-prem cluster's Spark History Server */
+  history: HistoryWorld
+}
+
+/** One attempt of a simulated History Server application. */
+export interface SimSparkAttempt {
+  attemptId: string | null
+  startTime: number
+  /** 0 while running */
+  endTime: number
+  sparkUser: string
+  completed: boolean
+  sparkVersion: string
+  /** the real log served for it, and by how much its times were moved */
+  sample: HistorySampleId | null
+  shiftMs: number
+}
+
+export interface SimSparkApp {
+  id: string
+  name: string
+  attempts: SimSparkAttempt[]
+  /** the on-prem job group it ran for, if any */
+  jobGroupId: number | null
+}
+
+export interface HistoryWorld {
+  apps: SimSparkApp[]
+  /** on-prem job group id -> its application id */
+  byJobGroup: Map<number, string>
 }

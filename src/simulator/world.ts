@@ -1,6 +1,7 @@
 import { createRng, type Rng } from './rng.js'
 import { buildDbxRun, DBX_WORKSPACE_ID } from './world-dbx.js'
 import { FAILURE_MESSAGES, FLOW_PLANS, MIN, PEOPLE, RETENTION_MS, type FlowPlan } from './world-plan.js'
+import { buildHistoryWorld, REPORTS_APP_ID, type OnpremExec } from './world-history.js'
 import type {
   PlatformWorld,
   SidePlatform,
@@ -212,6 +213,7 @@ export function generateWorld (opts: WorldOptions = {}): World {
   const dbxRuns = new Map<number, SimDbxRun>()
   const clusters = new Map<string, SimCluster>()
   const notable: Partial<WorldNotables> = {}
+  const onpremExecs: OnpremExec[] = []
   let runId = 611_203_884_112_000
   let dbxJobId = 771_020_000_000
 
@@ -326,6 +328,9 @@ export function generateWorld (opts: WorldOptions = {}): World {
       jobs,
     }
     platforms[d.platform].jobGroups.push(jg)
+    if (d.platform === 'onprem' && engine === 'spark' && d.ranfor !== 'sampling' && now >= start) {
+      onpremExecs.push({ jg, plan: d.plan, output: d.output, k: d.k, start, end: wrangleEnd, failed: d.outcome === 'Failed' })
+    }
     platforms[d.platform].byId.set(id, jg)
     if (d.tag && dbx) {
       const ref = { jobGroupId: id, runId: dbx.runId }
@@ -335,6 +340,12 @@ export function generateWorld (opts: WorldOptions = {}): World {
     }
   }
   for (const p of Object.values(platforms)) p.jobGroups.reverse()
+  const history = buildHistoryWorld(onpremExecs, { seed, now })
+  for (const e of onpremExecs) {
+    const appId = history.byJobGroup.get(e.jg.id)
+    const wrangle = e.jg.jobs.find((j) => j.jobType === 'wrangle')
+    if (appId !== undefined && wrangle !== undefined && REPORTS_APP_ID.has(e.plan.name)) wrangle.cpJobId = appId
+  }
 
   for (const t of TAGS) if (!notable[t.tag]) throw new Error(`simulator world: notable run ${t.tag} not generated`)
   return {
@@ -347,6 +358,7 @@ export function generateWorld (opts: WorldOptions = {}): World {
     onprem: platforms.onprem,
     dbxRuns,
     clusters,
+    history,
     notable: {
       ...(notable as WorldNotables),
       fuzzyTwins: ['Sales Daily', 'Sales Daily (copy)'],

@@ -13,6 +13,7 @@ import { FILE_MODE } from './atomic-write.js'
 export const MANIFEST_FILE = 'manifest.json'
 export const STATE_FILE = 'download-state.json'
 export const ANALYSIS_FILE = 'analysis.json'
+export const APP_CHOICE_FILE = 'spark-app.json'
 const STATE_SCHEMA = 1
 const MANIFEST_SCHEMA = 1
 
@@ -34,6 +35,16 @@ export interface EventLogManifest {
   completedAt: string
 }
 
+/** spark-app.json: which History Server application an on-prem run's log comes from (picked or found). */
+export interface AppChoice {
+  schemaVersion: 1
+  appId: string
+  attemptId: string | null
+  /** found by the job's id, by its time window, or picked by the user among several */
+  how: 'id' | 'window' | 'user'
+  at: string
+}
+
 /** One part of an unfinished download: completed chunk index ranges [from, to). */
 export interface DownloadPartState {
   path: string
@@ -41,6 +52,8 @@ export interface DownloadPartState {
   modificationTime: number | null
   completed: Array<[number, number]>
   done: boolean
+  /** an HTTP validator (ETag or Last-Modified) a resumed request sends as If-Range */
+  validator?: string | null
 }
 
 /** download-state.json: the checkpoint a killed download resumes from. */
@@ -78,6 +91,9 @@ export interface EventLogFiles {
   openPartial: (name: string, size: number) => Promise<PartialFile>
   /** renames `<name>.partial` to `<name>` and stamps the source's modification time */
   completePart: (name: string, modificationTime: number | null) => Promise<void>
+  /** the remembered Spark application of an on-prem run, null when none (or unreadable) */
+  readAppChoice: () => Promise<AppChoice | null>
+  writeAppChoice: (c: AppChoice) => Promise<void>
   /** the analyser's input: the single part, or the folder when the log was rolled into parts */
   analysisInput: (manifest: EventLogManifest) => string
 }
@@ -85,6 +101,12 @@ export interface EventLogFiles {
 function validateState (v: unknown): string | null {
   const o = v as Partial<DownloadState>
   if (typeof o.chunkSize !== 'number' || typeof o.parts !== 'object' || o.parts === null) return 'not a download state'
+  return null
+}
+
+function validateAppChoice (v: unknown): string | null {
+  const o = v as Partial<AppChoice>
+  if (typeof o.appId !== 'string' || !(o.attemptId === null || typeof o.attemptId === 'string')) return 'not a Spark application choice'
   return null
 }
 
@@ -111,6 +133,14 @@ export function eventLogFiles (dir: string): EventLogFiles {
       }
     },
     async writeManifest (m) { await writeJsonFile(join(dir, MANIFEST_FILE), m) },
+    async readAppChoice () {
+      try {
+        return await readJsonFile<AppChoice>(join(dir, APP_CHOICE_FILE), { schemaVersion: 1, validate: validateAppChoice })
+      } catch {
+        return null
+      }
+    },
+    async writeAppChoice (c) { await writeJsonFile(join(dir, APP_CHOICE_FILE), c) },
     async readState () {
       return await readJsonFile<DownloadState>(join(dir, STATE_FILE), { schemaVersion: STATE_SCHEMA, validate: validateState })
     },

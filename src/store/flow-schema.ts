@@ -28,6 +28,7 @@ const RunSchema = Type.Object({
   executionLanguage: Nullable(Type.String()),
   databricksRunId: Nullable(Type.String()),
   databricksWorkspaceId: Nullable(Type.String()),
+  sparkAppId: Type.Optional(Nullable(Type.String())),
   link: Type.String(),
   errorMessage: Nullable(Type.String())
 })

@@ -47,6 +47,20 @@ export function parseCpJobId (cp: unknown): { runId: string | null, workspaceId:
   return { runId, workspaceId }
 }
 
+/**
+ * The Spark application id an on-prem wrangle job reports: its cpJobId as a bare YARN / Spark id
+ * ("application_1700000000000_0042") or a JSON object with sparkApplicationId / applicationId.
+ */
+export function parseSparkAppId (cp: unknown): string | null {
+  let v: unknown = cp
+  if (typeof cp === 'string' && cp.trim().startsWith('{')) {
+    try { v = JSON.parse(cp) } catch { return null }
+  }
+  const o = obj(v)
+  const id = o === null ? v : (o.sparkApplicationId ?? o.applicationId)
+  return typeof id === 'string' && /^(application_\d{1,20}_\d{1,10}|app-\d{14}-\d{1,10}|local-\d{1,20}|spark-[0-9a-f]{32})$/.test(id) ? id : null
+}
+
 /** The flow name of a job group row (wrangledDataset.flow.name), or null. */
 export function flowNameOf (row: unknown): string | null {
   return str(obj(obj(obj(row)?.wrangledDataset)?.flow)?.name)
@@ -100,6 +114,7 @@ export function parseJobGroup (row: unknown, platform: Platform, uiHost: string,
     executionLanguage: str(wrangle?.executionLanguage),
     databricksRunId: cp.runId,
     databricksWorkspaceId: cp.workspaceId,
+    ...(platform === 'onprem' ? { sparkAppId: parseSparkAppId(wrangle?.cpJobId) } : {}),
     link: `${uiHost}/jobs/${id}`,
     errorMessage: str(failedJob?.errorMessage) ?? str(r.workloadError)
   }

@@ -1,11 +1,14 @@
 import { isDemo, type Config } from '../config.js'
 import type { Simulator } from '../simulator/index.js'
+import type { SparkHistoryTarget } from '../spark-history/history-client.js'
 
 /** Where the upstreams are and which tokens they take, once demo mode has been resolved. */
 export interface UpstreamTargets {
   aac: { baseUrl: string, token: string }
   onprem: { baseUrl: string, token: string } | null
   databricks: { host: string, token: string } | null
+  /** the on-prem Spark History Server (its root, without /api/v1) */
+  sparkHistory: SparkHistoryTarget | null
 }
 
 /** Where the clients must point for a configuration: the real upstreams, or the embedded simulator in demo mode. */
@@ -21,7 +24,10 @@ export function configTargets (config: Config): UpstreamTargets {
   return {
     aac: { baseUrl: config.PLATFORM_API_BASE_URL, token: config.PLATFORM_API_TOKEN },
     onprem: config.ONPREM_API_BASE_URL === '' ? null : { baseUrl: config.ONPREM_API_BASE_URL, token: config.ONPREM_API_TOKEN },
-    databricks: config.DATABRICKS_HOST === '' ? null : { host: config.DATABRICKS_HOST, token: config.DATABRICKS_TOKEN }
+    databricks: config.DATABRICKS_HOST === '' ? null : { host: config.DATABRICKS_HOST, token: config.DATABRICKS_TOKEN },
+    sparkHistory: config.SPARK_HISTORY_SERVER_URL === ''
+      ? null
+      : { baseUrl: config.SPARK_HISTORY_SERVER_URL, auth: config.SPARK_HISTORY_SERVER_AUTH, user: config.SPARK_HISTORY_SERVER_USER, token: config.SPARK_HISTORY_SERVER_TOKEN }
   }
 }
 
@@ -30,7 +36,8 @@ export function simulatorTargets (sim: Simulator): UpstreamTargets {
   return {
     aac: { baseUrl: sim.urls.aac, token: sim.tokens.aac },
     onprem: { baseUrl: sim.urls.onprem, token: sim.tokens.onprem },
-    databricks: { host: sim.urls.databricks, token: sim.tokens.databricks }
+    databricks: { host: sim.urls.databricks, token: sim.tokens.databricks },
+    sparkHistory: { baseUrl: sim.urls.sparkHistory, auth: 'basic', user: sim.users.sparkHistory, token: sim.tokens.sparkHistory }
   }
 }
 

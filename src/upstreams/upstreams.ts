@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import { createTrifactaClient, type TrifactaClient } from '../trifacta/trifacta-client.js'
 import { createDatabricksClient, type DatabricksClient } from '../databricks/databricks-client.js'
+import { createSparkHistoryClient, type SparkHistoryClient } from '../spark-history/history-client.js'
 import type { UpstreamTargets } from './targets.js'
 
 /** The configuration in force and the clients made from it; the settings page swaps them whole. */
@@ -15,6 +16,8 @@ export interface Upstreams {
   onprem: () => TrifactaClient | null
   /** null when Databricks is not configured */
   databricks: () => DatabricksClient | null
+  /** null when no Spark History Server is configured */
+  sparkHistory: () => SparkHistoryClient | null
   /** points every client at new targets with a new configuration, without a restart */
   reconfigure: (next: { config: Config, demo: boolean, targets: UpstreamTargets }) => void
   close: () => Promise<void>
@@ -27,6 +30,7 @@ interface Connections {
   aac: TrifactaClient
   onprem: TrifactaClient | null
   databricks: DatabricksClient | null
+  sparkHistory: SparkHistoryClient | null
 }
 
 /** Creates the upstream clients for a configuration. */
@@ -40,7 +44,8 @@ export function createUpstreams (opts: { config: Config, demo: boolean, targets:
       targets,
       aac: createTrifactaClient({ platform: 'aac', ...targets.aac, ...common }),
       onprem: targets.onprem === null ? null : createTrifactaClient({ platform: 'onprem', ...targets.onprem, ...common }),
-      databricks: targets.databricks === null ? null : createDatabricksClient({ ...targets.databricks, ...common })
+      databricks: targets.databricks === null ? null : createDatabricksClient({ ...targets.databricks, ...common }),
+      sparkHistory: targets.sparkHistory === null ? null : createSparkHistoryClient({ ...targets.sparkHistory, ...common })
     }
   }
   let cx = connect(opts.config, opts.demo, opts.targets)
@@ -54,13 +59,14 @@ export function createUpstreams (opts: { config: Config, demo: boolean, targets:
     aac: () => cx.aac,
     onprem: () => cx.onprem,
     databricks: () => cx.databricks,
+    sparkHistory: () => cx.sparkHistory,
     reconfigure (next) {
       retired.push(cx)
       cx = connect(next.config, next.demo, next.targets)
-      log.info({ demo: next.demo, onprem: next.targets.onprem !== null, databricks: next.targets.databricks !== null }, 'configuration applied')
+      log.info({ demo: next.demo, onprem: next.targets.onprem !== null, databricks: next.targets.databricks !== null, sparkHistory: next.targets.sparkHistory !== null }, 'configuration applied')
     },
     async close () {
-      await Promise.allSettled([cx, ...retired].flatMap((c) => [c.aac.close(), c.onprem?.close(), c.databricks?.close()]))
+      await Promise.allSettled([cx, ...retired].flatMap((c) => [c.aac.close(), c.onprem?.close(), c.databricks?.close(), c.sparkHistory?.close()]))
     }
   }
 }

@@ -120,11 +120,13 @@ t.test('rows are shaped like the docs', async (t) => {
   // job order is not guaranteed: somewhere the wrangle job is not first
   const rows = ((await aac('/jobLibrary?limit=200')).body as List).data
   t.ok(rows.some((x) => x.jobs!.data[0]?.jobType !== 'wrangle'))
-  // on-prem jobs carry no startedAt/finishedAt and no cpJobId
+  // on-prem jobs carry no startedAt/finishedAt; Sales Daily's on-prem Trifacta reports the YARN application in cpJobId
   const o = ((await onprem(`/jobLibrary?filter=${encodeURIComponent('Sales Daily')}&limit=5`)).body as List).data[0]!
   const ow = o.jobs!.data.find((j) => j.jobType === 'wrangle')!
   t.equal(ow.startedAt, undefined)
-  t.equal(ow.cpJobId, null)
+  t.equal(ow.cpJobId, sim.world.history.byJobGroup.get(o.id as number) ?? null)
+  const m = ((await onprem(`/jobLibrary?filter=${encodeURIComponent('Marketing Mix')}&limit=5`)).body as List).data[0]!
+  t.equal(m.jobs!.data.find((j) => j.jobType === 'wrangle')!.cpJobId, null, 'other flows report none')
   // multi-output: several job groups share a flowRun
   const ventes = ((await aac(`/jobLibrary?filter=${encodeURIComponent('Ventes — Europe/Ouest')}&limit=40`)).body as List).data
   const byRun = new Map<number, Set<string>>()

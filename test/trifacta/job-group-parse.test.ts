@@ -1,5 +1,5 @@
 import t from 'tap'
-import { parseCpJobId, parseJobGroup } from '../../src/trifacta/job-group-parse.js'
+import { parseCpJobId, parseSparkAppId, parseJobGroup } from '../../src/trifacta/job-group-parse.js'
 
 const row = {
   id: 4087561,
@@ -77,4 +77,21 @@ t.test('cpJobId variants', async (t) => {
   t.same(parseCpJobId('{"databricksJobId":"../etc"}'), { runId: null, workspaceId: null }, 'non-numeric ids never reach a URL or a path')
   t.same(parseCpJobId(null), { runId: null, workspaceId: null })
   t.same(parseCpJobId('{bad'), { runId: null, workspaceId: null })
+})
+
+t.test('the Spark application id of an on-prem wrangle job', async (t) => {
+  const cases: Array<[unknown, string | null]> = [
+    ['application_1764000000000_0042', 'application_1764000000000_0042'],
+    ['{"sparkApplicationId":"app-20261203065206-0007"}', 'app-20261203065206-0007'],
+    [{ applicationId: 'local-1430917381534' }, 'local-1430917381534'],
+    ['application_1/../../etc', null],
+    ['{"databricksJobId":"99"}', null],
+    ['{not json', null],
+    [null, null],
+    [42, null]
+  ]
+  for (const [cp, want] of cases) t.equal(parseSparkAppId(cp), want, JSON.stringify(cp))
+  const row = { id: 7, createdAt: '2026-01-01T00:00:00Z', status: 'Complete', jobs: [{ jobType: 'wrangle', cpJobId: 'application_1764000000000_0042' }] }
+  t.equal(parseJobGroup(row, 'onprem', 'h')?.sparkAppId, 'application_1764000000000_0042')
+  t.equal(parseJobGroup(row, 'aac', 'h')?.sparkAppId, undefined, 'AAC runs carry a Databricks run instead')
 })
