@@ -18,6 +18,13 @@ export function duration (ms: number | null | undefined): string {
   return `${neg ? '-' : ''}${text}`
 }
 
+/** "+5m 00s", "−1m 13s", "±0 ms": a difference with its sign (a true minus sign). */
+export function signedDuration (ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–'
+  const sign = ms > 0 ? '+' : ms < 0 ? '−' : '±'
+  return sign + duration(Math.abs(ms))
+}
+
 /** "2026-11-20 08:05 UTC"; "–" when unknown. */
 export function dateTime (iso: string | null | undefined): string {
   if (iso === null || iso === undefined) return '–'
@@ -83,5 +90,5 @@ export function statusClass (status: string): string {
   }
 }
 
-export const fmt = { safeUrl, duration, dateTime, shortDateTime, bytes, percent, number, flowPath, statusClass }
+export const fmt = { safeUrl, duration, signedDuration, dateTime, shortDateTime, bytes, percent, number, flowPath, statusClass }
 export type Fmt = typeof fmt
