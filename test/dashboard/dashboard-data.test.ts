@@ -126,7 +126,7 @@ t.test('compare: deltas and verdicts from B\'s side', async (t) => {
   const b = baseAnalysis()
   b.kpis = { ...b.kpis, wallClockMs: a.kpis.wallClockMs * 2, failedTasks: 3, gcPercent: a.kpis.gcPercent, coreUtilisation: null }
   const rows = Object.fromEntries(compareRows(a, b).map((r) => [r.id, r]))
-  t.match(rows['wall-clock'], { verdict: 'worse', ratio: 1, delta: '+2s' })
+  t.match(rows['wall-clock'], { verdict: 'worse', ratio: 1, delta: '+2.0s' })
   t.match(rows['failed-tasks'], { verdict: 'worse', delta: '+3', ratio: null })
   t.match(rows.gc, { verdict: 'same', delta: '±0.0 pt' })
   t.match(rows['core-utilisation'], { verdict: 'neutral', delta: null, b: '–' })
