@@ -2,12 +2,8 @@
 import type { StageSkew } from './aggregator.js'
 import type { Analysis, Flag, FlagId, Severity, StageData } from './analysis-types.js'
 import { THRESHOLDS as T } from './thresholds.js'
+import { bytes as fmtBytes, duration as fmtMs, percent as pct } from '../shared/format.js'
 
-const MB = 1024 * 1024
-const fmtBytes = (b: number): string =>
-  b >= 1024 * MB ? `${(b / 1024 / MB).toFixed(2)} GB` : b >= MB ? `${(b / MB).toFixed(1)} MB` : `${(b / 1024).toFixed(1)} KB`
-const fmtMs = (ms: number): string => (ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`)
-const pct = (x: number): string => `${(x * 100).toFixed(1)}%`
 /** First line of a free-text reason, capped: YARN reasons carry whole stack traces. */
 const firstLine = (r: string): string => {
   const l = r.split('\n')[0]!.trim()
