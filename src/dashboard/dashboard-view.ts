@@ -148,13 +148,20 @@ function notices (a: Analysis): LogNotice[] {
   return out
 }
 
+/** Drops trailing `.`/`,`/`:`/`;` in one pass (/[.,:;]+$/ restarts at every dot of a long run: quadratic). */
+export function trimTrailingPunctuation (s: string): string {
+  let end = s.length
+  while (end > 0 && '.,:;'.includes(s[end - 1]!)) end--
+  return s.slice(0, end)
+}
+
 function linkEvidence (line: string, stageIds: Set<number>, executorIds: Set<string>): EvidencePart[] {
   const parts: EvidencePart[] = []
   const re = /\b(stages?|executors?) ([A-Za-z0-9_.-]+)/g
   let last = 0
   for (let m = re.exec(line); m !== null; m = re.exec(line)) {
     const kind = m[1]!.startsWith('stage') ? 'stage' : 'executor'
-    const id = m[2]!.replace(/[.,:;]+$/, '')
+    const id = trimTrailingPunctuation(m[2]!)
     const href = kind === 'stage' ? (/^\d+$/.test(id) && stageIds.has(Number(id)) ? '#' + stageAnchor(Number(id)) : null) : (executorIds.has(id) ? '#' + executorAnchor(id) : null)
     if (href === null) continue
     const start = m.index + m[1]!.length + 1

@@ -4,6 +4,11 @@ import type {
   ExecutorSummary, JobData, ResourceProfileInfo, SqlExecution, StageData, StageStatus, StageTaskSummary,
 } from './analysis-types.js'
 import { BusyHistogram } from './busy-histogram.js'
+import type {
+  ApplicationStartEvent, BlockManagerAddedEvent, EnvironmentUpdateEvent, ExecutorAddedEvent, ExecutorRemovedEvent,
+  JobEndEvent, JobStartEvent, ResourceProfileAddedEvent, SparkEvent, SqlExecutionEndEvent, StageCompletedEvent,
+  StageExecutorMetricsEvent, StageInfo, StageSubmittedEvent,
+} from './event-types.js'
 import { redactedPairs } from './redact.js'
 import { COL_DURATION, TaskSamples } from './task-samples.js'
 import { EXECUTOR_METRICS, EXEC_METRIC_INDEX, M, N_EXEC_METRICS, N_METRICS, TASK_METRICS, type TaskEndRecord } from './task-metrics.js'
@@ -142,7 +147,7 @@ export class Aggregator {
 
   lastTimestamp = 0
   env = {
-    runtime: {} as Record<string, string>,
+    runtime: {} as { javaVersion?: string | undefined; javaHome?: string | undefined; scalaVersion?: string | undefined },
     spark: {} as Record<string, unknown>,
     hadoop: {} as Record<string, unknown>,
     system: {} as Record<string, unknown>,
@@ -197,7 +202,7 @@ export class Aggregator {
   }
 
   /** Handles any event decoded with JSON.parse. */
-  onJson (type: string, e: any): void {
+  onJson (type: string, e: SparkEvent): void {
     switch (type) {
       case 'SparkListenerLogStart': this.app.sparkVersion = String(e['Spark Version'] ?? ''); break
       case 'DBCEventLoggingListenerMetadata':
@@ -237,7 +242,7 @@ export class Aggregator {
     }
   }
 
-  private onAppStart (e: any): void {
+  private onAppStart (e: ApplicationStartEvent): void {
     this.app.id = str(e['App ID']) ?? null
     this.app.name = str(e['App Name']) ?? null
     this.app.attemptId = str(e['App Attempt ID'])
@@ -248,7 +253,7 @@ export class Aggregator {
     if (e['Driver Logs'] && typeof e['Driver Logs'] === 'object') this.app.driverLogs = e['Driver Logs']
   }
 
-  private onEnv (e: any): void {
+  private onEnv (e: EnvironmentUpdateEvent): void {
     const j = e['JVM Information'] ?? {}
     this.env.runtime = { javaVersion: j['Java Version'], javaHome: j['Java Home'], scalaVersion: j['Scala Version'] }
     Object.assign(this.env.spark, e['Spark Properties'] ?? {})
@@ -260,14 +265,14 @@ export class Aggregator {
     if (typeof dbr === 'string') this.app.dbrVersion = dbr
   }
 
-  private onResourceProfile (e: any): void {
+  private onResourceProfile (e: ResourceProfileAddedEvent): void {
     const id = num(e['Resource Profile Id'])
     const ex: ResourceProfileInfo['executorResources'] = {}
-    for (const [k, v] of Object.entries<any>(e['Executor Resource Requests'] ?? {})) {
+    for (const [k, v] of Object.entries(e['Executor Resource Requests'] ?? {})) {
       ex[k] = { resourceName: String(v['Resource Name'] ?? k), amount: num(v['Amount']), discoveryScript: String(v['Discovery Script'] ?? ''), vendor: String(v['Vendor'] ?? '') }
     }
     const tr: ResourceProfileInfo['taskResources'] = {}
-    for (const [k, v] of Object.entries<any>(e['Task Resource Requests'] ?? {})) {
+    for (const [k, v] of Object.entries(e['Task Resource Requests'] ?? {})) {
       tr[k] = { resourceName: String(v['Resource Name'] ?? k), amount: num(v['Amount']) }
     }
     this.resourceProfiles.set(id, { id, executorResources: ex, taskResources: tr })
@@ -309,7 +314,7 @@ export class Aggregator {
     return x
   }
 
-  private onExecutorAdded (e: any): void {
+  private onExecutorAdded (e: ExecutorAddedEvent): void {
     const id = String(e['Executor ID'])
     const t = num(e['Timestamp'])
     this.seenExec(t)
@@ -323,13 +328,13 @@ export class Aggregator {
     x.s.executorLogs = info['Log Urls'] ?? {}
     x.s.attributes = info['Attributes'] ?? {}
     const res: ExecutorSummary['resources'] = {}
-    for (const [k, v] of Object.entries<any>(info['Resources'] ?? {})) res[k] = { name: String(v.name ?? k), addresses: v.addresses ?? [] }
+    for (const [k, v] of Object.entries(info['Resources'] ?? {})) res[k] = { name: String(v.name ?? k), addresses: v.addresses ?? [] }
     x.s.resources = res
     x.s.resourceProfileId = num(info['Resource Profile Id'])
     this.markers.push({ time: t, kind: 'added', executorId: id, cores: x.s.totalCores })
   }
 
-  private onExecutorRemoved (e: any): void {
+  private onExecutorRemoved (e: ExecutorRemovedEvent): void {
     const id = String(e['Executor ID'])
     const t = num(e['Timestamp'])
     this.seenExec(t)
@@ -344,7 +349,7 @@ export class Aggregator {
     this.markers.push({ time: t, kind: 'removed', executorId: id, cores: x?.s.totalCores ?? 0, ...(reason !== undefined ? { reason } : {}) })
   }
 
-  private onBlockManagerAdded (e: any): void {
+  private onBlockManagerAdded (e: BlockManagerAddedEvent): void {
     const bm = e['Block Manager ID'] ?? {}
     const id = String(bm['Executor ID'])
     const t = num(e['Timestamp'])
@@ -378,7 +383,7 @@ export class Aggregator {
     if (x && x.live) x.excluded.add(stageId)
   }
 
-  private stage (info: any): StageState {
+  private stage (info: StageInfo): StageState {
     const stageId = num(info['Stage ID'])
     const attemptId = num(info['Stage Attempt ID'])
     const key = `${stageId}:${attemptId}`
@@ -418,16 +423,16 @@ export class Aggregator {
     if (info['Completion Time'] !== undefined) s.completionTime = num(info['Completion Time'])
     if (info['Failure Reason'] !== undefined) s.failureReason = String(info['Failure Reason'])
     if (Array.isArray(info['Parent IDs'])) s.parentIds = info['Parent IDs'].map((x: unknown) => num(x))
-    if (Array.isArray(info['RDD Info'])) s.rddIds = info['RDD Info'].map((r: any) => num(r['RDD ID']))
+    if (Array.isArray(info['RDD Info'])) s.rddIds = info['RDD Info'].map((r) => num(r?.['RDD ID']))
     s.resourceProfileId = num(info['Resource Profile Id'], s.resourceProfileId)
     if (info['Shuffle Push Enabled'] !== undefined) s.isShufflePushEnabled = info['Shuffle Push Enabled'] === true
     s.shuffleMergersCount = num(info['Shuffle Push Mergers Count'], s.shuffleMergersCount)
     return s
   }
 
-  private onJobStart (e: any): void {
+  private onJobStart (e: JobStartEvent): void {
     const jobId = num(e['Job ID'])
-    const infos: any[] = Array.isArray(e['Stage Infos']) ? e['Stage Infos'] : []
+    const infos: StageInfo[] = Array.isArray(e['Stage Infos']) ? e['Stage Infos'] : []
     const props = e['Properties'] ?? {}
     const last = [...infos].sort((a, b) => num(a['Stage ID']) - num(b['Stage ID'])).pop()
     const stageIds: number[] = Array.isArray(e['Stage IDs']) ? e['Stage IDs'].map((x: unknown) => num(x)) : infos.map((i) => num(i['Stage ID']))
@@ -467,7 +472,7 @@ export class Aggregator {
     }
   }
 
-  private onJobEnd (e: any): void {
+  private onJobEnd (e: JobEndEvent): void {
     const j = this.jobs.get(num(e['Job ID']))
     const t = num(e['Completion Time'], -1)
     this.seen(t)
@@ -494,7 +499,7 @@ export class Aggregator {
     return out
   }
 
-  private onStageSubmitted (e: any): void {
+  private onStageSubmitted (e: StageSubmittedEvent): void {
     const info = e['Stage Info'] ?? {}
     const s = this.stage(info)
     s.status = 'ACTIVE'
@@ -510,7 +515,7 @@ export class Aggregator {
     this.seen(s.submissionTime)
   }
 
-  private onStageCompleted (e: any): void {
+  private onStageCompleted (e: StageCompletedEvent): void {
     const info = e['Stage Info'] ?? {}
     const key = `${num(info['Stage ID'])}:${num(info['Stage Attempt ID'])}`
     const s = this.stages.get(key)
@@ -531,7 +536,7 @@ export class Aggregator {
     for (const x of this.executors.values()) x.excluded.delete(s.stageId)
   }
 
-  private onStageExecutorMetrics (e: any): void {
+  private onStageExecutorMetrics (e: StageExecutorMetricsEvent): void {
     const vals = new Float64Array(N_EXEC_METRICS)
     for (const [k, v] of Object.entries(e['Executor Metrics'] ?? {})) {
       const i = EXEC_METRIC_INDEX.get(k)
@@ -680,7 +685,7 @@ export class Aggregator {
     this.sql.set(executionId, x)
   }
 
-  private onSqlEnd (e: any): void {
+  private onSqlEnd (e: SqlExecutionEndEvent): void {
     const x = this.sql.get(num(e.executionId))
     const t = num(e.time)
     this.seen(t)

@@ -5,12 +5,8 @@ import type { StageSkew, TaskFailureClass } from './aggregator.js'
 import type { Analysis, Flag, FlagId, Severity, StageData, WhatIf } from './analysis-types.js'
 import { classifyRemoval, stageFailureCause, taskRootCauses } from './root-cause.js'
 import { THRESHOLDS as T } from './thresholds.js'
+import { bytes as fmtBytes, duration as fmtMs, percent as pct } from '../shared/format.js'
 
-const MB = 1024 * 1024
-const fmtBytes = (b: number): string =>
-  b >= 1024 * MB ? `${(b / 1024 / MB).toFixed(2)} GB` : b >= MB ? `${(b / MB).toFixed(1)} MB` : `${(b / 1024).toFixed(1)} KB`
-export const fmtMs = (ms: number): string => (ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`)
-const pct = (x: number): string => `${(x * 100).toFixed(1)}%`
 /** First line of a free-text reason, capped: YARN reasons carry whole stack traces. */
 const firstLine = (r: string): string => {
   const l = r.split('\n')[0]!.trim()

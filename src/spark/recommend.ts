@@ -26,7 +26,8 @@ const GB = 1024 * MB
 /** Parses Spark size strings ("4g", "512m", "1073741824") to bytes; undefined if unparseable. */
 export function parseSize (v: string | undefined, defaultUnit: 'b' | 'm' = 'b'): number | undefined {
   if (v === undefined) return undefined
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)b?\s*$/i.exec(v)
+  // trimmed first: two `\s*` around optional parts would back-track quadratically on a long run of spaces
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)b?$/i.exec(v.trim())
   if (!m) return undefined
   const unit = (m[2] || defaultUnit).toLowerCase()
   const mult = unit === 'k' ? 1024 : unit === 'm' ? MB : unit === 'g' ? GB : unit === 't' ? 1024 * GB : 1
