@@ -30,12 +30,36 @@ export type Config = Readonly<Static<typeof ConfigSchema>>
 export type ConfigKey = keyof Static<typeof ConfigSchema>
 export const CONFIG_KEYS = Object.keys(ConfigSchema.properties) as ConfigKey[]
 
-/** A configuration value that failed validation; the message names the variable. */
+/** Where a value came from, for a message that says where to fix it. */
+export type ConfigSource = '.env' | 'settings.json'
+
+/** A configuration value that failed validation; the message names the variable (and `source` where it was set). */
 export class ConfigError extends Error {
-  constructor (readonly variable: string, message: string) {
+  constructor (readonly variable: string, message: string, readonly source: ConfigSource | null = null) {
     super(message)
     this.name = 'ConfigError'
   }
+}
+
+const URL_KEYS: ReadonlySet<string> = new Set(['PLATFORM_API_BASE_URL', 'DATABRICKS_HOST', 'ONPREM_API_BASE_URL'])
+
+/**
+ * What the pattern cannot see but `new URL()` (and so every client) refuses or misreads: a port beyond 65535, a bad
+ * host, user:password@ (a credential in a URL ends up in logs). Returns why the URL is unusable, or null.
+ */
+export function urlProblem (value: string): string | null {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return 'it is not a valid URL'
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'the scheme must be http or https'
+  if (url.hostname === '') return 'it names no host'
+  if (url.port !== '' && (Number(url.port) < 1 || Number(url.port) > 65535)) return 'the port must be from 1 to 65535'
+  if (url.username !== '' || url.password !== '') return 'it must not hold a user name or password (use the token field)'
+  if (url.search !== '' || url.hash !== '') return 'it must not have a query string or fragment'
+  return null
 }
 
 function describe (key: ConfigKey, schema: TSchema): string {
@@ -53,10 +77,10 @@ export function parseConfigValue (key: ConfigKey, raw: string): unknown {
   const schema = ConfigSchema.properties[key] as TSchema
   const trimmed = raw.trim()
   const value = Value.Convert(schema, trimmed)
-  if (!Value.Check(schema, value)) {
-    const shown = /TOKEN/.test(key) ? '(hidden)' : JSON.stringify(trimmed.slice(0, 80))
-    throw new ConfigError(key, `${key} must be ${describe(key, schema)}; got ${shown}`)
-  }
+  const shown = (): string => /TOKEN/.test(key) ? '(hidden)' : JSON.stringify(trimmed.slice(0, 80))
+  if (!Value.Check(schema, value)) throw new ConfigError(key, `${key} must be ${describe(key, schema)}; got ${shown()}`)
+  const problem = URL_KEYS.has(key) && value !== '' ? urlProblem(String(value)) : null
+  if (problem !== null) throw new ConfigError(key, `${key} must be ${describe(key, schema)}: ${problem}; got ${shown()}`)
   return value
 }
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { loadConfig, type Config } from '../config.js'
+import { ConfigError, loadConfig, type Config } from '../config.js'
 import { createFlowStore, type FlowStore } from '../store/flow-store.js'
 import type { TargetResolver } from '../upstreams/targets.js'
 import type { Upstreams } from '../upstreams/upstreams.js'
@@ -35,9 +35,21 @@ export async function readSavedSettings (store: Pick<FlowStore, 'readSettings'>)
 
 /** The configuration in force at start: the environment (.env) overridden by the data dir's settings.json. */
 export async function loadEffectiveConfig (baseEnv: Record<string, string | undefined>): Promise<Config> {
-  const boot = loadConfig(baseEnv)
+  let boot: Config
+  try {
+    boot = loadConfig(baseEnv)
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(err.variable, err.message, '.env')
+    throw err
+  }
   const saved = await readSavedSettings(createFlowStore({ dataDir: boot.DATA_DIR }))
-  return loadConfig(effectiveEnv(baseEnv, saved))
+  try {
+    return loadConfig(effectiveEnv(baseEnv, saved))
+  } catch (err) {
+    // .env alone was valid, so the bad value is one the settings file overrides
+    if (err instanceof ConfigError) throw new ConfigError(err.variable, err.message, 'settings.json')
+    throw err
+  }
 }
 
 /** The settings page's logic: read with sources, validate and save atomically (0600), apply live, test connections. */
@@ -70,9 +82,10 @@ export function createSettingsService (deps: { store: FlowStore, baseEnv: Record
         const current = await readSavedSettings(store)
         const result = applySubmission(baseEnv, current, sub)
         if (!result.ok) return result
-        await store.writeSettings(result.saved)
+        // everything that can refuse the values runs before they are written: a refused value is never saved
         const config: Config = loadConfig(effectiveEnv(baseEnv, result.saved))
         const { demo, targets } = await resolver.resolve(config)
+        await store.writeSettings(result.saved)
         const previous = upstreams.config
         upstreams.reconfigure({ config, demo, targets })
         flows.forgetSuggestions()

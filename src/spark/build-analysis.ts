@@ -1,5 +1,6 @@
 // Turns the aggregator's state into the Analysis object: KPIs, timeline, flags and recommendations on top of the
 // REST-shaped collections.
+import { downsample } from '../shared/downsample.js'
 import type { Aggregator } from './aggregator.js'
 import {
   ANALYSIS_SCHEMA_VERSION, type Analysis, type EnvironmentInfo, type Kpis, type ParseHealth, type Timeline,
@@ -34,17 +35,16 @@ export function buildAnalysis (agg: Aggregator, parse: ParseHealth, opts: BuildO
     environment.metricsProperties = redactedPairs(agg.env.metrics)
     environment.classpathEntries = redactedPairs(agg.env.classpath, false)
   }
-  const timeline = buildTimeline(agg, startTime, endTime, r.jobs)
+  const { timeline, executorsMin, executorsMax, totalCoresMax } = buildTimeline(agg, startTime, endTime, r.jobs)
   const stages = r.stages
   const sum = (f: (s: (typeof stages)[number]) => number): number => stages.reduce((acc, s) => acc + f(s), 0)
   const runTime = sum((s) => s.executorRunTime)
   const taskTime = sum((s) => s.taskTime)
-  const counts = timeline.executors.map((p) => p.executors)
   const kpis: Kpis = {
     wallClockMs: startTime !== null && endTime !== null ? endTime - startTime : 0,
-    executorsMin: counts.length ? Math.min(...counts.slice(1).concat(counts.length > 1 ? [] : counts)) : 0,
-    executorsMax: counts.length ? Math.max(...counts) : 0,
-    totalCoresMax: timeline.executors.reduce((m, p) => Math.max(m, p.cores), 0),
+    executorsMin,
+    executorsMax,
+    totalCoresMax,
     coreUtilisation: timeline.availableCoreMs > 0 ? round4(timeline.busyCoreMs / timeline.availableCoreMs) : null,
     totalTaskTimeMs: taskTime,
     gcPercent: runTime > 0 ? round2((100 * sum((s) => s.jvmGcTime)) / runTime) : 0,
@@ -100,7 +100,22 @@ export function buildAnalysis (agg: Aggregator, parse: ParseHealth, opts: BuildO
   return analysis
 }
 
-function buildTimeline (agg: Aggregator, start: number | null, end: number | null, jobs: Analysis['jobs']): Timeline {
+/** Points of the stored executor timeline and markers kept in an analysis (the chart draws at most this many). */
+export const MAX_TIMELINE_POINTS = 2000
+
+interface BuiltTimeline {
+  timeline: Timeline
+  /** KPIs from the full series, before it is downsampled for keeping */
+  executorsMin: number
+  executorsMax: number
+  totalCoresMax: number
+}
+
+/**
+ * The executor step series (count and cores after every change), busy cores and idle gaps. The executor KPIs are read
+ * from the full series; the stored series is bounded by the shared downsampler, which keeps steps and extremes.
+ */
+function buildTimeline (agg: Aggregator, start: number | null, end: number | null, jobs: Analysis['jobs']): BuiltTimeline {
   const markers = [...agg.markers].sort((x, y) => x.time - y.time)
   const points: Timeline['executors'] = []
   let n = 0
@@ -113,9 +128,17 @@ function buildTimeline (agg: Aggregator, start: number | null, end: number | nul
     if (last && last.time === m.time) { last.executors = n; last.cores = cores } else points.push({ time: m.time, executors: n, cores })
   }
   if (end !== null && points.length > 0) points.push({ time: end, executors: n, cores })
-  // Downsample very long churn histories; keep first/last and every k-th change.
-  const MAX_POINTS = 2000
-  const executors = points.length > MAX_POINTS ? points.filter((_, i) => i === 0 || i === points.length - 1 || i % Math.ceil(points.length / MAX_POINTS) === 0) : points
+  // The lowest count after the app's first executor change (the leading 0 before any executor is no minimum).
+  let executorsMin = points.length === 0 ? 0 : Infinity
+  let executorsMax = 0
+  let totalCoresMax = 0
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i]!
+    if (i > 0 || points.length === 1) executorsMin = Math.min(executorsMin, p.executors)
+    executorsMax = Math.max(executorsMax, p.executors)
+    totalCoresMax = Math.max(totalCoresMax, p.cores)
+  }
+  const executors = downsample(points, MAX_TIMELINE_POINTS, (p) => p.time, [(p) => p.executors, (p) => p.cores])
   let availableCoreMs = 0
   for (const x of agg.executors.values()) {
     const added = agg.markers.find((m) => m.kind === 'added' && m.executorId === x.s.id)
@@ -124,14 +147,15 @@ function buildTimeline (agg: Aggregator, start: number | null, end: number | nul
     availableCoreMs += Math.max(0, until - x.s.addTime) * x.s.totalCores
   }
   if (end !== null) agg.busy.extend(end)
-  return {
+  const timeline: Timeline = {
     executors,
-    markers: markers.length > MAX_POINTS ? markers.slice(0, MAX_POINTS) : markers,
+    markers: markers.length > MAX_TIMELINE_POINTS ? markers.slice(0, MAX_TIMELINE_POINTS) : markers,
     busy: agg.busy.series(),
     availableCoreMs,
     busyCoreMs: agg.busyCoreMs,
     idleGaps: idleGaps(start, end, jobs),
   }
+  return { timeline, executorsMin, executorsMax, totalCoresMax }
 }
 
 /** Spans with no job running (driver-side work or idling), at least THRESHOLDS.driverGapMinMs long. */
