@@ -9,7 +9,10 @@ const token = Type.String({ pattern: noControl, maxLength: 4096 })
 /** The one schema of Tri-Tracker's configuration: env variable name -> type, range and default. */
 export const ConfigSchema = Type.Object({
   PLATFORM_API_BASE_URL: Type.String({ pattern: httpUrl, maxLength: 2048, default: 'https://eu1.alteryxcloud.com/v4', description: 'AAC API base URL including /v4' }),
-  PLATFORM_API_TOKEN: Type.String({ ...token, default: '', description: 'AAC API access token; empty starts the demo' }),
+  PLATFORM_API_TOKEN: Type.String({ ...token, default: '', description: 'AAC API access token (OAuth 2.0 or a long-lived one); empty (with no refresh token) starts the demo' }),
+  PLATFORM_API_REFRESH_TOKEN: Type.String({ ...token, default: '', description: 'AAC OAuth 2.0 refresh token; empty: the access token is long-lived' }),
+  PLATFORM_API_CLIENT_ID: Type.String({ pattern: noControl, maxLength: 512, default: '', description: 'AAC OAuth client id; empty: the access token\'s client_id claim' }),
+  PLATFORM_API_TOKEN_URL: Type.Union([Type.Literal(''), Type.String({ pattern: httpUrl, maxLength: 2048 })], { default: '', description: 'AAC OAuth token endpoint; empty: the access token\'s iss claim + /token' }),
   DATABRICKS_HOST: Type.Union([Type.Literal(''), Type.String({ pattern: httpUrl, maxLength: 2048 })], { default: '', description: 'Databricks workspace URL' }),
   DATABRICKS_TOKEN: Type.String({ ...token, default: '' }),
   ONPREM_API_BASE_URL: Type.Union([Type.Literal(''), Type.String({ pattern: httpUrl, maxLength: 2048 })], { default: '', description: 'on-prem Trifacta API base URL including /v4 (optional)' }),
@@ -118,7 +121,7 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
 export function isDemo (config: Config): boolean {
   if (config.DEMO_MODE === 'on') return true
   if (config.DEMO_MODE === 'off') return false
-  return config.PLATFORM_API_TOKEN === ''
+  return config.PLATFORM_API_TOKEN === '' && config.PLATFORM_API_REFRESH_TOKEN === ''
 }
 
 /** Whether a host name is a loopback name or address. */

@@ -25,7 +25,7 @@ export function createServices (opts: { config: Config, demo: boolean, targets: 
   const { log } = opts
   const store = createFlowStore({ dataDir: opts.config.DATA_DIR })
   const tasks = createTaskRunner({ log })
-  const upstreams = createUpstreams(opts)
+  const upstreams = createUpstreams({ ...opts, tokenStore: store })
   const flows = createFlowService({ upstreams, store, tasks, log })
 
   const dbx = createDbxService({

@@ -1,13 +1,15 @@
 import { Pool, errors as undiciErrors } from 'undici'
 import type { Logger } from 'pino'
 import { UpstreamError, scrubSecrets } from './upstream-error.js'
+import { staticToken, type TokenSource } from './token-source.js'
 
 export interface HttpClientOptions {
   /** shown in errors and logs: "AAC", "on-prem Trifacta", "Databricks" */
   name: string
   /** base URL; a path part (e.g. /v4) is prefixed to every request path */
   baseUrl: string
-  token: string
+  /** a long-lived token, or a source that refreshes it (AAC OAuth 2.0) */
+  token: string | TokenSource
   timeoutMs?: number
   /** retries after the first attempt, for idempotent requests */
   retries?: number
@@ -137,10 +139,11 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
     bodyTimeout: timeoutMs,
     keepAliveTimeout: 10_000
   })
-  const secrets = [opts.token]
+  const auth: TokenSource = typeof opts.token === 'string' ? staticToken(opts.token) : opts.token
   const name = opts.name
 
   function fail (init: ConstructorParameters<typeof UpstreamError>[0]): UpstreamError {
+    const secrets = auth.secrets()
     return new UpstreamError({ ...init, message: scrubSecrets(init.message, secrets), upstreamMessage: init.upstreamMessage == null ? null : scrubSecrets(init.upstreamMessage, secrets) })
   }
 
@@ -153,8 +156,9 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
     return `${basePath}${path}${qs === '' ? '' : `?${qs}`}`
   }
 
-  async function once (method: 'GET' | 'POST', path: string, ro: RequestOptions): Promise<{ status: number, headers: Record<string, string | string[] | undefined>, text: string }> {
-    const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${opts.token}` }
+  async function once (method: 'GET' | 'POST', path: string, ro: RequestOptions): Promise<{ status: number, headers: Record<string, string | string[] | undefined>, text: string, token: string }> {
+    const token = await auth.token(ro.signal)
+    const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${token}` }
     let body: string | undefined
     if (ro.body !== undefined) {
       body = JSON.stringify(ro.body)
@@ -163,12 +167,13 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
     const perCall = ro.timeoutMs === undefined ? {} : { headersTimeout: ro.timeoutMs, bodyTimeout: ro.timeoutMs }
     const res = await pool.request({ method, path: buildPath(path, ro.query), headers, body, signal: ro.signal, ...perCall })
     const text = await res.body.text()
-    return { status: res.statusCode, headers: res.headers, text }
+    return { status: res.statusCode, headers: res.headers, text, token }
   }
 
   async function call (method: 'GET' | 'POST', path: string, ro: RequestOptions = {}): Promise<unknown> {
     const retryable = method === 'GET' || ro.idempotent === true
     const what = `${name} ${method} ${path}`
+    let refreshed = false
     for (let attempt = 0; ; attempt++) {
       const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt) * (0.5 + Math.random() * 0.5)
       let waitMs: number | null = null
@@ -185,6 +190,15 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
           const { code, message } = describeErrorBody(res.text)
           const detail = [code, message].filter((x) => x !== null).join(': ')
           const suffix = detail === '' ? '' : ` (${detail})`
+          // An expired or revoked access token: refresh it once and try again (any method: the call was refused, not run).
+          if (res.status === 401 && !refreshed && auth.refreshAfter401 !== undefined && await auth.refreshAfter401(res.token, ro.signal)) {
+            refreshed = true
+            attempt--
+            continue
+          }
+          if (res.status === 401 && refreshed) {
+            throw fail({ upstream: name, kind: 'auth', status: 401, code, upstreamMessage: message, message: `${what} was refused with 401${suffix} even with a freshly refreshed access token: check that the ${name} OAuth token belongs to this workspace and is enabled` })
+          }
           if (res.status === 401 || res.status === 403) {
             throw fail({ upstream: name, kind: 'auth', status: res.status, code, upstreamMessage: message, message: `${what} was refused with ${res.status}${suffix}: check the ${name} token and its permissions` })
           }

@@ -5,6 +5,7 @@ import type { TargetResolver } from '../upstreams/targets.js'
 import type { Upstreams } from '../upstreams/upstreams.js'
 import type { FlowService } from '../flows/flow-service.js'
 import { UpstreamError } from '../http/upstream-error.js'
+import type { AacTokenStatus } from '../trifacta/aac-oauth.js'
 import {
   applySubmission, effectiveEnv, isTokenKey, SETTING_KEYS, tokenHint, validateSavedSettings,
   type SavedSettings, type SettingKey, type SettingsResult, type SettingsSubmission
@@ -22,8 +23,17 @@ export interface SettingField {
   source: 'settings page' | '.env' | 'default'
 }
 
+/** The AAC token as the settings page describes it: its kind and expiry, never its value. */
+export interface AacTokenView extends AacTokenStatus {
+  /** the refresh token expires within a week (or has expired): make a new one in AAC */
+  refreshExpiresSoon: boolean
+}
+
+const WEEK_MS = 7 * 86_400_000
+
 export interface SettingsService {
   fields: () => Promise<Record<SettingKey, SettingField>>
+  aacToken: () => Promise<AacTokenView>
   save: (sub: SettingsSubmission) => Promise<SettingsResult>
   test: (upstream: UpstreamName) => Promise<{ ok: boolean, message: string }>
 }
@@ -74,6 +84,12 @@ export function createSettingsService (deps: { store: FlowStore, baseEnv: Record
         }
       }
       return out
+    },
+
+    async aacToken () {
+      const status = await upstreams.aacToken().status()
+      const refreshMs = status.refreshExpiresAt === null ? null : Date.parse(status.refreshExpiresAt)
+      return { ...status, refreshExpiresSoon: refreshMs !== null && refreshMs - Date.now() < WEEK_MS }
     },
 
     async save (sub) {

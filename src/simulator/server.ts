@@ -14,6 +14,8 @@ export interface UpstreamServerOptions {
   errorBody: ErrorBody
   /** paths reachable without a token (UI deep links) */
   isPublic?: (path: string) => boolean
+  /** bearer tokens accepted besides `token` (AAC's OAuth access tokens) */
+  acceptToken?: (token: string) => boolean
   onRequest: (upstream: Upstream, path: string) => void
   logger?: FastifyBaseLogger | boolean
 }
@@ -75,7 +77,8 @@ export function createUpstreamServer (opts: UpstreamServerOptions): FastifyInsta
     }
     if (opts.isPublic?.(path)) return
     const auth = req.headers.authorization
-    if (auth !== `Bearer ${opts.token}`) {
+    const bearer = auth?.startsWith('Bearer ') === true ? auth.slice(7) : ''
+    if (bearer !== opts.token && opts.acceptToken?.(bearer) !== true) {
       return reply.code(401).type('application/json').send(opts.errorBody(401, 'Invalid or missing bearer token', path))
     }
   })

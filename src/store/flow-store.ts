@@ -9,6 +9,7 @@ import { CorruptFileError, FlowNotFoundError, InvalidDataError, InvalidFlowNameE
 import { decodeFlowDirName, encodeFlowDirName, validateFlowName, validateSegment } from './flow-dir-name.js'
 import { DBX_CACHE_SCHEMA_VERSION, FLOW_DATA_SCHEMA_VERSION, validateDbxCache, validateFlowData, type DbxCacheFile } from './flow-schema.js'
 import { readJsonFile, removeStrayTempFiles, writeJsonFile, type ReadJsonOptions } from './json-file.js'
+import { OAUTH_TOKENS_FILE, validateOAuthTokens, type SavedOAuthTokens } from './oauth-tokens.js'
 
 const FLOW_FILE = 'flow_data.json'
 const SETTINGS_FILE = 'settings.json'
@@ -68,6 +69,10 @@ export interface FlowStore {
   /** settings.json (values saved from the settings page), null when there is none */
   readSettings: <T>(opts: ReadJsonOptions) => Promise<T | null>
   writeSettings: (doc: object) => Promise<void>
+  /** aac-oauth.json: the AAC OAuth tokens as last rotated (null when none was saved) */
+  readOAuthTokens: () => Promise<SavedOAuthTokens | null>
+  /** replaces aac-oauth.json atomically (fsync before rename, mode 0600): the rotated refresh token survives a crash */
+  writeOAuthTokens: (doc: SavedOAuthTokens) => Promise<void>
   /** demo-state.json: which demo flows were seeded (so removed ones stay removed) */
   readDemoState: <T>() => Promise<T | null>
   writeDemoState: (doc: object) => Promise<void>
@@ -344,6 +349,12 @@ export function createFlowStore (opts: { dataDir: string }): FlowStore {
 
     readSettings: async (o) => await readJsonFile(join(root, SETTINGS_FILE), o),
     writeSettings: async (doc) => { await writeJsonFile(join(root, SETTINGS_FILE), doc) },
+    readOAuthTokens: async () => await readJsonFile<SavedOAuthTokens>(join(root, OAUTH_TOKENS_FILE), { schemaVersion: 1, validate: validateOAuthTokens }),
+    async writeOAuthTokens (doc) {
+      const problem = validateOAuthTokens(doc)
+      if (problem !== null) throw new InvalidDataError(`refusing to write ${OAUTH_TOKENS_FILE}: ${problem}`)
+      await writeJsonFile(join(root, OAUTH_TOKENS_FILE), doc)
+    },
     readDemoState: async () => await readJsonFile(join(root, DEMO_STATE_FILE), { schemaVersion: 1 }),
     writeDemoState: async (doc) => { await writeJsonFile(join(root, DEMO_STATE_FILE), doc) },
 

@@ -3,7 +3,8 @@ import type { Simulator } from '../simulator/index.js'
 
 /** Where the upstreams are and which tokens they take, once demo mode has been resolved. */
 export interface UpstreamTargets {
-  aac: { baseUrl: string, token: string }
+  /** refreshToken '' = a long-lived token; clientId / tokenUrl '' = from the access token's claims */
+  aac: { baseUrl: string, token: string, refreshToken: string, clientId: string, tokenUrl: string }
   onprem: { baseUrl: string, token: string } | null
   databricks: { host: string, token: string } | null
 }
@@ -19,7 +20,7 @@ export interface TargetResolver {
 /** The targets a configuration names (no simulator involved). */
 export function configTargets (config: Config): UpstreamTargets {
   return {
-    aac: { baseUrl: config.PLATFORM_API_BASE_URL, token: config.PLATFORM_API_TOKEN },
+    aac: { baseUrl: config.PLATFORM_API_BASE_URL, token: config.PLATFORM_API_TOKEN, refreshToken: config.PLATFORM_API_REFRESH_TOKEN, clientId: config.PLATFORM_API_CLIENT_ID, tokenUrl: config.PLATFORM_API_TOKEN_URL.replace(/\/+$/, '') },
     onprem: config.ONPREM_API_BASE_URL === '' ? null : { baseUrl: config.ONPREM_API_BASE_URL, token: config.ONPREM_API_TOKEN },
     databricks: config.DATABRICKS_HOST === '' ? null : { host: config.DATABRICKS_HOST, token: config.DATABRICKS_TOKEN }
   }
@@ -28,7 +29,7 @@ export function configTargets (config: Config): UpstreamTargets {
 /** The simulator's targets: every upstream, with the simulator's own tokens. */
 export function simulatorTargets (sim: Simulator): UpstreamTargets {
   return {
-    aac: { baseUrl: sim.urls.aac, token: sim.tokens.aac },
+    aac: { baseUrl: sim.urls.aac, token: sim.tokens.aac, refreshToken: '', clientId: '', tokenUrl: '' },
     onprem: { baseUrl: sim.urls.onprem, token: sim.tokens.onprem },
     databricks: { host: sim.urls.databricks, token: sim.tokens.databricks }
   }
