@@ -2,19 +2,14 @@ import t from 'tap'
 import { join } from 'node:path'
 import { writeFile } from 'node:fs/promises'
 import { buildTestApp, type TestApp } from '../helper.js'
-import { notable, seedDbxFlow } from '../helper-dbx.js'
-import { analyseEventLog } from '../../src/spark/analyse.js'
-import { SAMPLE_DIR } from '../../src/simulator/sample-logs.js'
+import { notable, saveSampleAnalysis, seedDbxFlow } from '../helper-dbx.js'
 import type { ChartData } from '../../src/dashboard/chart-data.js'
 
 const FLOW = 'Dashboard · Ünïcode flow'
 const flowUrl = `/flows/${encodeURIComponent(FLOW)}`
 
-/** Analyses a sample log and saves it as the run's analysis.json, as a finished download would. */
 async function saveAnalysis (ta: TestApp, runId: string, sample: string): Promise<void> {
-  await ta.services.store.createEventLogs(FLOW, runId)
-  const analysis = await analyseEventLog(join(SAMPLE_DIR, sample))
-  await ta.services.store.analyses.write(FLOW, runId, analysis)
+  await saveSampleAnalysis(ta.services.store, FLOW, runId, sample)
 }
 
 t.test('dashboard routes', async (t) => {
