@@ -21,6 +21,7 @@ import { flowApiRoutes } from './flows/flow-api-routes.js'
 import { settingsRoutes } from './settings/settings-routes.js'
 import { dbxRoutes } from './databricks/dbx-routes.js'
 import { dashboardRoutes } from './dashboard/dashboard-routes.js'
+import { pairRoutes } from './dashboard/pair-routes.js'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
@@ -96,6 +97,7 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
   await app.register(dbxRoutes)
   await app.register(historyRoutes)
   await app.register(dashboardRoutes)
+  await app.register(pairRoutes)
   await app.register(settingsRoutes)
   return app
 }

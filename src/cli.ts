@@ -3,18 +3,12 @@ import { pathToFileURL } from 'node:url'
 import { analyseEventLog } from './spark/analyse.js'
 import { writeFileAtomic } from './store/atomic-write.js'
 import type { Analysis } from './spark/analysis-types.js'
+import { approxDuration, bytes, duration as dur, impactText, percent } from './shared/format.js'
 
 const USAGE = `usage: tri-track analyze <event-log file or folder> [--json] [--out <analysis.json>]
 
   --json        print the analysis as JSON on stdout
   --out <file>  also write the analysis to <file> (atomically)`
-
-const MB = 1024 * 1024
-const bytes = (b: number): string => (b >= 1024 * MB ? `${(b / 1024 / MB).toFixed(2)} GB` : `${(b / MB).toFixed(1)} MB`)
-const dur = (ms: number): string => {
-  const s = Math.round(ms / 1000)
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${(ms / 1000).toFixed(1)}s`
-}
 
 /** Human-readable summary: application, KPIs, flags, parse health. */
 export function summary (a: Analysis): string {
@@ -26,19 +20,30 @@ export function summary (a: Analysis): string {
     `  Spark ${app.sparkVersion || 'unknown'}${app.databricksRuntime ? ` (Databricks ${app.databricksRuntime})` : ''}, user ${app.sparkUser ?? '?'}, master ${app.master ?? '?'}`,
     `  ${app.startTime ? new Date(app.startTime).toISOString() : '?'}  wall clock ${dur(k.wallClockMs)}${app.completed ? '' : ' (no ApplicationEnd: incomplete log)'}`,
     '',
-    `  executors ${k.executorsMin}-${k.executorsMax}, cores ${k.totalCoresMax}, core utilisation ${k.coreUtilisation === null ? 'n/a' : `${(k.coreUtilisation * 100).toFixed(1)}%`}`,
+    `  executors ${k.executorsMin}-${k.executorsMax}, cores ${k.totalCoresMax}, core utilisation ${k.coreUtilisation === null ? 'n/a' : percent(k.coreUtilisation)}`,
     `  jobs ${k.jobs} (${k.failedJobs} failed), stages ${k.stages} (${k.failedStages} failed), tasks ${k.tasks} (${k.failedTasks} failed, ${k.killedTasks} killed)`,
     `  task time ${dur(k.totalTaskTimeMs)}, GC ${k.gcPercent}%, scheduler delay ${k.schedulerDelayPercent}%`,
     `  input ${bytes(k.inputBytes)}, output ${bytes(k.outputBytes)}, shuffle read ${bytes(k.shuffleReadBytes)} / write ${bytes(k.shuffleWriteBytes)}`,
     `  spill memory ${bytes(k.memoryBytesSpilled)} / disk ${bytes(k.diskBytesSpilled)}`,
     '',
   ]
+  for (const r of (a.rootCauses ?? []).slice(0, 3)) lines.push(`  root cause: ${r.line}`)
+  if (a.rootCauses?.length) lines.push('')
   if (a.flags.length === 0) lines.push('  no red flags')
   for (const f of a.flags) {
-    lines.push(`  [${f.severity.toUpperCase()}] ${f.title}`)
+    const cost = impactText(f.impactMs, k.wallClockMs)
+    lines.push(`  [${f.severity.toUpperCase()}] ${f.title}${cost ? ` (${cost})` : ''}`)
     for (const e of f.evidence.slice(0, 5)) lines.push(`      ${e}`)
     if (f.evidence.length > 5) lines.push(`      … ${f.evidence.length - 5} more`)
   }
+  const w = a.whatIf
+  if (w) {
+    lines.push('', `  what-if (replay of the stage DAG on other core counts; model ${approxDuration(w.modelMs)} vs actual ${approxDuration(w.actualMs)}):`)
+    lines.push(`      ${w.points.map((pt) => `${pt.factor}× = ${pt.cores} cores: ${approxDuration(pt.wallClockMs)}`).join(', ')}`)
+    lines.push(`      critical path (unlimited executors) ${approxDuration(w.criticalPathMs)}, driver-only time ${approxDuration(w.driverOnlyMs)}`)
+  }
+  const u = a.usage
+  if (u) lines.push(`  held ${u.workerNodeHours.toFixed(2)} worker node-hours (${u.workerNodes} nodes) + ${u.driverHours.toFixed(2)} driver hours; busy ${u.busyCoreHours.toFixed(2)} of ${u.heldCoreHours.toFixed(2)} core-hours held`)
   for (const r of a.recommendations) {
     lines.push('', `  -> ${r.title}`)
     for (const c of r.configs) lines.push(`       ${c.key} = ${c.suggested}${c.current !== null ? ` (now ${c.current})` : ''}`)

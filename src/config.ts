@@ -9,7 +9,10 @@ const token = Type.String({ pattern: noControl, maxLength: 4096 })
 /** The one schema of Tri-Tracker's configuration: env variable name -> type, range and default. */
 export const ConfigSchema = Type.Object({
   PLATFORM_API_BASE_URL: Type.String({ pattern: httpUrl, maxLength: 2048, default: 'https://eu1.alteryxcloud.com/v4', description: 'AAC API base URL including /v4' }),
-  PLATFORM_API_TOKEN: Type.String({ ...token, default: '', description: 'AAC API access token; empty starts the demo' }),
+  PLATFORM_API_TOKEN: Type.String({ ...token, default: '', description: 'AAC API access token (OAuth 2.0 or a long-lived one); empty (with no refresh token) starts the demo' }),
+  PLATFORM_API_REFRESH_TOKEN: Type.String({ ...token, default: '', description: 'AAC OAuth 2.0 refresh token; empty: the access token is long-lived' }),
+  PLATFORM_API_CLIENT_ID: Type.String({ pattern: noControl, maxLength: 512, default: '', description: 'AAC OAuth client id; empty: the access token\'s client_id claim' }),
+  PLATFORM_API_TOKEN_URL: Type.Union([Type.Literal(''), Type.String({ pattern: httpUrl, maxLength: 2048 })], { default: '', description: 'AAC OAuth token endpoint; empty: the access token\'s iss claim + /token' }),
   DATABRICKS_HOST: Type.Union([Type.Literal(''), Type.String({ pattern: httpUrl, maxLength: 2048 })], { default: '', description: 'Databricks workspace URL' }),
   DATABRICKS_TOKEN: Type.String({ ...token, default: '' }),
   ONPREM_API_BASE_URL: Type.Union([Type.Literal(''), Type.String({ pattern: httpUrl, maxLength: 2048 })], { default: '', description: 'on-prem Trifacta API base URL including /v4 (optional)' }),
@@ -26,7 +29,9 @@ export const ConfigSchema = Type.Object({
   DATA_DIR: Type.String({ pattern: noControl, minLength: 1, maxLength: 1024, default: './flows' }),
   DBFS_LOG_ROOT: Type.String({ pattern: '^dbfs:/[^\\u0000-\\u001f]*$', maxLength: 1024, default: 'dbfs:/trifacta/logs' }),
   DEMO_MODE: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], { default: 'auto', description: 'auto: demo when PLATFORM_API_TOKEN is empty' }),
-  UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600000, default: 120000 }),
+  UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600000, default: 120000, description: 'one upstream call, body included' }),
+  COLLECT_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 3600000, default: 300000, description: 'one collection of a flow, all its calls together' }),
+  MAX_EVENT_LOG_GB: Type.Number({ minimum: 0.001, maximum: 10000, default: 20, description: 'a larger event log is refused before downloading' }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' })
 })
 
@@ -34,17 +39,41 @@ export type Config = Readonly<Static<typeof ConfigSchema>>
 export type ConfigKey = keyof Static<typeof ConfigSchema>
 export const CONFIG_KEYS = Object.keys(ConfigSchema.properties) as ConfigKey[]
 
-/** A configuration value that failed validation; the message names the variable. */
+/** Where a value came from, for a message that says where to fix it. */
+export type ConfigSource = '.env' | 'settings.json'
+
+/** A configuration value that failed validation; the message names the variable (and `source` where it was set). */
 export class ConfigError extends Error {
-  constructor (readonly variable: string, message: string) {
+  constructor (readonly variable: string, message: string, readonly source: ConfigSource | null = null) {
     super(message)
     this.name = 'ConfigError'
   }
 }
 
+const URL_KEYS: ReadonlySet<string> = new Set(['PLATFORM_API_BASE_URL', 'DATABRICKS_HOST', 'ONPREM_API_BASE_URL'])
+
+/**
+ * What the pattern cannot see but `new URL()` (and so every client) refuses or misreads: a port beyond 65535, a bad
+ * host, user:password@ (a credential in a URL ends up in logs). Returns why the URL is unusable, or null.
+ */
+export function urlProblem (value: string): string | null {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return 'it is not a valid URL'
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'the scheme must be http or https'
+  if (url.hostname === '') return 'it names no host'
+  if (url.port !== '' && (Number(url.port) < 1 || Number(url.port) > 65535)) return 'the port must be from 1 to 65535'
+  if (url.username !== '' || url.password !== '') return 'it must not hold a user name or password (use the token field)'
+  if (url.search !== '' || url.hash !== '') return 'it must not have a query string or fragment'
+  return null
+}
+
 function describe (key: ConfigKey, schema: TSchema): string {
   const s = schema as { minimum?: number, maximum?: number, anyOf?: Array<{ const?: unknown }>, pattern?: string }
-  if (s.minimum !== undefined) return `an integer from ${s.minimum} to ${s.maximum ?? '∞'}`
+  if (s.minimum !== undefined) return `${(schema as { type?: string }).type === 'number' ? 'a number' : 'an integer'} from ${s.minimum} to ${s.maximum ?? '∞'}`
   if (s.anyOf?.every((a) => a.const !== undefined) === true) return `one of ${s.anyOf.map((a) => String(a.const)).join(', ')}`
   if (key === 'SPARK_HISTORY_SERVER_USER') return 'a user name without control characters or ":"'
   if (key.endsWith('_URL') || key === 'DATABRICKS_HOST') return 'an http(s) URL without spaces or control characters'
@@ -58,10 +87,10 @@ export function parseConfigValue (key: ConfigKey, raw: string): unknown {
   const schema = ConfigSchema.properties[key] as TSchema
   const trimmed = raw.trim()
   const value = Value.Convert(schema, trimmed)
-  if (!Value.Check(schema, value)) {
-    const shown = /TOKEN/.test(key) ? '(hidden)' : JSON.stringify(trimmed.slice(0, 80))
-    throw new ConfigError(key, `${key} must be ${describe(key, schema)}; got ${shown}`)
-  }
+  const shown = (): string => /TOKEN/.test(key) ? '(hidden)' : JSON.stringify(trimmed.slice(0, 80))
+  if (!Value.Check(schema, value)) throw new ConfigError(key, `${key} must be ${describe(key, schema)}; got ${shown()}`)
+  const problem = URL_KEYS.has(key) && value !== '' ? urlProblem(String(value)) : null
+  if (problem !== null) throw new ConfigError(key, `${key} must be ${describe(key, schema)}: ${problem}; got ${shown()}`)
   return value
 }
 
@@ -100,7 +129,7 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
 export function isDemo (config: Config): boolean {
   if (config.DEMO_MODE === 'on') return true
   if (config.DEMO_MODE === 'off') return false
-  return config.PLATFORM_API_TOKEN === ''
+  return config.PLATFORM_API_TOKEN === '' && config.PLATFORM_API_REFRESH_TOKEN === ''
 }
 
 /** Whether a host name is a loopback name or address. */

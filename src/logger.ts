@@ -4,8 +4,9 @@ import pino, { type Logger } from 'pino'
 export const LOG_REDACT_PATHS = [
   'req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'authorization',
   'token', '*.token', '*.*.token', 'tokens', '*.tokens',
-  'PLATFORM_API_TOKEN', 'DATABRICKS_TOKEN', 'ONPREM_API_TOKEN',
-  '*.PLATFORM_API_TOKEN', '*.DATABRICKS_TOKEN', '*.ONPREM_API_TOKEN'
+  'PLATFORM_API_TOKEN', 'PLATFORM_API_REFRESH_TOKEN', 'DATABRICKS_TOKEN', 'ONPREM_API_TOKEN',
+  '*.PLATFORM_API_TOKEN', '*.PLATFORM_API_REFRESH_TOKEN', '*.DATABRICKS_TOKEN', '*.ONPREM_API_TOKEN',
+  'accessToken', 'refreshToken', '*.accessToken', '*.refreshToken', 'access_token', 'refresh_token', '*.access_token', '*.refresh_token'
 ]
 
 /** The app's one logger; modules get children of it. */

@@ -20,7 +20,11 @@ let config: Config
 try {
   config = await loadEffectiveConfig(baseEnv)
 } catch (err) {
-  if (err instanceof ConfigError) fail(`${err.message}\nFix it in .env (see .env.example), in the environment, or in the settings file.`)
+  if (err instanceof ConfigError) {
+    fail(err.source === 'settings.json'
+      ? `${err.message}\nThe value was saved from the settings page: fix or remove ${err.variable} in settings.json in the data folder (DATA_DIR), or delete that file to fall back to .env.`
+      : `${err.message}\nFix ${err.variable} in .env (see .env.example) or in the environment.`)
+  }
   // Only reading settings.json can fail otherwise.
   fail(`the saved settings cannot be read (${(err as Error).message}); fix or delete settings.json in the data folder`)
 }

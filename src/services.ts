@@ -30,7 +30,7 @@ export function createServices (opts: { config: Config, demo: boolean, targets: 
   const { log } = opts
   const store = createFlowStore({ dataDir: opts.config.DATA_DIR })
   const tasks = createTaskRunner({ log })
-  const upstreams = createUpstreams(opts)
+  const upstreams = createUpstreams({ ...opts, tokenStore: store })
   const flows = createFlowService({ upstreams, store, tasks, log })
 
   // a finished download is analysed at once, whichever platform it came from
@@ -46,6 +46,7 @@ export function createServices (opts: { config: Config, demo: boolean, targets: 
     store,
     tasks,
     defaultLogRoot: opts.config.DBFS_LOG_ROOT,
+    maxEventLogBytes: Math.round(opts.config.MAX_EVENT_LOG_GB * 1024 ** 3),
     log,
     analyse
   })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ConfigError, isDemo, isLoopbackHost, loadConfig } from '../src/config.js'
+import { ConfigError, isDemo, isLoopbackHost, loadConfig, urlProblem } from '../src/config.js'
 
 t.test('defaults follow the spec', async (t) => {
   const c = loadConfig({})
@@ -65,4 +65,23 @@ t.test('several errors are reported together', async (t) => {
 t.test('loopback detection', async (t) => {
   for (const h of ['127.0.0.1', 'localhost', '::1', '[::1]', '127.1.2.3']) t.ok(isLoopbackHost(h), h)
   for (const h of ['0.0.0.0', '192.168.1.2', 'example.com', '::']) t.notOk(isLoopbackHost(h), h)
+})
+
+t.test('URLs are checked with new URL(), as the clients read them (issue 12 #4)', async (t) => {
+  const cases: Array<[string, string, RegExp]> = [
+    ['PLATFORM_API_BASE_URL', 'http://127.0.0.1:99999/v4', /PLATFORM_API_BASE_URL must be an http\(s\) URL[^\n]*: it is not a valid URL; got "http:\/\/127.0.0.1:99999\/v4"/],
+    ['PLATFORM_API_BASE_URL', 'http://127.0.0.1:0/v4', /port must be from 1 to 65535/],
+    ['DATABRICKS_HOST', 'https://[::1', /DATABRICKS_HOST[^\n]*not a valid URL/],
+    ['DATABRICKS_HOST', 'https://a%zz.example', /DATABRICKS_HOST/],
+    ['ONPREM_API_BASE_URL', 'https://u:p@trifacta.example/v4', /ONPREM_API_BASE_URL[^\n]*user name or password/],
+    ['ONPREM_API_BASE_URL', 'https://trifacta.example/v4?x=1', /query string/]
+  ]
+  for (const [key, value, re] of cases) {
+    t.throws(() => loadConfig({ [key]: value }), re, `${key}=${value}`)
+    try { loadConfig({ [key]: value }) } catch (err) { t.equal((err as ConfigError).variable, key) }
+  }
+  for (const ok of ['http://127.0.0.1:65535/v4', 'https://eu1.alteryxcloud.com/v4', 'http://[::1]:8080/v4', 'https://trifacta.example.com:3005/v4/']) {
+    t.doesNotThrow(() => loadConfig({ PLATFORM_API_BASE_URL: ok }), ok)
+  }
+  t.equal(urlProblem('https://adb-1.2.azuredatabricks.net'), null)
 })

@@ -33,12 +33,15 @@ export function tempDir (t: Test, prefix = 'tri-test-'): string {
 }
 
 /** Builds the app against a temp flows/ dir and an in-process simulator on 127.0.0.1. */
-export async function buildTestApp (t: Test, opts: { onprem?: boolean, history?: boolean, env?: Record<string, string>, sim?: Parameters<typeof startSimulator>[0], dataDir?: string, views?: string } = {}): Promise<TestApp> {
+export async function buildTestApp (t: Test, opts: { onprem?: boolean, oauth?: boolean, history?: boolean, env?: Record<string, string>, sim?: Parameters<typeof startSimulator>[0], dataDir?: string, views?: string } = {}): Promise<TestApp> {
   const sim = await startSimulator({ host: '127.0.0.1', ...opts.sim })
   const dataDir = opts.dataDir ?? tempDir(t)
+  // oauth: an OAuth 2.0 pair from the simulator's token endpoint instead of a long-lived AAC token
+  const issued = opts.oauth === true ? sim.oauth.issue() : null
   const baseEnv: Record<string, string> = {
     PLATFORM_API_BASE_URL: sim.urls.aac,
-    PLATFORM_API_TOKEN: sim.tokens.aac,
+    PLATFORM_API_TOKEN: issued?.accessToken ?? sim.tokens.aac,
+    ...(issued !== null ? { PLATFORM_API_REFRESH_TOKEN: issued.refreshToken } : {}),
     ONPREM_API_BASE_URL: opts.onprem === false ? '' : sim.urls.onprem,
     ONPREM_API_TOKEN: opts.onprem === false ? '' : sim.tokens.onprem,
     DATABRICKS_HOST: sim.urls.databricks,

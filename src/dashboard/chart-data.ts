@@ -1,3 +1,4 @@
+import { downsample } from '../shared/downsample.js'
 import type { Analysis, ExecutorMarker, StageData } from '../spark/analysis-types.js'
 
 /** Bump when the shape or the downsampling changes: it is part of the ETag, so browsers drop stale copies. */
@@ -59,39 +60,8 @@ export const MAX_MARKERS = 500
 export const MAX_STAGE_BARS = 200
 export const TOP_STAGE_BARS = 150
 
-/**
- * Keeps at most about `max` points of a time series by bucketing time and keeping, per bucket, the first and last
- * points (the step edges) and the points holding each value's minimum and maximum (the extremes), in time order.
- */
-export function downsample<T extends { t: number }> (points: T[], max: number, values: ((p: T) => number)[]): T[] {
-  if (points.length <= max) return points
-  const perBucket = 2 + 2 * values.length
-  const buckets = Math.max(1, Math.floor((max - 2) / perBucket))
-  const t0 = points[0]!.t
-  const span = Math.max(1, points[points.length - 1]!.t - t0)
-  const keep = new Set<number>([0, points.length - 1])
-  let i = 0
-  for (let b = 0; b < buckets && i < points.length; b++) {
-    const end = b === buckets - 1 ? Infinity : t0 + (span * (b + 1)) / buckets
-    const first = i
-    const lo = values.map(() => i)
-    const hi = values.map(() => i)
-    while (i < points.length && points[i]!.t < end) {
-      values.forEach((v, k) => {
-        if (v(points[i]!) < v(points[lo[k]!]!)) lo[k] = i
-        if (v(points[i]!) > v(points[hi[k]!]!)) hi[k] = i
-      })
-      i++
-    }
-    if (i === first) continue
-    keep.add(first).add(i - 1)
-    for (const x of lo) keep.add(x)
-    for (const x of hi) keep.add(x)
-  }
-  return [...keep].sort((a, b) => a - b).map((k) => points[k]!)
-}
-
-function stageBar (s: StageData): StageBar {
+/** One stage attempt as a bar: task time by category and its data. */
+export function stageBar (s: StageData): StageBar {
   const tasks = s.numCompleteTasks > 0 ? s.numCompleteTasks : s.numTasks
   const data = s.inputBytes + s.shuffleReadBytes
   return {
@@ -118,7 +88,8 @@ function stageBar (s: StageData): StageBar {
   }
 }
 
-function barTime (b: StageBar): number {
+/** Summed task time of a bar (every category). */
+export function barTime (b: StageBar): number {
   return b.computeMs + b.gcMs + b.schedulerDelayMs + b.deserializeMs + b.resultSerializationMs + b.gettingResultMs
 }
 
@@ -190,9 +161,9 @@ export function chartData (a: Analysis): ChartData {
   const tl = a.timeline
   const origin = a.application.startTime ?? tl.executors[0]?.time ?? tl.busy.start
   const execPoints = tl.executors.map((p) => ({ t: p.time - origin, executors: p.executors, cores: p.cores }))
-  const execs = downsample(execPoints, MAX_TIMELINE_POINTS, [(p) => p.executors, (p) => p.cores])
+  const execs = downsample(execPoints, MAX_TIMELINE_POINTS, (p) => p.t, [(p) => p.executors, (p) => p.cores])
   const busyPoints = tl.busy.busyCores.map((c, i) => ({ t: tl.busy.start + i * tl.busy.bucketMs - origin, cores: c }))
-  const busy = downsample(busyPoints, MAX_TIMELINE_POINTS, [(p) => p.cores])
+  const busy = downsample(busyPoints, MAX_TIMELINE_POINTS, (p) => p.t, [(p) => p.cores])
   const markers = spreadMarkers(tl.markers, MAX_MARKERS)
   const { rows, grouped } = stageBars(a.stages)
   const app = a.application

@@ -21,12 +21,42 @@ const SECRET_VALUES = [
   /\bdapi[0-9a-f]{32}\b/i, // Databricks PAT
   /\bAKIA[0-9A-Z]{16}\b/, // AWS access key id
   /\bgh[pousr]_[A-Za-z0-9]{30,}\b/, // GitHub token
-  /\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./, // JWT
   /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
   /(password|pwd|secret|token|sig|accountkey)=[^;&\s]+/i // connection strings and SAS URLs
 ]
-// 40+ chars of base64 with no separators reads like a key (Azure account keys are 88).
-const OPAQUE = /^[A-Za-z0-9+/=_-]{40,}$/
+// A JWT is `eyJ…` (base64url JSON), a dot, 10+ more base64url, a dot. As one pattern (/\beyJ[…]{10,}\.[…]{10,}\./)
+// it back-tracks quadratically on `eyJ-eyJ-…` (200 KB took 9.6 s), so it is checked segment by segment instead.
+const BASE64URL_RUN = /[A-Za-z0-9_.-]+/g
+
+/** True when the value holds a JSON Web Token; linear in the value's length. */
+export function holdsJwt (value: string): boolean {
+  for (const m of value.matchAll(BASE64URL_RUN)) {
+    const segments = m[0].split('.')
+    // the header segment needs a dot after the payload segment that follows it
+    for (let i = 0; i + 2 < segments.length; i++) {
+      if (segments[i + 1]!.length < 10) continue
+      const seg = segments[i]!
+      // the first `eyJ` at a word boundary (segment start or after a `-`) leaves the most characters after it
+      const dash = seg.startsWith('eyJ') ? -1 : seg.indexOf('-eyJ')
+      const at = dash === -1 ? (seg.startsWith('eyJ') ? 0 : -1) : dash + 1
+      if (at !== -1 && seg.length - at - 3 >= 10) return true
+    }
+  }
+  return false
+}
+
+// 40+ chars of base64 with no separators reads like a key (Azure account keys are 88). A loop rather than
+// /^[A-Za-z0-9+/=_-]{40,}$/: same answer, without V8 interpreting the pattern over a megabyte-long value.
+const BASE64_CHAR = new Uint8Array(128)
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-') BASE64_CHAR[ch.charCodeAt(0)] = 1
+function isOpaque (value: string): boolean {
+  if (value.length < 40) return false
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c >= 128 || BASE64_CHAR[c] === 0) return false
+  }
+  return true
+}
 
 /** True when a value holds a secret reference only. */
 export function isSecretReference (value: string): boolean {
@@ -36,7 +66,7 @@ export function isSecretReference (value: string): boolean {
 /** Masks one entry. */
 export function maskConfEntry (key: string, value: string): MaskedConfEntry {
   if (isSecretReference(value)) return { key, value: value.trim(), kind: 'reference' }
-  if (SECRET_KEY.test(key) || SECRET_VALUES.some((re) => re.test(value)) || (OPAQUE.test(value) && !value.startsWith('/'))) return { key, value: MASK, kind: 'masked' }
+  if (SECRET_KEY.test(key) || SECRET_VALUES.some((re) => re.test(value)) || holdsJwt(value) || (isOpaque(value) && !value.startsWith('/'))) return { key, value: MASK, kind: 'masked' }
   return { key, value, kind: 'plain' }
 }
 

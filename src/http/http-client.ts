@@ -1,13 +1,15 @@
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici'
 import type { Logger } from 'pino'
 import { UpstreamError, scrubSecrets } from './upstream-error.js'
+import { staticToken, type TokenSource } from './token-source.js'
 
 export interface HttpClientOptions {
   /** shown in errors and logs: "AAC", "on-prem Trifacta", "Databricks" */
   name: string
   /** base URL; a path part (e.g. /v4) is prefixed to every request path */
   baseUrl: string
-  token: string
+  /** a long-lived token, or a source that refreshes it (AAC OAuth 2.0) */
+  token: string | TokenSource
   /** the Authorization header value when it is not `Bearer <token>` (e.g. Basic); null sends none */
   authorization?: string | null
   timeoutMs?: number
@@ -20,6 +22,8 @@ export interface HttpClientOptions {
   connections?: number
   /** turn integers too long for a double into strings before parsing (Databricks' int64 ids) */
   quoteBigInts?: boolean
+  /** the largest success body read (default MAX_JSON_BODY); a larger one fails the call, unread */
+  maxBodyBytes?: number
   log?: Logger
 }
 
@@ -35,6 +39,8 @@ export interface RequestOptions {
   timeoutMs?: number
   /** overrides the client's quoteBigInts for this call (off for bodies known to hold no int64 id) */
   quoteBigInts?: boolean
+  /** overrides the client's maxBodyBytes for this call (e.g. one DBFS chunk in base64) */
+  maxBytes?: number
 }
 
 /** A JSON client for one upstream: pooled connections, timeouts, retries with backoff, errors without tokens. */
@@ -44,8 +50,8 @@ export interface HttpClient {
   getJson: (path: string, opts?: RequestOptions) => Promise<unknown>
   postJson: (path: string, opts?: RequestOptions) => Promise<unknown>
   /**
-   * GET of a large body, streamed: resolves on a 2xx with the open body (the caller consumes it), throws the same
-   * UpstreamErrors as getJson otherwise. Not retried: the caller resumes (Range) or restarts.
+   * GET of a large body, streamed: resolves on a 2xx with the open body (the caller consumes it), throws the
+   * UpstreamErrors getJson would otherwise. Not retried: the caller resumes (Range) or starts over.
    */
   download: (path: string, opts?: DownloadRequestOptions) => Promise<DownloadResponse>
   close: () => Promise<void>
@@ -63,6 +69,14 @@ export interface DownloadResponse {
   headers: Record<string, string | string[] | undefined>
   body: AsyncIterable<Buffer>
 }
+
+/**
+ * Bodies are read with a cap that fits the endpoint, never whole: an upstream (or anything answering in its place)
+ * can send gigabytes or never stop. JSON API pages are well below this; a DBFS read passes its own cap.
+ */
+export const MAX_JSON_BODY = 8 * 1024 * 1024
+/** what is kept of an error body: enough for the upstream's message, the rest is not read */
+export const MAX_ERROR_BODY = 64 * 1024
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504])
 const RETRYABLE_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
@@ -100,8 +114,50 @@ export function parseRetryAfter (headers: Record<string, string | string[] | und
   return null
 }
 
+/**
+ * Replaces every `<…>` tag with a space in one pass. A regular expression such as /<[^>]*>/g restarts at every `<`
+ * and scans to the end when no `>` follows: quadratic on a body of `<`s (300 KB froze the server for 28 s).
+ */
+export function stripTags (text: string): string {
+  let out = ''
+  let from = 0
+  for (;;) {
+    const open = text.indexOf('<', from)
+    if (open === -1) break
+    const close = text.indexOf('>', open + 1)
+    // no `>` after this `<`: none after any later `<` either, so the rest is text
+    if (close === -1) break
+    out += text.slice(from, open) + ' '
+    from = close + 1
+  }
+  return out + text.slice(from)
+}
+
+type Body = AsyncIterable<Buffer> & { destroy: (err?: Error) => unknown }
+
+/**
+ * Reads a body up to `limit` bytes. Past it, the rest is not read (the stream is destroyed, so the connection is
+ * dropped rather than drained): `over` tells, and `text` holds the first `limit` bytes.
+ */
+export async function readBodyLimited (body: Body, limit: number): Promise<{ text: string, over: boolean, bytes: number }> {
+  const chunks: Buffer[] = []
+  let bytes = 0
+  for await (const chunk of body) {
+    if (bytes + chunk.length > limit) {
+      chunks.push(chunk.subarray(0, limit - bytes))
+      body.destroy()
+      return { text: Buffer.concat(chunks).toString('utf8'), over: true, bytes: limit }
+    }
+    chunks.push(chunk)
+    bytes += chunk.length
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), over: false, bytes }
+}
+
+const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(n < 1024 * 1024 ? 2 : 0)} MiB`
+
 /** Pulls the upstream's own error name and message out of an AAC or Databricks error body. */
-function describeErrorBody (text: string): { code: string | null, message: string | null } {
+export function describeErrorBody (text: string): { code: string | null, message: string | null } {
   try {
     const body = JSON.parse(text) as Record<string, unknown>
     const exc = body.exception as Record<string, unknown> | undefined
@@ -114,11 +170,17 @@ function describeErrorBody (text: string): { code: string | null, message: strin
     const message = typeof body.message === 'string' ? body.message : null
     return { code, message }
   } catch {
-    const plain = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim()
+    const plain = stripTags(text).replace(/\s+/g, ' ').trim()
     // some gateways answer "RESOURCE_DOES_NOT_EXIST: message" as plain text
     const m = /^([A-Z][A-Z0-9_]{2,63}): (.*)$/s.exec(plain)
     if (m !== null) return { code: m[1]!, message: m[2]!.slice(0, 200) }
     return { code: null, message: plain === '' ? null : plain.slice(0, 200) }
+  }
+}
+
+class BodyTooLarge extends Error {
+  constructor (readonly what: string, readonly limit: number) {
+    super(what)
   }
 }
 
@@ -131,6 +193,7 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
   const baseDelayMs = opts.baseDelayMs ?? 300
   const maxDelayMs = opts.maxDelayMs ?? 10_000
   const maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000
+  const maxBodyBytes = opts.maxBodyBytes ?? MAX_JSON_BODY
   const pool = new Pool(url.origin, {
     connections: opts.connections ?? 8,
     connectTimeout: Math.min(timeoutMs, 15_000),
@@ -138,13 +201,19 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
     bodyTimeout: timeoutMs,
     keepAliveTimeout: 10_000
   })
-  const secrets = [opts.token, ...(opts.authorization == null ? [] : [opts.authorization.replace(/^\S+\s+/, '')])]
+  const auth: TokenSource = typeof opts.token === 'string' ? staticToken(opts.token) : opts.token
   const name = opts.name
-  const authHeader = (): Record<string, string> => opts.authorization === null
-    ? {}
-    : { authorization: opts.authorization ?? `Bearer ${opts.token}` }
+
+  // a Basic header's encoded user:password is a secret too
+  const headerSecret = opts.authorization == null ? [] : [opts.authorization.replace(/^\S+\s+/, '')]
+  const authorization = async (signal?: AbortSignal): Promise<{ header: Record<string, string>, token: string }> => {
+    if (opts.authorization !== undefined) return { header: opts.authorization === null ? {} : { authorization: opts.authorization }, token: '' }
+    const token = await auth.token(signal)
+    return { header: { authorization: `Bearer ${token}` }, token }
+  }
 
   function fail (init: ConstructorParameters<typeof UpstreamError>[0]): UpstreamError {
+    const secrets = [...auth.secrets(), ...headerSecret]
     return new UpstreamError({ ...init, message: scrubSecrets(init.message, secrets), upstreamMessage: init.upstreamMessage == null ? null : scrubSecrets(init.upstreamMessage, secrets) })
   }
 
@@ -157,87 +226,44 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
     return `${basePath}${path}${qs === '' ? '' : `?${qs}`}`
   }
 
-  async function once (method: 'GET' | 'POST', path: string, ro: RequestOptions): Promise<{ status: number, headers: Record<string, string | string[] | undefined>, text: string }> {
-    const headers: Record<string, string> = { accept: 'application/json', ...authHeader() }
+  async function once (method: 'GET' | 'POST', path: string, ro: RequestOptions, signal: AbortSignal): Promise<{ status: number, headers: Record<string, string | string[] | undefined>, text: string, token: string }> {
+    const { header, token } = await authorization(ro.signal)
+    const headers: Record<string, string> = { accept: 'application/json', ...header }
     let body: string | undefined
     if (ro.body !== undefined) {
       body = JSON.stringify(ro.body)
       headers['content-type'] = 'application/json'
     }
     const perCall = ro.timeoutMs === undefined ? {} : { headersTimeout: ro.timeoutMs, bodyTimeout: ro.timeoutMs }
-    const res = await pool.request({ method, path: buildPath(path, ro.query), headers, body, signal: ro.signal, ...perCall })
-    const text = await res.body.text()
-    return { status: res.statusCode, headers: res.headers, text }
-  }
-
-  /** A non-2xx answer as an UpstreamError, and whether (and when) it may be retried. */
-  function statusError (what: string, res: { status: number, headers: Record<string, string | string[] | undefined>, text: string }): { error: UpstreamError, retryable: boolean, waitMs: number | null } {
-    const { code, message } = describeErrorBody(res.text)
-    const detail = [code, message].filter((x) => x !== null).join(': ')
-    const suffix = detail === '' ? '' : ` (${detail})`
-    if (res.status === 401 || res.status === 403) {
-      return { error: fail({ upstream: name, kind: 'auth', status: res.status, code, upstreamMessage: message, message: `${what} was refused with ${res.status}${suffix}: check the ${name} token and its permissions` }), retryable: false, waitMs: null }
+    const res = await pool.request({ method, path: buildPath(path, ro.query), headers, body, signal, ...perCall })
+    const ok = res.statusCode >= 200 && res.statusCode < 300
+    // an error body only needs its message: its head is kept, however long it claims or turns out to be
+    const limit = ok ? (ro.maxBytes ?? maxBodyBytes) : MAX_ERROR_BODY
+    const declared = Number(res.headers['content-length'])
+    if (ok && Number.isFinite(declared) && declared > limit) {
+      res.body.destroy()
+      throw new BodyTooLarge(`announced ${mib(declared)}`, limit)
     }
-    if (res.status === 404) {
-      return { error: fail({ upstream: name, kind: 'not-found', status: 404, code, upstreamMessage: message, message: `${what} answered 404${suffix}` }), retryable: false, waitMs: null }
-    }
-    const kind = res.status === 429 ? 'rate-limited' : 'http'
-    const error = fail({ upstream: name, kind, status: res.status, code, upstreamMessage: message, message: `${what} answered ${res.status}${suffix}` })
-    if (!RETRYABLE_STATUS.has(res.status)) return { error, retryable: false, waitMs: null }
-    const ra = parseRetryAfter(res.headers)
-    if (ra !== null && ra > maxRetryAfterMs) {
-      return { error: fail({ upstream: name, kind, status: res.status, code, upstreamMessage: message, message: `${what} is rate limited: the upstream asks to retry after ${Math.ceil(ra / 1000)} s` }), retryable: false, waitMs: null }
-    }
-    return { error, retryable: true, waitMs: ra === null ? null : ra + Math.random() * 100 }
-  }
-
-  /** A failure below HTTP (reset, refused, timeout, cancel) as an UpstreamError. */
-  function transportError (what: string, err: unknown, ro: { signal?: AbortSignal, timeoutMs?: number }): UpstreamError {
-    if (ro.signal?.aborted === true) return fail({ upstream: name, kind: 'aborted', message: `${what} was cancelled` })
-    const code = (err as { code?: string }).code ?? ''
-    const isTimeout = err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || err instanceof undiciErrors.ConnectTimeoutError
-    return fail({
-      upstream: name,
-      kind: isTimeout ? 'timeout' : 'network',
-      message: isTimeout ? `${what} timed out after ${Math.round((ro.timeoutMs ?? timeoutMs) / 1000)} s` : `${what} failed: ${code !== '' ? code : (err as Error).message}`
-    })
-  }
-
-  async function download (path: string, ro: DownloadRequestOptions = {}): Promise<DownloadResponse> {
-    const what = `${name} GET ${path}`
-    const perCall = ro.timeoutMs === undefined ? {} : { headersTimeout: ro.timeoutMs, bodyTimeout: ro.timeoutMs }
-    let res: Dispatcher.ResponseData
-    try {
-      res = await pool.request({ method: 'GET', path: buildPath(path, ro.query), headers: { ...authHeader(), ...ro.headers }, signal: ro.signal, ...perCall })
-    } catch (err) {
-      throw transportError(what, err, ro)
-    }
-    if (res.statusCode < 200 || res.statusCode >= 300) {
-      const text = await res.body.text().catch(() => '')
-      throw statusError(what, { status: res.statusCode, headers: res.headers, text }).error
-    }
-    const body = res.body
-    async function * chunks (): AsyncGenerator<Buffer> {
-      try {
-        for await (const c of body) yield c as Buffer
-      } catch (err) {
-        throw transportError(`${what} (body)`, err, ro)
-      } finally {
-        if (!body.destroyed) body.destroy()
-      }
-    }
-    return { status: res.statusCode, headers: res.headers, body: chunks() }
+    const read = await readBodyLimited(res.body, limit)
+    if (ok && read.over) throw new BodyTooLarge(`sent more than ${mib(limit)}`, limit)
+    return { status: res.statusCode, headers: res.headers, text: read.text, token }
   }
 
   async function call (method: 'GET' | 'POST', path: string, ro: RequestOptions = {}): Promise<unknown> {
     const retryable = method === 'GET' || ro.idempotent === true
     const what = `${name} ${method} ${path}`
+    let refreshed = false
     for (let attempt = 0; ; attempt++) {
       const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt) * (0.5 + Math.random() * 0.5)
       let waitMs: number | null = null
       let lastError: UpstreamError
+      // the whole attempt, body included, within the timeout: undici's own timeouts measure only the gaps between
+      // chunks, so a body trickling a byte at a time would never end
+      const attemptMs = ro.timeoutMs ?? timeoutMs
+      const deadline = AbortSignal.timeout(attemptMs)
+      const signal = ro.signal === undefined ? deadline : AbortSignal.any([ro.signal, deadline])
       try {
-        const res = await once(method, path, ro)
+        const res = await once(method, path, ro, signal)
         if (res.status >= 200 && res.status < 300) {
           try {
             return res.text === '' ? null : (ro.quoteBigInts ?? opts.quoteBigInts) === true ? parseJsonKeepingBigInts(res.text) : JSON.parse(res.text)
@@ -245,16 +271,51 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
             lastError = fail({ upstream: name, kind: 'malformed', status: res.status, message: `${what}: the response was not valid JSON (${res.text.length} bytes)` })
           }
         } else {
-          const mapped = statusError(what, res)
-          lastError = mapped.error
-          if (!mapped.retryable) throw lastError
-          waitMs = mapped.waitMs
+          const { code, message } = describeErrorBody(res.text)
+          const detail = [code, message].filter((x) => x !== null).join(': ')
+          const suffix = detail === '' ? '' : ` (${detail})`
+          // An expired or revoked access token: refresh it once and try again (any method: the call was refused, not run).
+          if (res.status === 401 && !refreshed && auth.refreshAfter401 !== undefined && await auth.refreshAfter401(res.token, ro.signal)) {
+            refreshed = true
+            attempt--
+            continue
+          }
+          if (res.status === 401 && refreshed) {
+            throw fail({ upstream: name, kind: 'auth', status: 401, code, upstreamMessage: message, message: `${what} was refused with 401${suffix} even with a freshly refreshed access token: check that the ${name} OAuth token belongs to this workspace and is enabled` })
+          }
+          if (res.status === 401 || res.status === 403) {
+            throw fail({ upstream: name, kind: 'auth', status: res.status, code, upstreamMessage: message, message: `${what} was refused with ${res.status}${suffix}: check the ${name} token and its permissions` })
+          }
+          if (res.status === 404) {
+            throw fail({ upstream: name, kind: 'not-found', status: 404, code, upstreamMessage: message, message: `${what} answered 404${suffix}` })
+          }
+          const kind = res.status === 429 ? 'rate-limited' : 'http'
+          lastError = fail({ upstream: name, kind, status: res.status, code, upstreamMessage: message, message: `${what} answered ${res.status}${suffix}` })
+          if (!RETRYABLE_STATUS.has(res.status)) throw lastError
+          const ra = parseRetryAfter(res.headers)
+          if (ra !== null) {
+            if (ra > maxRetryAfterMs) throw fail({ upstream: name, kind, status: res.status, code, upstreamMessage: message, message: `${what} is rate limited: the upstream asks to retry after ${Math.ceil(ra / 1000)} s` })
+            waitMs = ra + Math.random() * 100
+          }
         }
       } catch (err) {
         if (err instanceof UpstreamError) throw err
-        lastError = transportError(what, err, ro)
-        if (lastError.kind === 'aborted') throw lastError
-        if (lastError.kind !== 'timeout' && !RETRYABLE_CODES.has((err as { code?: string }).code ?? '')) throw lastError
+        if (ro.signal?.aborted === true) throw fail({ upstream: name, kind: 'aborted', message: `${what} was cancelled` })
+        if (err instanceof BodyTooLarge) {
+          throw fail({ upstream: name, kind: 'too-large', message: `${what}: the response ${err.what}, more than the ${mib(err.limit)} this request allows; it was not read` })
+        }
+        if (deadline.aborted) {
+          // the upstream answers, but too slowly to finish: trying again would take as long
+          throw fail({ upstream: name, kind: 'timeout', message: `${what} did not finish within ${attemptMs / 1000} s (the upstream sends its answer too slowly)` })
+        }
+        const code = (err as { code?: string }).code ?? ''
+        const isTimeout = err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || err instanceof undiciErrors.ConnectTimeoutError
+        lastError = fail({
+          upstream: name,
+          kind: isTimeout ? 'timeout' : 'network',
+          message: isTimeout ? `${what} timed out after ${Math.round((ro.timeoutMs ?? timeoutMs) / 1000)} s` : `${what} failed: ${code !== '' ? code : (err as Error).message}`
+        })
+        if (!isTimeout && !RETRYABLE_CODES.has(code)) throw lastError
       }
       if (!retryable || attempt >= retries) throw lastError
       opts.log?.warn({ upstream: name, method, path, attempt: attempt + 1, status: lastError.status, kind: lastError.kind }, 'upstream call failed, retrying')
@@ -264,6 +325,44 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
         throw fail({ upstream: name, kind: 'aborted', message: `${what} was cancelled` })
       }
     }
+  }
+
+  async function download (path: string, ro: DownloadRequestOptions = {}): Promise<DownloadResponse> {
+    const what = `${name} GET ${path}`
+    const perCall = ro.timeoutMs === undefined ? {} : { headersTimeout: ro.timeoutMs, bodyTimeout: ro.timeoutMs }
+    const transport = (err: unknown): UpstreamError => {
+      if (ro.signal?.aborted === true) return fail({ upstream: name, kind: 'aborted', message: `${what} was cancelled` })
+      const code = (err as { code?: string }).code ?? ''
+      const isTimeout = err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || err instanceof undiciErrors.ConnectTimeoutError
+      return fail({ upstream: name, kind: isTimeout ? 'timeout' : 'network', message: isTimeout ? `${what} timed out after ${Math.round((ro.timeoutMs ?? timeoutMs) / 1000)} s` : `${what} failed: ${code !== '' ? code : (err as Error).message}` })
+    }
+    let res: Dispatcher.ResponseData
+    try {
+      const { header } = await authorization(ro.signal)
+      res = await pool.request({ method: 'GET', path: buildPath(path, ro.query), headers: { ...header, ...ro.headers }, signal: ro.signal, ...perCall })
+    } catch (err) {
+      throw transport(err)
+    }
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      const { text } = await readBodyLimited(res.body, MAX_ERROR_BODY).catch(() => ({ text: '' }))
+      const { code, message } = describeErrorBody(text)
+      const detail = [code, message].filter((x) => x !== null).join(': ')
+      const suffix = detail === '' ? '' : ` (${detail})`
+      const status = res.statusCode
+      if (status === 401 || status === 403) throw fail({ upstream: name, kind: 'auth', status, code, upstreamMessage: message, message: `${what} was refused with ${status}${suffix}: check the ${name} credentials and their permissions` })
+      throw fail({ upstream: name, kind: status === 404 ? 'not-found' : status === 429 ? 'rate-limited' : 'http', status, code, upstreamMessage: message, message: `${what} answered ${status}${suffix}` })
+    }
+    const body = res.body
+    async function * chunks (): AsyncGenerator<Buffer> {
+      try {
+        for await (const c of body) yield c as Buffer
+      } catch (err) {
+        throw transport(err)
+      } finally {
+        if (!body.destroyed) body.destroy()
+      }
+    }
+    return { status: res.statusCode, headers: res.headers, body: chunks() }
   }
 
   return {

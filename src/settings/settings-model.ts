@@ -2,7 +2,7 @@ import { ConfigError, loadConfig, parseConfigValue, type Config, type ConfigKey 
 
 /** The variables the settings page can change (the rest stay in .env). */
 export const SETTING_KEYS = [
-  'PLATFORM_API_BASE_URL', 'PLATFORM_API_TOKEN',
+  'PLATFORM_API_BASE_URL', 'PLATFORM_API_TOKEN', 'PLATFORM_API_REFRESH_TOKEN', 'PLATFORM_API_CLIENT_ID', 'PLATFORM_API_TOKEN_URL',
   'DATABRICKS_HOST', 'DATABRICKS_TOKEN',
   'ONPREM_API_BASE_URL', 'ONPREM_API_TOKEN',
   'SPARK_HISTORY_SERVER_URL', 'SPARK_HISTORY_SERVER_AUTH', 'SPARK_HISTORY_SERVER_USER', 'SPARK_HISTORY_SERVER_TOKEN',
@@ -10,12 +10,15 @@ export const SETTING_KEYS = [
 ] as const satisfies readonly ConfigKey[]
 export type SettingKey = typeof SETTING_KEYS[number]
 
-export const TOKEN_KEYS = ['PLATFORM_API_TOKEN', 'DATABRICKS_TOKEN', 'ONPREM_API_TOKEN', 'SPARK_HISTORY_SERVER_TOKEN'] as const
+export const TOKEN_KEYS = ['PLATFORM_API_TOKEN', 'PLATFORM_API_REFRESH_TOKEN', 'DATABRICKS_TOKEN', 'ONPREM_API_TOKEN', 'SPARK_HISTORY_SERVER_TOKEN'] as const
 export type TokenKey = typeof TOKEN_KEYS[number]
 
 /** Each token belongs to one host: changing the host without re-entering the token is refused. */
 export const TOKEN_FOR_URL: ReadonlyArray<{ url: SettingKey, token: TokenKey, label: string }> = [
   { url: 'PLATFORM_API_BASE_URL', token: 'PLATFORM_API_TOKEN', label: 'AAC' },
+  { url: 'PLATFORM_API_BASE_URL', token: 'PLATFORM_API_REFRESH_TOKEN', label: 'AAC' },
+  // the refresh token is sent to the token endpoint: a new endpoint needs the token typed again
+  { url: 'PLATFORM_API_TOKEN_URL', token: 'PLATFORM_API_REFRESH_TOKEN', label: 'AAC token endpoint' },
   { url: 'DATABRICKS_HOST', token: 'DATABRICKS_TOKEN', label: 'Databricks' },
   { url: 'ONPREM_API_BASE_URL', token: 'ONPREM_API_TOKEN', label: 'on-prem Trifacta' },
   { url: 'SPARK_HISTORY_SERVER_URL', token: 'SPARK_HISTORY_SERVER_TOKEN', label: 'Spark History Server' }

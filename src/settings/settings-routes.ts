@@ -32,7 +32,7 @@ export async function settingsRoutes (fastify: FastifyInstance): Promise<void> {
   const { settings } = app
 
   async function page (reply: FastifyReply, extra: Record<string, unknown>): Promise<FastifyReply> {
-    return await reply.page('pages/settings', { fields: await settings.fields(), errors: {}, saved: false, ...extra }, { title: 'Settings' })
+    return await reply.page('pages/settings', { fields: await settings.fields(), aacToken: await settings.aacToken(), errors: {}, saved: false, ...extra }, { title: 'Settings' })
   }
 
   app.get('/settings', {

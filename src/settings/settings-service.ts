@@ -1,10 +1,11 @@
 import type { Logger } from 'pino'
-import { loadConfig, type Config } from '../config.js'
+import { ConfigError, loadConfig, type Config } from '../config.js'
 import { createFlowStore, type FlowStore } from '../store/flow-store.js'
 import type { TargetResolver } from '../upstreams/targets.js'
 import type { Upstreams } from '../upstreams/upstreams.js'
 import type { FlowService } from '../flows/flow-service.js'
 import { UpstreamError } from '../http/upstream-error.js'
+import type { AacTokenStatus } from '../trifacta/aac-oauth.js'
 import {
   applySubmission, effectiveEnv, isTokenKey, SETTING_KEYS, tokenHint, validateSavedSettings,
   type SavedSettings, type SettingKey, type SettingsResult, type SettingsSubmission
@@ -22,8 +23,17 @@ export interface SettingField {
   source: 'settings page' | '.env' | 'default'
 }
 
+/** The AAC token as the settings page describes it: its kind and expiry, never its value. */
+export interface AacTokenView extends AacTokenStatus {
+  /** the refresh token expires within a week (or has expired): make a new one in AAC */
+  refreshExpiresSoon: boolean
+}
+
+const WEEK_MS = 7 * 86_400_000
+
 export interface SettingsService {
   fields: () => Promise<Record<SettingKey, SettingField>>
+  aacToken: () => Promise<AacTokenView>
   save: (sub: SettingsSubmission) => Promise<SettingsResult>
   test: (upstream: UpstreamName) => Promise<{ ok: boolean, message: string }>
 }
@@ -35,9 +45,21 @@ export async function readSavedSettings (store: Pick<FlowStore, 'readSettings'>)
 
 /** The configuration in force at start: the environment (.env) overridden by the data dir's settings.json. */
 export async function loadEffectiveConfig (baseEnv: Record<string, string | undefined>): Promise<Config> {
-  const boot = loadConfig(baseEnv)
+  let boot: Config
+  try {
+    boot = loadConfig(baseEnv)
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(err.variable, err.message, '.env')
+    throw err
+  }
   const saved = await readSavedSettings(createFlowStore({ dataDir: boot.DATA_DIR }))
-  return loadConfig(effectiveEnv(baseEnv, saved))
+  try {
+    return loadConfig(effectiveEnv(baseEnv, saved))
+  } catch (err) {
+    // .env alone was valid, so the bad value is one the settings file overrides
+    if (err instanceof ConfigError) throw new ConfigError(err.variable, err.message, 'settings.json')
+    throw err
+  }
 }
 
 /** The settings page's logic: read with sources, validate and save atomically (0600), apply live, test connections. */
@@ -64,15 +86,22 @@ export function createSettingsService (deps: { store: FlowStore, baseEnv: Record
       return out
     },
 
+    async aacToken () {
+      const status = await upstreams.aacToken().status()
+      const refreshMs = status.refreshExpiresAt === null ? null : Date.parse(status.refreshExpiresAt)
+      return { ...status, refreshExpiresSoon: refreshMs !== null && refreshMs - Date.now() < WEEK_MS }
+    },
+
     async save (sub) {
       // One save at a time: each reads the file the previous one wrote.
       const run = saving.then(async () => {
         const current = await readSavedSettings(store)
         const result = applySubmission(baseEnv, current, sub)
         if (!result.ok) return result
-        await store.writeSettings(result.saved)
+        // everything that can refuse the values runs before they are written: a refused value is never saved
         const config: Config = loadConfig(effectiveEnv(baseEnv, result.saved))
         const { demo, targets } = await resolver.resolve(config)
+        await store.writeSettings(result.saved)
         const previous = upstreams.config
         upstreams.reconfigure({ config, demo, targets })
         flows.forgetSuggestions()

@@ -1,17 +1,28 @@
 /** Formatting helpers shared by every template (passed to Eta as `it.fmt`). */
 
-/** "1h 02m", "3m 05s", "850 ms"; "–" when unknown. */
+/**
+ * "1h 02m", "3m 05s", "12s", "4.2s", "850 ms"; "–" when unknown. The one duration format of the app, the CLI and
+ * the flags' evidence: a tenth of a second only below 10 s, where task times need it.
+ */
 export function duration (ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–'
   const neg = ms < 0
   let s = Math.abs(ms)
   if (s < 1000) return `${neg ? '-' : ''}${Math.round(s)} ms`
+  if (s < 9950) return `${neg ? '-' : ''}${(s / 1000).toFixed(1)}s`
   s = Math.round(s / 1000)
   const h = Math.floor(s / 3600)
   const m = Math.floor((s % 3600) / 60)
   const sec = s % 60
   const text = h > 0 ? `${h}h ${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m ${String(sec).padStart(2, '0')}s` : `${sec}s`
   return `${neg ? '-' : ''}${text}`
+}
+
+/** "+5m 00s", "−1m 13s", "±0 ms": a difference with its sign (a true minus sign). */
+export function signedDuration (ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–'
+  const sign = ms > 0 ? '+' : ms < 0 ? '−' : '±'
+  return sign + duration(Math.abs(ms))
 }
 
 /** "2026-11-20 08:05 UTC"; "–" when unknown. */
@@ -22,7 +33,7 @@ export function dateTime (iso: string | null | undefined): string {
   return new Date(t).toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
 }
 
-/** 1536 -> "1.5 KiB" */
+/** 1536 -> "1.5 KiB": binary (IEC) units everywhere, named as such, never "GB" for 2^30. */
 export function bytes (n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '–'
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
@@ -79,5 +90,17 @@ export function statusClass (status: string): string {
   }
 }
 
-export const fmt = { safeUrl, duration, dateTime, shortDateTime, bytes, percent, number, flowPath, statusClass }
+export const fmt = { safeUrl, duration, signedDuration, dateTime, shortDateTime, bytes, percent, number, flowPath, statusClass }
 export type Fmt = typeof fmt
+
+/** "1.5 s", "2.2 min", "1.3 h": a compact duration for impacts. */
+export function approxDuration (ms: number): string {
+  if (!Number.isFinite(ms)) return '–'
+  return ms >= 3_600_000 ? `${(ms / 3_600_000).toFixed(1)} h` : ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`
+}
+
+/** A flag's impact beside the wall clock: "costs ~2.2 min of 7.0 min"; null when it has none. */
+export function impactText (impactMs: number | undefined, wallMs: number): string | null {
+  if (impactMs === undefined || impactMs <= 0 || !(wallMs > 0)) return null
+  return `costs ~${approxDuration(impactMs)} of ${approxDuration(wallMs)}`
+}

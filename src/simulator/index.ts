@@ -7,6 +7,7 @@ import { Dbfs } from './dbfs.js'
 import { layoutEventLogs } from './dbfs-layout.js'
 import { Faults } from './faults.js'
 import { SampleLogs } from './sample-logs.js'
+import { SimOAuth, type SimOAuthOptions } from './oauth.js'
 import { createUpstreamServer } from './server.js'
 import { generateWorld } from './world.js'
 import { HistoryLogs } from './history-logs.js'
@@ -16,6 +17,7 @@ import type { Upstream, World } from './world-types.js'
 export type { FaultKind, FaultSpec } from './faults.js'
 export type { Faults } from './faults.js'
 export type { Dbfs, DbfsFileInfo } from './dbfs.js'
+export type { SimOAuth, IssuedTokens } from './oauth.js'
 export type { World, WorldNotables, Upstream } from './world-types.js'
 
 export interface SimulatorOptions {
@@ -30,6 +32,8 @@ export interface SimulatorOptions {
   logger?: FastifyBaseLogger | boolean
   /** where generated event log parts are cached (default: <os tmpdir>/tri-tracker-sim-cache) */
   cacheDir?: string
+  /** AAC OAuth 2.0 token lifetimes (the static aac token works too) */
+  oauth?: SimOAuthOptions
 }
 
 export interface Simulator {
@@ -47,6 +51,8 @@ export interface Simulator {
   /** the History Server takes basic auth as this user with tokens.sparkHistory as the password (or that token as a bearer) */
   users: { sparkHistory: string }
   faults: Faults
+  /** AAC's OAuth 2.0 token endpoint (`<aac origin>/as/token`) and the tokens it issued */
+  oauth: SimOAuth
   dbfs: Dbfs
   world: World
   /** requests received (faulted and unauthorised ones included), optionally only paths starting with pathPrefix */
@@ -78,13 +84,16 @@ export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simu
   layoutEventLogs(world, dbfs, samples)
 
   const common = { faults, onRequest, logger: opts.logger }
+  const oauth = new SimOAuth(opts.oauth)
   const aac = createUpstreamServer({
     ...common,
     upstream: 'aac',
     token: tokens.aac,
     errorBody: aacErrorBody,
-    isPublic: (p) => p.startsWith('/jobs/'),
+    isPublic: (p) => p.startsWith('/jobs/') || p === '/as/token',
+    acceptToken: (t) => oauth.validAccess(t),
   })
+  oauth.register(aac)
   registerAacRoutes(aac, { world: world.aac, hasJobLibrary: () => true, label: 'Alteryx Analytics Cloud' })
   const onprem = createUpstreamServer({
     ...common,
@@ -120,11 +129,13 @@ export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simu
   try {
     const [aacUrl, onpremUrl, dbxUrl, historyUrl] = await Promise.all(servers.map(listen))
     dbxUrlValue = dbxUrl ?? ''
+    oauth.setIssuer(aacUrl ?? '')
     return {
       urls: { aac: `${aacUrl}/v4`, onprem: `${onpremUrl}/v4`, databricks: dbxUrl ?? '', sparkHistory: historyUrl ?? '' },
       tokens,
       users,
       faults,
+      oauth,
       dbfs,
       world,
       requests (upstream, pathPrefix) {

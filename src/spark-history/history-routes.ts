@@ -32,6 +32,7 @@ export async function historyRoutes (fastify: FastifyInstance): Promise<void> {
       sourceLabel: 'Modified on the History Server',
       dashboardUrl: `${runUrl}/dashboard`,
       jobRunId: history.keyOf(run),
+      jobGroupId: history.keyOf(run),
       view: await history.downloadView(flowName, run)
     }
   }

@@ -4,6 +4,11 @@ import type {
   ExecutorSummary, JobData, ResourceProfileInfo, SqlExecution, StageData, StageStatus, StageTaskSummary,
 } from './analysis-types.js'
 import { BusyHistogram } from './busy-histogram.js'
+import type {
+  ApplicationStartEvent, BlockManagerAddedEvent, EnvironmentUpdateEvent, ExecutorAddedEvent, ExecutorRemovedEvent,
+  JobEndEvent, JobStartEvent, ResourceProfileAddedEvent, SparkEvent, SqlExecutionEndEvent, StageCompletedEvent,
+  StageExecutorMetricsEvent, StageInfo, StageSubmittedEvent,
+} from './event-types.js'
 import { redactedPairs } from './redact.js'
 import { COL_DURATION, TaskSamples } from './task-samples.js'
 import { EXECUTOR_METRICS, EXEC_METRIC_INDEX, M, N_EXEC_METRICS, N_METRICS, TASK_METRICS, type TaskEndRecord } from './task-metrics.js'
@@ -48,16 +53,39 @@ interface StageState {
   retired?: boolean
   summary?: StageTaskSummary
   skew?: StageSkew
+  /** StageInfo "Parent IDs" (absent before Spark 1.3: undefined) */
+  parentIds?: number[]
+  /** Σ duration of tasks that did not succeed (failed, killed, lost) */
+  failedTaskTime: number
 }
 
-/** Per-stage task spread, kept for the skew and partition-size flags. */
+/** Per-stage task spread and shape, kept for the skew, straggler and partition-size flags and the what-if replay. */
 export interface StageSkew {
   tasks: number
   durationMax: number
   durationMedian: number
   bytesMax: number
   bytesMedian: number
+  /** input + shuffle bytes read by the slowest successful task */
+  slowestBytes: number
+  /** durations of the ended tasks in end order, evenly thinned to at most TaskSamples.MAX_REPLAY_TASKS */
+  durations: Float32Array
+  /** tasks the durations stand for (all ended tasks of the attempt) */
+  durationTasks: number
 }
+
+/** A class of task failure seen in the log (reason + exception class), for root causes. */
+export interface TaskFailureClass {
+  reason: string
+  /** first task's end-reason text (capped) */
+  detail: string
+  count: number
+  /** Σ duration of those tasks */
+  timeMs: number
+  stageIds: number[]
+  executorIds: string[]
+}
+const MAX_FAILURE_CLASSES = 200
 
 interface JobState {
   data: JobData
@@ -119,7 +147,7 @@ export class Aggregator {
 
   lastTimestamp = 0
   env = {
-    runtime: {} as Record<string, string>,
+    runtime: {} as { javaVersion?: string | undefined; javaHome?: string | undefined; scalaVersion?: string | undefined },
     spark: {} as Record<string, unknown>,
     hadoop: {} as Record<string, unknown>,
     system: {} as Record<string, unknown>,
@@ -150,9 +178,21 @@ export class Aggregator {
     this.keepSamples = opts.keepSamples ?? false
   }
 
+  /** latest timestamp of any event but executor / block manager events (their clocks can be off: see build-analysis) */
+  lastCoreTimestamp = 0
+  /** earliest and latest executor event timestamps */
+  execTimeRange = { min: Infinity, max: 0 }
+
   private seen (t: unknown): void {
     const n = num(t)
     if (n > this.lastTimestamp) this.lastTimestamp = n
+    if (n > this.lastCoreTimestamp) this.lastCoreTimestamp = n
+  }
+
+  private seenExec (t: number): void {
+    if (t > this.lastTimestamp) this.lastTimestamp = t
+    if (t > 0 && t < this.execTimeRange.min) this.execTimeRange.min = t
+    if (t > this.execTimeRange.max) this.execTimeRange.max = t
   }
 
   private taskCpus (): number {
@@ -162,7 +202,7 @@ export class Aggregator {
   }
 
   /** Handles any event decoded with JSON.parse. */
-  onJson (type: string, e: any): void {
+  onJson (type: string, e: SparkEvent): void {
     switch (type) {
       case 'SparkListenerLogStart': this.app.sparkVersion = String(e['Spark Version'] ?? ''); break
       case 'DBCEventLoggingListenerMetadata':
@@ -202,7 +242,7 @@ export class Aggregator {
     }
   }
 
-  private onAppStart (e: any): void {
+  private onAppStart (e: ApplicationStartEvent): void {
     this.app.id = str(e['App ID']) ?? null
     this.app.name = str(e['App Name']) ?? null
     this.app.attemptId = str(e['App Attempt ID'])
@@ -213,7 +253,7 @@ export class Aggregator {
     if (e['Driver Logs'] && typeof e['Driver Logs'] === 'object') this.app.driverLogs = e['Driver Logs']
   }
 
-  private onEnv (e: any): void {
+  private onEnv (e: EnvironmentUpdateEvent): void {
     const j = e['JVM Information'] ?? {}
     this.env.runtime = { javaVersion: j['Java Version'], javaHome: j['Java Home'], scalaVersion: j['Scala Version'] }
     Object.assign(this.env.spark, e['Spark Properties'] ?? {})
@@ -225,14 +265,14 @@ export class Aggregator {
     if (typeof dbr === 'string') this.app.dbrVersion = dbr
   }
 
-  private onResourceProfile (e: any): void {
+  private onResourceProfile (e: ResourceProfileAddedEvent): void {
     const id = num(e['Resource Profile Id'])
     const ex: ResourceProfileInfo['executorResources'] = {}
-    for (const [k, v] of Object.entries<any>(e['Executor Resource Requests'] ?? {})) {
+    for (const [k, v] of Object.entries(e['Executor Resource Requests'] ?? {})) {
       ex[k] = { resourceName: String(v['Resource Name'] ?? k), amount: num(v['Amount']), discoveryScript: String(v['Discovery Script'] ?? ''), vendor: String(v['Vendor'] ?? '') }
     }
     const tr: ResourceProfileInfo['taskResources'] = {}
-    for (const [k, v] of Object.entries<any>(e['Task Resource Requests'] ?? {})) {
+    for (const [k, v] of Object.entries(e['Task Resource Requests'] ?? {})) {
       tr[k] = { resourceName: String(v['Resource Name'] ?? k), amount: num(v['Amount']) }
     }
     this.resourceProfiles.set(id, { id, executorResources: ex, taskResources: tr })
@@ -274,10 +314,10 @@ export class Aggregator {
     return x
   }
 
-  private onExecutorAdded (e: any): void {
+  private onExecutorAdded (e: ExecutorAddedEvent): void {
     const id = String(e['Executor ID'])
     const t = num(e['Timestamp'])
-    this.seen(t)
+    this.seenExec(t)
     const info = e['Executor Info'] ?? {}
     const x = this.executors.get(id) ?? this.newExec(id, t)
     x.hasExecutorAdded = true
@@ -288,16 +328,16 @@ export class Aggregator {
     x.s.executorLogs = info['Log Urls'] ?? {}
     x.s.attributes = info['Attributes'] ?? {}
     const res: ExecutorSummary['resources'] = {}
-    for (const [k, v] of Object.entries<any>(info['Resources'] ?? {})) res[k] = { name: String(v.name ?? k), addresses: v.addresses ?? [] }
+    for (const [k, v] of Object.entries(info['Resources'] ?? {})) res[k] = { name: String(v.name ?? k), addresses: v.addresses ?? [] }
     x.s.resources = res
     x.s.resourceProfileId = num(info['Resource Profile Id'])
     this.markers.push({ time: t, kind: 'added', executorId: id, cores: x.s.totalCores })
   }
 
-  private onExecutorRemoved (e: any): void {
+  private onExecutorRemoved (e: ExecutorRemovedEvent): void {
     const id = String(e['Executor ID'])
     const t = num(e['Timestamp'])
-    this.seen(t)
+    this.seenExec(t)
     const x = this.executors.get(id)
     const reason = str(e['Removed Reason'])
     if (x) {
@@ -309,11 +349,11 @@ export class Aggregator {
     this.markers.push({ time: t, kind: 'removed', executorId: id, cores: x?.s.totalCores ?? 0, ...(reason !== undefined ? { reason } : {}) })
   }
 
-  private onBlockManagerAdded (e: any): void {
+  private onBlockManagerAdded (e: BlockManagerAddedEvent): void {
     const bm = e['Block Manager ID'] ?? {}
     const id = String(bm['Executor ID'])
     const t = num(e['Timestamp'])
-    this.seen(t)
+    this.seenExec(t)
     const x = this.executors.get(id) ?? this.newExec(id, t)
     if (bm['Host'] !== undefined) x.s.hostPort = `${bm['Host']}:${bm['Port']}`
     x.s.maxMemory = num(e['Maximum Memory'])
@@ -343,7 +383,7 @@ export class Aggregator {
     if (x && x.live) x.excluded.add(stageId)
   }
 
-  private stage (info: any): StageState {
+  private stage (info: StageInfo): StageState {
     const stageId = num(info['Stage ID'])
     const attemptId = num(info['Stage Attempt ID'])
     const key = `${stageId}:${attemptId}`
@@ -372,6 +412,7 @@ export class Aggregator {
         schedulerDelay: 0,
         gettingResultTime: 0,
         taskTime: 0,
+        failedTaskTime: 0,
       }
       this.stages.set(key, s)
     }
@@ -381,16 +422,17 @@ export class Aggregator {
     if (info['Submission Time'] !== undefined) s.submissionTime = num(info['Submission Time'])
     if (info['Completion Time'] !== undefined) s.completionTime = num(info['Completion Time'])
     if (info['Failure Reason'] !== undefined) s.failureReason = String(info['Failure Reason'])
-    if (Array.isArray(info['RDD Info'])) s.rddIds = info['RDD Info'].map((r: any) => num(r['RDD ID']))
+    if (Array.isArray(info['Parent IDs'])) s.parentIds = info['Parent IDs'].map((x: unknown) => num(x))
+    if (Array.isArray(info['RDD Info'])) s.rddIds = info['RDD Info'].map((r) => num(r?.['RDD ID']))
     s.resourceProfileId = num(info['Resource Profile Id'], s.resourceProfileId)
     if (info['Shuffle Push Enabled'] !== undefined) s.isShufflePushEnabled = info['Shuffle Push Enabled'] === true
     s.shuffleMergersCount = num(info['Shuffle Push Mergers Count'], s.shuffleMergersCount)
     return s
   }
 
-  private onJobStart (e: any): void {
+  private onJobStart (e: JobStartEvent): void {
     const jobId = num(e['Job ID'])
-    const infos: any[] = Array.isArray(e['Stage Infos']) ? e['Stage Infos'] : []
+    const infos: StageInfo[] = Array.isArray(e['Stage Infos']) ? e['Stage Infos'] : []
     const props = e['Properties'] ?? {}
     const last = [...infos].sort((a, b) => num(a['Stage ID']) - num(b['Stage ID'])).pop()
     const stageIds: number[] = Array.isArray(e['Stage IDs']) ? e['Stage IDs'].map((x: unknown) => num(x)) : infos.map((i) => num(i['Stage ID']))
@@ -430,7 +472,7 @@ export class Aggregator {
     }
   }
 
-  private onJobEnd (e: any): void {
+  private onJobEnd (e: JobEndEvent): void {
     const j = this.jobs.get(num(e['Job ID']))
     const t = num(e['Completion Time'], -1)
     this.seen(t)
@@ -457,7 +499,7 @@ export class Aggregator {
     return out
   }
 
-  private onStageSubmitted (e: any): void {
+  private onStageSubmitted (e: StageSubmittedEvent): void {
     const info = e['Stage Info'] ?? {}
     const s = this.stage(info)
     s.status = 'ACTIVE'
@@ -473,7 +515,7 @@ export class Aggregator {
     this.seen(s.submissionTime)
   }
 
-  private onStageCompleted (e: any): void {
+  private onStageCompleted (e: StageCompletedEvent): void {
     const info = e['Stage Info'] ?? {}
     const key = `${num(info['Stage ID'])}:${num(info['Stage Attempt ID'])}`
     const s = this.stages.get(key)
@@ -494,7 +536,7 @@ export class Aggregator {
     for (const x of this.executors.values()) x.excluded.delete(s.stageId)
   }
 
-  private onStageExecutorMetrics (e: any): void {
+  private onStageExecutorMetrics (e: StageExecutorMetricsEvent): void {
     const vals = new Float64Array(N_EXEC_METRICS)
     for (const [k, v] of Object.entries(e['Executor Metrics'] ?? {})) {
       const i = EXEC_METRIC_INDEX.get(k)
@@ -541,7 +583,10 @@ export class Aggregator {
     const duration = finished ? t.finishTime - t.launchTime : 0
     const m = t.metrics
     const getting = t.gettingResultTime > 0 ? t.launchTime + duration - t.gettingResultTime : 0
-    const sched = finished && duration > 0
+    // Spark counts no scheduler delay for a task without Task Metrics (AppStatusUtils.schedulerDelay): an executor
+    // lost under a task leaves none, and its whole duration is not delay.
+    const noMetrics = r !== 'Success' && m[M.executorRunTime] === 0 && m[M.executorDeserializeTime] === 0 && m[M.resultSerializationTime] === 0
+    const sched = finished && duration > 0 && !noMetrics
       ? Math.max(0, duration - m[M.executorRunTime]! - m[M.executorDeserializeTime]! - m[M.resultSerializationTime]! - getting)
       : 0
     if (r !== 'Resubmitted' && duration > 0) {
@@ -567,6 +612,10 @@ export class Aggregator {
       s.schedulerDelay += sched
       s.gettingResultTime += getting
       s.taskTime += duration
+      if (!completed && r !== 'Resubmitted') {
+        s.failedTaskTime += duration
+        this.noteFailure(t, s.stageId, duration)
+      }
       s.peak = maxInto(s.peak, t.executorMetrics)
       if (!s.summary) {
         s.samples ??= new TaskSamples()
@@ -611,6 +660,23 @@ export class Aggregator {
     }
   }
 
+  /** Task failures by reason and exception class (bounded: one entry per class). */
+  failures = new Map<string, TaskFailureClass>()
+  private noteFailure (t: TaskEndRecord, stageId: number, duration: number): void {
+    const cls = t.reason === 'ExceptionFailure' ? (/^[^:\s]+/.exec(t.reasonDetail)?.[0] ?? '') : ''
+    const key = `${t.reason}|${cls}`
+    let f = this.failures.get(key)
+    if (!f) {
+      if (this.failures.size >= MAX_FAILURE_CLASSES) return
+      f = { reason: t.reason, detail: t.reasonDetail.slice(0, 2000), count: 0, timeMs: 0, stageIds: [], executorIds: [] }
+      this.failures.set(key, f)
+    }
+    f.count++
+    f.timeMs += duration
+    if (f.stageIds.length < 50 && !f.stageIds.includes(stageId)) f.stageIds.push(stageId)
+    if (f.executorIds.length < 50 && t.executorId !== '' && !f.executorIds.includes(t.executorId)) f.executorIds.push(t.executorId)
+  }
+
   /** SQLExecutionStart (decoded without its plan). */
   onSqlStart (executionId: number, rootExecutionId: number | undefined, description: string, time: number): void {
     this.seen(time)
@@ -619,7 +685,7 @@ export class Aggregator {
     this.sql.set(executionId, x)
   }
 
-  private onSqlEnd (e: any): void {
+  private onSqlEnd (e: SqlExecutionEndEvent): void {
     const x = this.sql.get(num(e.executionId))
     const t = num(e.time)
     this.seen(t)
@@ -653,7 +719,17 @@ export class Aggregator {
     if (d) s.summary = { stageId: s.stageId, attemptId: s.attemptId, count: s.samples.successes, sampled: s.samples.sampled, ...d }
     const dur = s.samples.maxAndMedian(COL_DURATION)
     const bytes = s.samples.maxAndMedian(M.inputBytes, M.shuffleLocalBytesRead, M.shuffleRemoteBytesRead)
-    s.skew = { tasks: dur.count, durationMax: dur.max, durationMedian: dur.median, bytesMax: bytes.max, bytesMedian: bytes.median }
+    const shape = s.samples.shape()
+    s.skew = {
+      tasks: dur.count,
+      durationMax: dur.max,
+      durationMedian: dur.median,
+      bytesMax: bytes.max,
+      bytesMedian: bytes.median,
+      slowestBytes: shape.slowestBytes,
+      durations: shape.durations,
+      durationTasks: shape.tasks,
+    }
     if (!this.keepSamples) { s.samples.release(); s.samples = undefined }
   }
 
@@ -666,6 +742,13 @@ export class Aggregator {
   stageSkew (): Map<string, StageSkew> {
     const out = new Map<string, StageSkew>()
     for (const [k, s] of this.stages) if (s.skew) out.set(k, s.skew)
+    return out
+  }
+
+  /** Per-stage DAG parents and failed task time, keyed "stageId:attemptId" (for the what-if replay and impacts). */
+  stageShape (): Map<string, { parentIds?: number[]; failedTaskTime: number }> {
+    const out = new Map<string, { parentIds?: number[]; failedTaskTime: number }>()
+    for (const [k, s] of this.stages) out.set(k, { ...(s.parentIds ? { parentIds: s.parentIds } : {}), failedTaskTime: s.failedTaskTime })
     return out
   }
 

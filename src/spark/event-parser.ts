@@ -4,7 +4,8 @@
 import type { Aggregator } from './aggregator.js'
 import { after, needle, numberAt, plainStringAt, stringAt } from './byte-scan.js'
 import type { ParseHealth } from './analysis-types.js'
-import { resetTaskInfo, scanFields, TI, tiNums, tiStrs } from './field-scanner.js'
+import { asSparkEvent, type SparkEvent } from './event-types.js'
+import { ScanState, scanFields, TI } from './field-scanner.js'
 import { scanTaskEnd } from './task-end-scanner.js'
 import { newTaskEndRecord, taskEndFromJson } from './task-metrics.js'
 
@@ -112,6 +113,8 @@ export class EventLogParser {
   private readonly rec = newTaskEndRecord()
   /** scratch record for TaskStart scans (they fill no metrics) */
   private readonly startRec = newTaskEndRecord()
+  /** the field scanner's working state, this parser's own */
+  private readonly scan = new ScanState()
   private readonly counts = new Map<string, number>()
 
   private readonly opts: Required<ParserOptions>
@@ -207,25 +210,26 @@ export class EventLogParser {
     }
     // An unterminated last line is parsed strictly: the byte scanners would accept a cut line.
     if (type === undefined || unterminated) {
-      let j: any
+      let parsed: unknown
       try {
-        j = JSON.parse(line.toString('utf8'))
+        parsed = JSON.parse(line.toString('utf8'))
       } catch {
         this.bad(type === undefined ? 'not JSON' : `invalid JSON (${type})`, unterminated)
         return
       }
-      if (!j || typeof j !== 'object' || typeof j.Event !== 'string') { this.bad('no "Event" field', unterminated); return }
+      const j = asSparkEvent(parsed)
+      if (j === undefined) { this.bad('no "Event" field', unterminated); return }
       this.dispatch(j.Event, line, j)
       return
     }
     this.dispatch(type, line, undefined)
   }
 
-  private dispatch (type: string, line: Buffer, parsed: any): void {
+  private dispatch (type: string, line: Buffer, parsed: SparkEvent | undefined): void {
     this.counts.set(type, (this.counts.get(type) ?? 0) + 1)
     this.health.events++
     if (type === 'SparkListenerTaskEnd') {
-      if (parsed === undefined && scanTaskEnd(line, this.rec)) {
+      if (parsed === undefined && scanTaskEnd(line, this.rec, this.scan)) {
         this.health.fastTaskLines++
         this.agg.onTaskEnd(this.rec)
         return
@@ -264,7 +268,7 @@ export class EventLogParser {
    * keys are read: those are picked out by byte search) and, unless asked for, the classpath of an environment update.
    * Falls back to the whole line whenever the cut does not parse.
    */
-  private parseTrimmed (line: Buffer, type: string): any {
+  private parseTrimmed (line: Buffer, type: string): SparkEvent | undefined {
     const cut = type === 'SparkListenerJobStart' || type === 'SparkListenerStageSubmitted'
       ? K_PROPS
       : type === 'SparkListenerEnvironmentUpdate' && !this.opts.classpath ? K_CLASSPATH : undefined
@@ -274,13 +278,13 @@ export class EventLogParser {
     // only matches a key; lastIndexOf finds the top-level one as nothing after it can hold that key.
     const at = line.lastIndexOf(cut)
     if (at < 0) return this.parse(line, type)
-    let j: any
+    let j: SparkEvent | undefined
     try {
-      j = JSON.parse(line.toString('utf8', 0, at) + '}')
+      j = asSparkEvent(JSON.parse(line.toString('utf8', 0, at) + '}'))
     } catch {
       return this.parse(line, type)
     }
-    if (!j || typeof j !== 'object') return this.parse(line, type)
+    if (j === undefined) return this.parse(line, type)
     if (cut === K_PROPS) {
       const props = pickProperties(line, at + K_PROPS.length - 1, end)
       if (props === undefined) return this.parse(line, type)
@@ -289,27 +293,32 @@ export class EventLogParser {
     return j
   }
 
-  private parse (line: Buffer, type: string): any {
+  /** The whole line decoded; undefined (one bad line, the event uncounted) when it is not JSON or not an event. */
+  private parse (line: Buffer, type: string): SparkEvent | undefined {
+    let j: SparkEvent | undefined
     try {
-      return JSON.parse(line.toString('utf8'))
+      j = asSparkEvent(JSON.parse(line.toString('utf8')))
     } catch {
-      this.health.events--
-      this.counts.set(type, (this.counts.get(type) ?? 1) - 1)
-      this.bad(`invalid JSON (${type})`, false)
-      return undefined
+      j = undefined
     }
+    if (j !== undefined) return j
+    this.health.events--
+    this.counts.set(type, (this.counts.get(type) ?? 1) - 1)
+    this.bad(`invalid JSON (${type})`, false)
+    return undefined
   }
 
   /** TaskStart through the TaskEnd tokenizer: stage, attempt, launch time and executor (it stops at Accumulables). */
   private scanTaskStart (line: Buffer): boolean {
     const end = line.length
     if (end < 2 || line[0] !== 0x7b || line[end - 1] !== 0x7d) return false
-    resetTaskInfo()
-    if (scanFields(line, 1, end, this.startRec) === -1) return false
-    const stage = tiNums[TI['Stage ID']]!
-    const attempt = tiNums[TI['Stage Attempt ID']]!
-    const launch = tiNums[TI['Launch Time']]!
-    const exec = tiStrs[TI['Executor ID']]
+    const st = this.scan
+    st.reset()
+    if (scanFields(line, 1, end, this.startRec, st) === -1) return false
+    const stage = st.nums[TI['Stage ID']]!
+    const attempt = st.nums[TI['Stage Attempt ID']]!
+    const launch = st.nums[TI['Launch Time']]!
+    const exec = st.strs[TI['Executor ID']]
     if (Number.isNaN(stage) || Number.isNaN(launch) || exec === undefined) return false
     this.agg.onTaskStart(stage, Number.isNaN(attempt) ? 0 : attempt, launch, exec)
     return true

@@ -28,29 +28,46 @@ const HEAD_FIELDS = [
   [null, 'Stage ID'], [null, 'Stage Attempt ID'], ['Task End Reason', 'Reason'],
 ] as const
 type HeadField = (typeof HEAD_FIELDS)[number][1]
-/** Index of each head field in tiNums / tiStrs / tiBools. */
+/** Index of each head field in ScanState's nums / strs / bools. */
 export const TI = Object.fromEntries(HEAD_FIELDS.map((f, i) => [f[1], i])) as Record<HeadField, number>
 const SLOT_ACCUMULABLES = 5000
 const SLOT_EXECUTOR_METRICS = 5001
-/** scanFields' answer when it stopped at Task Info's Accumulables: the key's position is in `stoppedAt`. */
+/** scanFields' answer when it stopped at Task Info's Accumulables: the key's position is in the state's `stoppedAt`. */
 export const STOPPED = -2
-export let stoppedAt = -1
 
-// Open-addressing table hash -> slot code (a Map lookup per value was a visible cost).
+// Open-addressing table hash -> slot code (a Map lookup per value was a visible cost). Built once at load from the
+// constant field lists and only read afterwards.
 const TABLE_BITS = 10
 const MASK = (1 << TABLE_BITS) - 1
-const tableKeys = new Int32Array(1 << TABLE_BITS)
-const tableSlots = new Int32Array(1 << TABLE_BITS).fill(-1)
 const bucket = (h: number): number => (h ^ (h >>> TABLE_BITS) ^ (h >>> 20)) & MASK
-function define (h: number, slot: number): void {
-  let i = bucket(h)
-  while (tableSlots[i]! >= 0) {
-    if (tableKeys[i] === h) throw new Error(`field-scanner: hash collision for slot ${slot}`)
-    i = (i + 1) & MASK
+const [tableKeys, tableSlots] = buildTable()
+
+function buildTable (): [Int32Array, Int32Array] {
+  const keys = new Int32Array(1 << TABLE_BITS)
+  const slots = new Int32Array(1 << TABLE_BITS).fill(-1)
+  const define = (h: number, slot: number): void => {
+    let i = bucket(h)
+    while (slots[i]! >= 0) {
+      if (keys[i] === h) throw new Error(`field-scanner: hash collision for slot ${slot}`)
+      i = (i + 1) & MASK
+    }
+    keys[i] = h
+    slots[i] = slot
   }
-  tableKeys[i] = h
-  tableSlots[i] = slot
+  for (let i = 0; i < N_METRICS; i++) {
+    const [, key, parent] = TASK_METRICS[i]!
+    if (parent === 'Shuffle Push Read Metrics') {
+      define(keyHash('Shuffle Push Read Metrics', key), i)
+      define(keyHash('Push Based Shuffle', key === 'Merged Fallback Count' ? 'Merged Fetch Fallback Count' : key), i)
+    } else define(keyHash(parent === '' ? 'Task Metrics' : parent, key), i)
+  }
+  EXECUTOR_METRICS.forEach((n, i) => define(keyHash('Task Executor Metrics', n), 1000 + i))
+  HEAD_FIELDS.forEach(([parent, key], i) => define(keyHash(parent, key), 2000 + i))
+  define(keyHash('Task Info', 'Accumulables'), SLOT_ACCUMULABLES)
+  define(keyHash(null, 'Task Executor Metrics'), SLOT_EXECUTOR_METRICS)
+  return [keys, slots]
 }
+
 function lookup (h: number): number {
   let i = bucket(h)
   for (;;) {
@@ -59,32 +76,37 @@ function lookup (h: number): number {
     i = (i + 1) & MASK
   }
 }
-for (let i = 0; i < N_METRICS; i++) {
-  const [, key, parent] = TASK_METRICS[i]!
-  if (parent === 'Shuffle Push Read Metrics') {
-    define(keyHash('Shuffle Push Read Metrics', key), i)
-    define(keyHash('Push Based Shuffle', key === 'Merged Fallback Count' ? 'Merged Fetch Fallback Count' : key), i)
-  } else define(keyHash(parent === '' ? 'Task Metrics' : parent, key), i)
+
+/**
+ * One scanner's working state (each parser owns one, so parsers in one thread or worker never share it): the head
+ * field values found by the last scan (NaN / undefined = absent, indexed by TI), where it stopped, and the stack of
+ * parent key hashes.
+ */
+export class ScanState {
+  readonly nums = new Float64Array(HEAD_FIELDS.length)
+  readonly strs: (string | undefined)[] = new Array<string | undefined>(HEAD_FIELDS.length).fill(undefined)
+  readonly bools: (boolean | undefined)[] = new Array<boolean | undefined>(HEAD_FIELDS.length).fill(undefined)
+  /** position of Task Info's Accumulables key after a STOPPED scan */
+  stoppedAt = -1
+  readonly stack = new Int32Array(64)
+
+  /** Clears the head field values before a scan. */
+  reset (): void {
+    this.nums.fill(NaN)
+    this.strs.fill(undefined)
+    this.bools.fill(undefined)
+    this.stoppedAt = -1
+  }
 }
-EXECUTOR_METRICS.forEach((n, i) => define(keyHash('Task Executor Metrics', n), 1000 + i))
-HEAD_FIELDS.forEach(([parent, key], i) => define(keyHash(parent, key), 2000 + i))
-define(keyHash('Task Info', 'Accumulables'), SLOT_ACCUMULABLES)
-define(keyHash(null, 'Task Executor Metrics'), SLOT_EXECUTOR_METRICS)
-
-/** Task Info values found by the last scan (NaN = absent); strings and booleans alongside. */
-export const tiNums = new Float64Array(HEAD_FIELDS.length)
-export const tiStrs: (string | undefined)[] = new Array(HEAD_FIELDS.length)
-export const tiBools: (boolean | undefined)[] = new Array(HEAD_FIELDS.length)
-
-const stack = new Int32Array(64)
 
 /**
  * Scans [from, to) — which must start at a key's opening quote at the top level of the TaskEnd object — and stores
- * the wanted values into `rec` / tiNums / tiStrs / tiBools. Returns 0 when it read to the end of the object or range,
- * STOPPED when it reached the key of Task Info's Accumulables (its position is then in `stoppedAt`), and -1 on
+ * the wanted values into `rec` and the head fields of `st`. Returns 0 when it read to the end of the object or range,
+ * STOPPED when it reached the key of Task Info's Accumulables (its position is then in `st.stoppedAt`), and -1 on
  * anything it cannot follow.
  */
-export function scanFields (line: Buffer, from: number, to: number, rec: TaskEndRecord): number {
+export function scanFields (line: Buffer, from: number, to: number, rec: TaskEndRecord, st: ScanState): number {
+  const stack = st.stack
   let depth = 0
   stack[0] = ROOT
   let slot = -1 // slot code of the key whose value comes next; -1 when none or not wanted
@@ -112,7 +134,7 @@ export function scanFields (line: Buffer, from: number, to: number, rec: TaskEnd
         keyHash = escaped ? 0 : h
         slot = parent === 0 || escaped ? -1 : lookup(combine(parent, h))
         if (slot >= SLOT_ACCUMULABLES) {
-          if (slot === SLOT_ACCUMULABLES) { stoppedAt = i; return STOPPED }
+          if (slot === SLOT_ACCUMULABLES) { st.stoppedAt = i; return STOPPED }
           rec.hasExecutorMetrics = true
           slot = -1
         }
@@ -123,7 +145,7 @@ export function scanFields (line: Buffer, from: number, to: number, rec: TaskEnd
         const v = escaped ? (JSON.parse(line.toString('utf8', i, j + 1)) as string) : line.toString('utf8', i + 1, j)
         // only successful tasks are read here: anything else goes to JSON.parse, so stop early
         if (slot - 2000 === TI['Reason'] && v !== 'Success') return -1
-        tiStrs[slot - 2000] = v
+        st.strs[slot - 2000] = v
       }
       slot = -1
       keyHash = 0
@@ -148,7 +170,7 @@ export function scanFields (line: Buffer, from: number, to: number, rec: TaskEnd
         v = Number(line.toString('latin1', start, j))
       }
       if (neg) v = -v
-      if (slot >= 0) store(slot, v, rec)
+      if (slot >= 0) store(slot, v, rec, st.nums)
       slot = -1
       keyHash = 0
       i = j
@@ -169,7 +191,7 @@ export function scanFields (line: Buffer, from: number, to: number, rec: TaskEnd
       continue
     }
     if (c === 0x74 || c === 0x66) {
-      if (slot >= 2000) tiBools[slot - 2000] = c === 0x74
+      if (slot >= 2000) st.bools[slot - 2000] = c === 0x74
       slot = -1
       keyHash = 0
       i += c === 0x74 ? 4 : 5
@@ -181,14 +203,7 @@ export function scanFields (line: Buffer, from: number, to: number, rec: TaskEnd
   return 0
 }
 
-function store (slot: number, v: number, rec: TaskEndRecord): void {
+function store (slot: number, v: number, rec: TaskEndRecord, nums: Float64Array): void {
   if (slot < 1000) rec.metrics[slot] = v
-  else if (slot < 2000) { rec.executorMetrics[slot - 1000] = v; rec.hasExecutorMetrics = true } else tiNums[slot - 2000] = v
-}
-
-/** Clears the Task Info outputs before a scan. */
-export function resetTaskInfo (): void {
-  tiNums.fill(NaN)
-  tiStrs.fill(undefined)
-  tiBools.fill(undefined)
+  else if (slot < 2000) { rec.executorMetrics[slot - 1000] = v; rec.hasExecutorMetrics = true } else nums[slot - 2000] = v
 }

@@ -2,35 +2,41 @@
 // objects at the end of the line by a backward byte search and tokenizes them, never the large accumulables array. Any line that does not look like a plain successful task
 // returns false so that the caller falls back to JSON.parse (failures carry stack traces and rare shapes; few).
 import { needle } from './byte-scan.js'
-import { resetTaskInfo, scanFields, STOPPED, stoppedAt, TI, tiBools, tiNums, tiStrs } from './field-scanner.js'
+import { ScanState, scanFields, STOPPED, TI } from './field-scanner.js'
 import type { TaskEndRecord } from './task-metrics.js'
 
 const K_TEM = needle('"Task Executor Metrics":{')
 const K_TM = needle('"Task Metrics":{')
 
-/** Fills `rec` from a successful TaskEnd line; false when the line needs the JSON.parse path. */
-export function scanTaskEnd (line: Buffer, rec: TaskEndRecord): boolean {
+/**
+ * Fills `rec` from a successful TaskEnd line; false when the line needs the JSON.parse path. `st` is the caller's
+ * scanner state (a fresh one when omitted).
+ */
+export function scanTaskEnd (line: Buffer, rec: TaskEndRecord, st: ScanState = new ScanState()): boolean {
   const end = line.length
   if (end < 2 || line[0] !== 0x7b || line[end - 1] !== 0x7d) return false
   rec.metrics.fill(0)
   rec.executorMetrics.fill(0)
   rec.hasExecutorMetrics = false
-  resetTaskInfo()
+  st.reset()
+  const tiNums = st.nums
+  const tiStrs = st.strs
+  const tiBools = st.bools
   // One pass from the first key: stage, end reason (anything but Success stops it), Task Info's fields up to its
   // Accumulables; without Accumulables it reads on through the metrics objects to the end of the line.
-  const r = scanFields(line, 1, end, rec)
+  const r = scanFields(line, 1, end, rec, st)
   if (r === -1) return false
   if (r === STOPPED) {
     // Task Metrics closes the line and Task Executor Metrics comes just before it, while the Accumulables between
     // them and Task Info can be tens of KB: search backwards from the end so that the array is never read. Inside a
     // JSON string every quote is escaped, so these needles can only match real keys.
-    const acc = stoppedAt
+    const acc = st.stoppedAt
     const tm = line.lastIndexOf(K_TM)
     const tem = line.lastIndexOf(K_TEM, tm < 0 ? end : tm)
     // (metrics objects before Task Info's Accumulables: not Spark's layout)
     if ((tm >= 0 && tm < acc) || (tem >= 0 && tem < acc)) return false
     const from = tem >= 0 ? tem : tm
-    if (from >= 0 && scanFields(line, from, end, rec) !== 0) return false
+    if (from >= 0 && scanFields(line, from, end, rec, st) !== 0) return false
   }
   if (tiStrs[TI['Reason']] !== 'Success') return false
   const stage = tiNums[TI['Stage ID']]!

@@ -1,3 +1,5 @@
+import type { TaskEndEvent, TaskEndReason, TaskMetricsJson } from './event-types.js'
+
 // Fixed slot layout for one task's metrics, so the hot path fills a reused Float64Array instead of allocating objects.
 
 /** Task metric slots: [REST field name, log key, parent object key or '' for top level of "Task Metrics"]. */
@@ -111,7 +113,7 @@ export function newTaskEndRecord (): TaskEndRecord {
 }
 
 /** Fill `rec` from a fully parsed TaskEnd JSON object (slow path, used for unusual lines). */
-export function taskEndFromJson (j: any, rec: TaskEndRecord): TaskEndRecord {
+export function taskEndFromJson (j: TaskEndEvent, rec: TaskEndRecord): TaskEndRecord {
   const ti = j['Task Info'] ?? {}
   rec.stageId = num(j['Stage ID'])
   rec.stageAttemptId = num(j['Stage Attempt ID'])
@@ -127,7 +129,7 @@ export function taskEndFromJson (j: any, rec: TaskEndRecord): TaskEndRecord {
   rec.locality = String(ti['Locality'] ?? '')
   rec.speculative = ti['Speculative'] === true
   rec.failed = ti['Failed'] === true
-  const r = j['Task End Reason'] ?? { Reason: 'Success' }
+  const r: TaskEndReason = j['Task End Reason'] ?? { Reason: 'Success' }
   rec.reason = String(r.Reason ?? 'Success')
   rec.killed = ti['Killed'] === true || rec.reason === 'TaskKilled'
   rec.reasonDetail = reasonText(r)
@@ -138,16 +140,16 @@ export function taskEndFromJson (j: any, rec: TaskEndRecord): TaskEndRecord {
   if (tm && typeof tm === 'object') {
     for (let i = 0; i < N_METRICS; i++) {
       const [, key, parent] = TASK_METRICS[i]!
-      let src: any = tm
+      let src: TaskMetricsJson | undefined = tm
       if (parent === 'Shuffle Push Read Metrics') {
-        const srm = tm['Shuffle Read Metrics']
-        src = srm?.['Shuffle Push Read Metrics'] ?? srm?.['Push Based Shuffle']
+        const srm = group(tm['Shuffle Read Metrics'])
+        src = group(srm?.['Shuffle Push Read Metrics']) ?? group(srm?.['Push Based Shuffle'])
         if (src && key === 'Merged Fallback Count' && src[key] === undefined) {
           rec.metrics[i] = num(src['Merged Fetch Fallback Count'])
           continue
         }
-      } else if (parent !== '') src = tm[parent]
-      if (src && typeof src === 'object') m[i] = num(src[key])
+      } else if (parent !== '') src = group(tm[parent])
+      if (src) m[i] = num(src[key])
     }
   }
   const em = j['Task Executor Metrics']
@@ -164,7 +166,7 @@ export function taskEndFromJson (j: any, rec: TaskEndRecord): TaskEndRecord {
 }
 
 /** The human text Spark shows for a task end reason (errorMessage / kill reason). */
-export function reasonText (r: any): string {
+export function reasonText (r: TaskEndReason | undefined): string {
   if (!r || typeof r !== 'object') return ''
   switch (r.Reason) {
     case 'Success':
@@ -183,6 +185,11 @@ export function reasonText (r: any): string {
     default:
       return String(r.Reason ?? '')
   }
+}
+
+/** A nested metrics group, when the value is one. */
+function group (v: number | TaskMetricsJson | undefined): TaskMetricsJson | undefined {
+  return v !== null && typeof v === 'object' ? v : undefined
 }
 
 function num (v: unknown): number {

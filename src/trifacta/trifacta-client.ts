@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { Platform, Run } from '../shared/flow-types.js'
 import { createHttpClient, type HttpClient } from '../http/http-client.js'
+import type { TokenSource } from '../http/token-source.js'
 import { UpstreamError } from '../http/upstream-error.js'
 import { flowNameOf, jobsOf, parseJobGroup } from './job-group-parse.js'
 import pLimit from 'p-limit'
@@ -9,7 +10,8 @@ export interface TrifactaClientOptions {
   platform: Platform
   /** API base including /v4 */
   baseUrl: string
-  token: string
+  /** a long-lived token, or AAC's OAuth token source */
+  token: string | TokenSource
   timeoutMs?: number
   retries?: number
   baseDelayMs?: number

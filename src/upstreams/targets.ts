@@ -4,7 +4,8 @@ import type { SparkHistoryTarget } from '../spark-history/history-client.js'
 
 /** Where the upstreams are and which tokens they take, once demo mode has been resolved. */
 export interface UpstreamTargets {
-  aac: { baseUrl: string, token: string }
+  /** refreshToken '' = a long-lived token; clientId / tokenUrl '' = from the access token's claims */
+  aac: { baseUrl: string, token: string, refreshToken: string, clientId: string, tokenUrl: string }
   onprem: { baseUrl: string, token: string } | null
   databricks: { host: string, token: string } | null
   /** the on-prem Spark History Server (its root, without /api/v1) */
@@ -22,7 +23,7 @@ export interface TargetResolver {
 /** The targets a configuration names (no simulator involved). */
 export function configTargets (config: Config): UpstreamTargets {
   return {
-    aac: { baseUrl: config.PLATFORM_API_BASE_URL, token: config.PLATFORM_API_TOKEN },
+    aac: { baseUrl: config.PLATFORM_API_BASE_URL, token: config.PLATFORM_API_TOKEN, refreshToken: config.PLATFORM_API_REFRESH_TOKEN, clientId: config.PLATFORM_API_CLIENT_ID, tokenUrl: config.PLATFORM_API_TOKEN_URL.replace(/\/+$/, '') },
     onprem: config.ONPREM_API_BASE_URL === '' ? null : { baseUrl: config.ONPREM_API_BASE_URL, token: config.ONPREM_API_TOKEN },
     databricks: config.DATABRICKS_HOST === '' ? null : { host: config.DATABRICKS_HOST, token: config.DATABRICKS_TOKEN },
     sparkHistory: config.SPARK_HISTORY_SERVER_URL === ''
@@ -34,7 +35,7 @@ export function configTargets (config: Config): UpstreamTargets {
 /** The simulator's targets: every upstream, with the simulator's own tokens. */
 export function simulatorTargets (sim: Simulator): UpstreamTargets {
   return {
-    aac: { baseUrl: sim.urls.aac, token: sim.tokens.aac },
+    aac: { baseUrl: sim.urls.aac, token: sim.tokens.aac, refreshToken: '', clientId: '', tokenUrl: '' },
     onprem: { baseUrl: sim.urls.onprem, token: sim.tokens.onprem },
     databricks: { host: sim.urls.databricks, token: sim.tokens.databricks },
     sparkHistory: { baseUrl: sim.urls.sparkHistory, auth: 'basic', user: sim.users.sparkHistory, token: sim.tokens.sparkHistory }

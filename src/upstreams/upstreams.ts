@@ -4,6 +4,7 @@ import { createTrifactaClient, type TrifactaClient } from '../trifacta/trifacta-
 import { createDatabricksClient, type DatabricksClient } from '../databricks/databricks-client.js'
 import { createSparkHistoryClient, type SparkHistoryClient } from '../spark-history/history-client.js'
 import type { UpstreamTargets } from './targets.js'
+import { createAacTokenSource, type AacTokenSource, type OAuthTokenStore } from '../trifacta/aac-oauth.js'
 
 /** The configuration in force and the clients made from it; the settings page swaps them whole. */
 export interface Upstreams {
@@ -12,6 +13,8 @@ export interface Upstreams {
   /** where the clients point now (tokens included: never render this) */
   readonly targets: UpstreamTargets
   aac: () => TrifactaClient
+  /** AAC's token: long-lived or OAuth 2.0 with refresh (status for the settings page) */
+  aacToken: () => AacTokenSource
   /** null when on-prem Trifacta is not configured */
   onprem: () => TrifactaClient | null
   /** null when Databricks is not configured */
@@ -27,6 +30,7 @@ interface Connections {
   config: Config
   demo: boolean
   targets: UpstreamTargets
+  aacToken: AacTokenSource
   aac: TrifactaClient
   onprem: TrifactaClient | null
   databricks: DatabricksClient | null
@@ -34,15 +38,27 @@ interface Connections {
 }
 
 /** Creates the upstream clients for a configuration. */
-export function createUpstreams (opts: { config: Config, demo: boolean, targets: UpstreamTargets, log: Logger, retryBaseDelayMs?: number }): Upstreams {
+export function createUpstreams (opts: { config: Config, demo: boolean, targets: UpstreamTargets, log: Logger, retryBaseDelayMs?: number, tokenStore: OAuthTokenStore }): Upstreams {
   const { log } = opts
+  // One AAC token source per configured token: a reconfiguration that keeps the tokens keeps the refresh chain (and
+  // its one-refresh-at-a-time lock) shared by old and new clients.
+  let aacToken: { key: string, source: AacTokenSource } | null = null
+  function tokenSourceFor (t: UpstreamTargets['aac'], timeoutMs: number): AacTokenSource {
+    const key = JSON.stringify([t.token, t.refreshToken, t.clientId, t.tokenUrl])
+    if (aacToken?.key !== key) {
+      aacToken = { key, source: createAacTokenSource({ accessToken: t.token, refreshToken: t.refreshToken, clientId: t.clientId, tokenUrl: t.tokenUrl, store: opts.tokenStore, timeoutMs, log }) }
+    }
+    return aacToken.source
+  }
   function connect (config: Config, demo: boolean, targets: UpstreamTargets): Connections {
     const common = { timeoutMs: config.UPSTREAM_TIMEOUT_MS, baseDelayMs: opts.retryBaseDelayMs, log }
+    const token = tokenSourceFor(targets.aac, config.UPSTREAM_TIMEOUT_MS)
     return {
       config,
       demo,
       targets,
-      aac: createTrifactaClient({ platform: 'aac', ...targets.aac, ...common }),
+      aacToken: token,
+      aac: createTrifactaClient({ platform: 'aac', baseUrl: targets.aac.baseUrl, token, ...common }),
       onprem: targets.onprem === null ? null : createTrifactaClient({ platform: 'onprem', ...targets.onprem, ...common }),
       databricks: targets.databricks === null ? null : createDatabricksClient({ ...targets.databricks, ...common }),
       sparkHistory: targets.sparkHistory === null ? null : createSparkHistoryClient({ ...targets.sparkHistory, ...common })
@@ -57,6 +73,7 @@ export function createUpstreams (opts: { config: Config, demo: boolean, targets:
     get demo () { return cx.demo },
     get targets () { return cx.targets },
     aac: () => cx.aac,
+    aacToken: () => cx.aacToken,
     onprem: () => cx.onprem,
     databricks: () => cx.databricks,
     sparkHistory: () => cx.sparkHistory,

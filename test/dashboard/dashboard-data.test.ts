@@ -1,7 +1,8 @@
 import t from 'tap'
 import { analyseText } from '../../src/spark/analyse.js'
 import type { Analysis, StageData } from '../../src/spark/analysis-types.js'
-import { chartData, downsample, stageBars, MAX_TIMELINE_POINTS, MAX_STAGE_BARS, TOP_STAGE_BARS } from '../../src/dashboard/chart-data.js'
+import { chartData, stageBars, MAX_TIMELINE_POINTS, MAX_STAGE_BARS, TOP_STAGE_BARS } from '../../src/dashboard/chart-data.js'
+import { downsample } from '../../src/shared/downsample.js'
 import { dashboardView, executorAnchor, kpiCards } from '../../src/dashboard/dashboard-view.js'
 import { compareRows } from '../../src/dashboard/compare.js'
 
@@ -36,12 +37,12 @@ function baseAnalysis (): Analysis {
 }
 
 t.test('downsample keeps the ends, the steps and the extremes', async (t) => {
-  t.same(downsample([{ t: 0, v: 1 }], 10, [(p) => p.v]), [{ t: 0, v: 1 }], 'short series untouched')
+  t.same(downsample([{ t: 0, v: 1 }], 10, (p) => p.t, [(p) => p.v]), [{ t: 0, v: 1 }], 'short series untouched')
   // 20,000 points of noise with one spike and one dip
   const pts = Array.from({ length: 20_000 }, (_, i) => ({ t: i * 100, v: 10 + ((i * 7919) % 13) }))
   pts[12_345]!.v = 500
   pts[777]!.v = -3
-  const out = downsample(pts, MAX_TIMELINE_POINTS, [(p) => p.v])
+  const out = downsample(pts, MAX_TIMELINE_POINTS, (p) => p.t, [(p) => p.v])
   t.ok(out.length <= MAX_TIMELINE_POINTS, `${out.length} points`)
   t.ok(out.length > MAX_TIMELINE_POINTS / 2, 'uses its budget')
   t.equal(out[0], pts[0])
@@ -51,7 +52,7 @@ t.test('downsample keeps the ends, the steps and the extremes', async (t) => {
   t.ok(out.every((p, i) => i === 0 || p.t > out[i - 1]!.t), 'time order kept')
   // a step function: every change of value is kept when the budget allows
   const steps = Array.from({ length: 10_000 }, (_, i) => ({ t: i, v: Math.floor(i / 2500) }))
-  const s = downsample(steps, 400, [(p) => p.v])
+  const s = downsample(steps, 400, (p) => p.t, [(p) => p.v])
   for (const edge of [2500, 5000, 7500]) t.ok(s.some((p) => p.t === edge), `step at ${edge} kept`)
 })
 
@@ -126,7 +127,7 @@ t.test('compare: deltas and verdicts from B\'s side', async (t) => {
   const b = baseAnalysis()
   b.kpis = { ...b.kpis, wallClockMs: a.kpis.wallClockMs * 2, failedTasks: 3, gcPercent: a.kpis.gcPercent, coreUtilisation: null }
   const rows = Object.fromEntries(compareRows(a, b).map((r) => [r.id, r]))
-  t.match(rows['wall-clock'], { verdict: 'worse', ratio: 1, delta: '+2s' })
+  t.match(rows['wall-clock'], { verdict: 'worse', ratio: 1, delta: '+2.0s' })
   t.match(rows['failed-tasks'], { verdict: 'worse', delta: '+3', ratio: null })
   t.match(rows.gc, { verdict: 'same', delta: '±0.0 pt' })
   t.match(rows['core-utilisation'], { verdict: 'neutral', delta: null, b: '–' })

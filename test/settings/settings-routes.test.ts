@@ -60,6 +60,11 @@ t.test('bad values are refused with a message naming them, and nothing is saved'
     [{ PLATFORM_API_BASE_URL: 'file:///etc/passwd' }, 'PLATFORM_API_BASE_URL', /http\(s\) URL/],
     [{ PLATFORM_API_BASE_URL: `${ta.sim.urls.aac}\nPLATFORM_API_TOKEN=stolen` }, 'PLATFORM_API_BASE_URL', /PLATFORM_API_BASE_URL/],
     [{ RANFOR_FILTER: 'recipe\r\nX=1' }, 'RANFOR_FILTER', /RANFOR_FILTER/],
+    // issue 12 #4: values the pattern let through but new URL() refuses (the next start died on them)
+    [{ PLATFORM_API_BASE_URL: 'http://127.0.0.1:99999/v4', PLATFORM_API_TOKEN: 'x' }, 'PLATFORM_API_BASE_URL', /PLATFORM_API_BASE_URL must be an http\(s\) URL[^<]*: it is not a valid URL/],
+    [{ ONPREM_API_BASE_URL: 'http://[::1/v4', ONPREM_API_TOKEN: 'x' }, 'ONPREM_API_BASE_URL', /ONPREM_API_BASE_URL[^<]*not a valid URL/],
+    [{ DATABRICKS_HOST: 'https://h.example:0', DATABRICKS_TOKEN: 'x' }, 'DATABRICKS_HOST', /DATABRICKS_HOST[^<]*the port must be from 1 to 65535/],
+    [{ DATABRICKS_HOST: 'https://user:pw@h.example', DATABRICKS_TOKEN: 'x' }, 'DATABRICKS_HOST', /DATABRICKS_HOST[^<]*user name or password/],
     [{ DATABRICKS_TOKEN: 'abc\u0000def' }, 'DATABRICKS_TOKEN', /DATABRICKS_TOKEN/]
   ]
   for (const [payload, key, re] of cases) {

@@ -38,11 +38,11 @@ t.test('a run found by its id: panel, download with progress, analysis, dashboar
   t.match(frag.body, /^\s*<section id="history-panel"/)
   t.ok(frag.body.includes(`Found <code>${run.sparkAppId}</code>`), 'the application named by the job')
   t.match(frag.body, /named by the job/)
-  t.match(frag.body, /hx-post="[^"]+\/onprem\/eventlog\/download" hx-target="closest #download-progress"/)
+  t.match(frag.body, /hx-post="[^"]+\/onprem\/eventlog\/download" hx-target="closest \.download-progress"/)
 
   const start = await ta.app.inject({ method: 'POST', url: `${base(run.jobGroupId)}/onprem/eventlog/download`, headers: HX })
   t.equal(start.statusCode, 200)
-  t.match(start.body, /id="download-progress"/)
+  t.match(start.body, /id="download-progress-onprem-/)
   const key = `onprem-${run.jobGroupId}`
   await settle(ta, key)
   const done = await ta.app.inject({ url: `${base(run.jobGroupId)}/onprem/eventlog/progress` })

@@ -16,7 +16,14 @@ const SUFFIXES: Record<string, StoredCodec> = {
 
 /** Codec named by a file's suffix (after Spark's `.inprogress` / `.compact` markers), or undefined when the suffix says nothing. */
 export function codecFromName (name: string): StoredCodec | undefined {
-  const base = name.replace(/(\.inprogress|\.compact)+$/i, '')
+  // a loop, not /(\.inprogress|\.compact)+$/: that pattern back-tracks quadratically on a long run of markers
+  let base = name
+  for (;;) {
+    const lower = base.toLowerCase()
+    if (lower.endsWith('.inprogress')) base = base.slice(0, -'.inprogress'.length)
+    else if (lower.endsWith('.compact')) base = base.slice(0, -'.compact'.length)
+    else break
+  }
   const dot = base.lastIndexOf('.')
   if (dot < 0) return undefined
   return SUFFIXES[base.slice(dot + 1).toLowerCase()]
