@@ -2,10 +2,12 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { redirectAfterPost, wantsFragment } from '../plugins/htmx.js'
-import { FlowName, FlowParamsSchema, RunParamsSchema } from '../plugins/route-schemas.js'
+import { FlowName, FlowParamsSchema, PageQuerySchema, RunParamsSchema } from '../plugins/route-schemas.js'
 import { loadFlow } from '../plugins/load-flow.js'
 import { flowPath } from '../shared/format.js'
-import { buildRunRows } from './runs-table.js'
+import { buildRunRows, pageOfRows } from './runs-table.js'
+import { PART_LABELS, timingRows } from './decompose.js'
+import type { FlowData } from '../shared/flow-types.js'
 
 const AddFlowBody = Type.Object({ name: FlowName })
 
@@ -13,6 +15,13 @@ const AddFlowBody = Type.Object({ name: FlowName })
 export async function flowRoutes (fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const { store, flows } = app
+
+  /** What the runs table needs: one page of rows (newest first), the pairs' decompositions, the analysed runs. */
+  async function runsTable (flow: FlowData, page: number | undefined) {
+    const pager = pageOfRows(buildRunRows(flow), page)
+    const [timings, analysed] = await Promise.all([flows.timings.forFlow(flow), store.analyses.analysedRunIds(flow.name)])
+    return { rows: pager.rows, pager, timings, analysed, partLabels: PART_LABELS }
+  }
 
   app.get('/', async (_req, reply) => {
     const summaries = await store.listFlowSummaries()
@@ -35,12 +44,11 @@ export async function flowRoutes (fastify: FastifyInstance): Promise<void> {
     return await redirectAfterPost(req, reply, flowPath(flow.name))
   })
 
-  app.get('/flows/:flow', { schema: { params: FlowParamsSchema } }, async (req, reply) => {
+  app.get('/flows/:flow', { schema: { params: FlowParamsSchema, querystring: PageQuerySchema } }, async (req, reply) => {
     const flow = await loadFlow(store, req.params.flow)
     return await reply.page('pages/flow', {
       flow,
-      rows: buildRunRows(flow),
-      analysed: await store.analyses.analysedRunIds(flow.name),
+      ...await runsTable(flow, req.query.page),
       flowName: flow.name,
       task: flows.collectTask(flow.name)
     }, { title: flow.name, current: flow.name })
@@ -70,9 +78,8 @@ export async function flowRoutes (fastify: FastifyInstance): Promise<void> {
       flowName: flow.name,
       task,
       flow,
-      rows: finished ? buildRunRows(flow) : null,
       swapTable: finished,
-      analysed: finished ? await store.analyses.analysedRunIds(flow.name) : null
+      ...(finished ? await runsTable(flow, 1) : { rows: null, analysed: null })
     })
   })
 
@@ -82,6 +89,14 @@ export async function flowRoutes (fastify: FastifyInstance): Promise<void> {
     const runs = flow.runs.filter((r) => r.jobGroupId === id)
     if (runs.length === 0) throw app.httpErrors.notFound(`Run ${id} is not among the saved runs of “${flow.name}”. Collect the latest runs first.`)
     const pair = flow.pairs.find((p) => p.aacJobGroupId === id || p.onpremJobGroupId === id) ?? null
-    return await reply.page('pages/run', { flow, runs, pair, analysed: await store.analyses.analysedRunIds(flow.name) }, { title: `Run ${id} · ${flow.name}`, current: flow.name })
+    const timing = pair === null ? null : await flows.timings.forPair(flow, pair)
+    return await reply.page('pages/run', {
+      flow,
+      runs,
+      pair,
+      timing,
+      timingRows: timing === null ? null : timingRows(timing),
+      analysed: await store.analyses.analysedRunIds(flow.name)
+    }, { title: `Run ${id} · ${flow.name}`, current: flow.name })
   })
 }

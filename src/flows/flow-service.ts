@@ -4,6 +4,7 @@ import type { TaskRunner, TaskState } from '../tasks/task-runner.js'
 import type { Upstreams } from '../upstreams/upstreams.js'
 import { collectFlow } from './collect-flow.js'
 import { pairFlowRuns } from './match.js'
+import { createPairTimings, type PairTimings } from './pair-timing.js'
 
 /** Collection of a flow's runs, re-pairing, and the upstream flow names the add-flow form suggests. */
 export interface FlowService {
@@ -21,6 +22,8 @@ export interface FlowService {
   suggestions: (opts?: { wait?: boolean }) => Promise<string[]>
   /** drops the cached names (the upstreams changed) */
   forgetSuggestions: () => void
+  /** where the time of each pair went (decomposition), per flow and per pair */
+  readonly timings: PairTimings
 }
 
 const SUGGESTION_TTL_MS = 5 * 60_000
@@ -111,6 +114,7 @@ export function createFlowService (deps: { upstreams: Upstreams, store: FlowStor
       refreshSuggestions().catch(() => {})
       return suggestions.names
     },
-    forgetSuggestions () { suggestions = null }
+    forgetSuggestions () { suggestions = null },
+    timings: createPairTimings({ store })
   }
 }
