@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { redirectAfterPost, wantsFragment } from '../plugins/htmx.js'
 import { FlowName, FlowParamsSchema, PageQuerySchema, RunParamsSchema } from '../plugins/route-schemas.js'
 import { loadFlow } from '../plugins/load-flow.js'
@@ -10,6 +11,7 @@ import { PART_LABELS, timingRows } from './decompose.js'
 import type { FlowData } from '../shared/flow-types.js'
 
 const AddFlowBody = Type.Object({ name: FlowName })
+const NO_JS_WAIT_MS = 20_000
 
 /** Pages and actions of flows: list, add, remove, runs table, collect, one run. */
 export async function flowRoutes (fastify: FastifyInstance): Promise<void> {
@@ -66,8 +68,17 @@ export async function flowRoutes (fastify: FastifyInstance): Promise<void> {
     const flow = await loadFlow(store, req.params.flow)
     flows.startCollect(flow.name)
     if (wantsFragment(req)) return await reply.fragment('partials/collect-progress', { flowName: flow.name, task: flows.collectTask(flow.name) })
-    // Without JavaScript the form waits for the result, then shows it at the flow's own URL.
-    await flows.waitCollect(flow.name)
+    // Without JavaScript the form waits for the result, then shows it at the flow's own URL; a long collection
+    // shows its progress and Cancel button there instead (reloading the page follows it).
+    await Promise.race([flows.waitCollect(flow.name), sleep(NO_JS_WAIT_MS, undefined, { ref: false })])
+    return await reply.redirect(flowPath(flow.name), 303)
+  })
+
+  app.post('/flows/:flow/collect/cancel', { schema: { params: FlowParamsSchema } }, async (req, reply) => {
+    const flow = await loadFlow(store, req.params.flow)
+    // the answer shows the settled state, not "running" one last time
+    if (flows.cancelCollect(flow.name)) await flows.waitCollect(flow.name).catch(() => {})
+    if (wantsFragment(req)) return await reply.fragment('partials/collect-progress', { flowName: flow.name, task: flows.collectTask(flow.name) })
     return await reply.redirect(flowPath(flow.name), 303)
   })
 
