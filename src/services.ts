@@ -3,7 +3,7 @@ import type { Config } from './config.js'
 import { createFlowStore, type FlowStore } from './store/flow-store.js'
 import { createTaskRunner, type TaskRunner } from './tasks/task-runner.js'
 import { createDbxService, analyseTaskKey, type DbxService } from './databricks/dbx-service.js'
-import { analyseEventLog } from './spark/analyse.js'
+import { analyseInWorker } from './spark/analyse-in-worker.js'
 import { createUpstreams, type Upstreams } from './upstreams/upstreams.js'
 import type { UpstreamTargets } from './upstreams/targets.js'
 import type { EventLogFiles, EventLogManifest } from './store/eventlog-files.js'
@@ -26,18 +26,22 @@ export interface Services {
 }
 
 /** The composition root of the services: who gets which dependency. */
-export function createServices (opts: { config: Config, demo: boolean, targets: UpstreamTargets, log: Logger, retryBaseDelayMs?: number }): Services {
+export function createServices (opts: { config: Config, demo: boolean, targets: UpstreamTargets, log: Logger, retryBaseDelayMs?: number, analysisHeapMb?: number }): Services {
   const { log } = opts
   const store = createFlowStore({ dataDir: opts.config.DATA_DIR })
   const tasks = createTaskRunner({ log })
   const upstreams = createUpstreams({ ...opts, tokenStore: store })
   const flows = createFlowService({ upstreams, store, tasks, log })
 
-  // a finished download is analysed at once, whichever platform it came from
+  // a finished download (Databricks or the on-prem History Server) is analysed at once, in a worker thread with a
+  // memory limit (pages stay responsive; a log too large for it fails the task with a message instead of the process)
   const analyse = (flowName: string, key: string, files: EventLogFiles, manifest: EventLogManifest): void => {
     tasks.start('analyse', analyseTaskKey(flowName, key), async (ctx) => {
       ctx.progress({ unit: 'bytes', total: manifest.totalBytes, message: 'analysing the event log' })
-      const analysis = await analyseEventLog(files.analysisInput(manifest))
+      const analysis = await analyseInWorker(files.analysisInput(manifest), {
+        signal: ctx.signal,
+        ...(opts.analysisHeapMb !== undefined ? { maxHeapMb: opts.analysisHeapMb } : {})
+      })
       await store.analyses.write(flowName, key, analysis)
     })
   }

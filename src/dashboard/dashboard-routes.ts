@@ -63,7 +63,9 @@ export async function dashboardRoutes (fastify: FastifyInstance): Promise<void> 
       logSource: onprem ? 'the on-prem Spark History Server' : 'Databricks',
       downloadUrl: onprem ? `${runUrl}/onprem/eventlog/download` : `${runUrl}/eventlog/download`,
       downloadStatus: jobRunId === null ? null : task(downloadTaskKey(flow.name, jobRunId)),
-      analysisStatus: jobRunId === null ? null : task(analyseTaskKey(flow.name, jobRunId))
+      analysisStatus: jobRunId === null ? null : task(analyseTaskKey(flow.name, jobRunId)),
+      // why the last analysis failed (a log too large for the analysis's memory, an unreadable one)
+      analysisError: jobRunId === null ? null : tasks.get(analyseTaskKey(flow.name, jobRunId))?.error ?? null
     }
   }
 
