@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { finished } from 'node:stream/promises'
 import { openEventLog } from '../src/spark/read/index.js'
-import { xxhash32 } from '../src/spark/read/xxhash32.js'
+import xxhash from 'xxhash-wasm'
 import { EVENTLOGS } from '../test/helper-fixtures.js'
 
 const fixtures = EVENTLOGS
@@ -18,6 +18,7 @@ async function measure (label: string, path: string, repeat = 1): Promise<void> 
   let lines = 0
   let damage = 0
   const t0 = performance.now()
+  const c0 = process.cpuUsage()
   for (let r = 0; r < repeat; r++) {
     const src = await openEventLog(path)
     for await (const { data } of src.chunks()) {
@@ -27,10 +28,14 @@ async function measure (label: string, path: string, repeat = 1): Promise<void> 
     damage += src.damage.length
   }
   const s = (performance.now() - t0) / 1000
+  const cpu = process.cpuUsage(c0)
+  // CPU seconds (all threads of the process) vary less than wall time on a busy machine.
+  const cpuS = (cpu.user + cpu.system) / 1e6
   const mb = bytes / 1e6
   const rssMb = process.resourceUsage().maxRSS / 1024
   console.log(
     `${label.padEnd(34)} ${mb.toFixed(1).padStart(7)} MB  ${s.toFixed(2).padStart(6)} s  ${(mb / s).toFixed(0).padStart(5)} MB/s  ` +
+      `cpu ${cpuS.toFixed(2).padStart(5)} s ${(mb / cpuS).toFixed(0).padStart(5)} MB/cpu-s  ` +
       `lines ${lines}  damage ${damage}  peak RSS ${rssMb.toFixed(0)} MB`
   )
 }
@@ -38,6 +43,7 @@ async function measure (label: string, path: string, repeat = 1): Promise<void> 
 await measure('lzf (derived, x200)', join(fixtures, 'derived/local-1430917381534.lzf'), 200)
 await measure('snappy (derived, x200)', join(fixtures, 'derived/app-20161115172038-0000.snappy'), 200)
 await measure('lz4 (derived, x200)', join(fixtures, 'derived/application_1538416563558_0014.lz4'), 200)
+await measure('zip sparklint (deflate, x50)', join(fixtures, 'sparklint/eventLogs-application_1489705648216_1600.zip'), 50)
 await measure('gzip eventlog-2021-06-15--15-00.gz', join(q, 'db_sim_eventlog/eventlog-2021-06-15--15-00.gz'))
 await measure('zstd nds_q88_photon_db_13_3.zstd', join(q, 'nds_q88_photon_db_13_3.zstd'))
 
@@ -46,6 +52,7 @@ await measure('zstd nds_q88_photon_db_13_3.zstd', join(q, 'nds_q88_photon_db_13_
  * headers (no Java here). Skipped when the lz4 CLI is missing.
  */
 async function bigLz4 (plainPath: string, outPath: string): Promise<boolean> {
+  const { h32Raw } = await xxhash()
   const framePath = outPath + '.frame'
   const r = spawnSync('lz4', ['-q', '-f', '-B4', '-BI', '--no-frame-crc', plainPath, framePath])
   if (r.status !== 0) return false
@@ -68,7 +75,7 @@ async function bigLz4 (plainPath: string, outPath: string): Promise<boolean> {
     h[8] = (stored ? 0x10 : 0x20) | 6
     h.writeInt32LE(len, 9)
     h.writeInt32LE(originalLen, 13)
-    h.writeInt32LE(xxhash32(plain, done, done + originalLen, 0x9747b28c) & 0x0fffffff, 17)
+    h.writeInt32LE(h32Raw(plain.subarray(done, done + originalLen), 0x9747b28c) & 0x0fffffff, 17)
     out.push(h, frame.subarray(p, p + len))
     p += len + (blockChecksum ? 4 : 0)
     done += originalLen
@@ -90,6 +97,9 @@ try {
   const lz4Path = join(tmp, 'nds_q88.lz4')
   if (await bigLz4(plainPath, lz4Path)) await measure('lz4 nds_q88 (RSS incl. bench copy)', lz4Path)
   else console.log('lz4 CLI not found: big lz4 run skipped')
+  const zipPath = join(tmp, 'nds_q88.zip')
+  if (spawnSync('zip', ['-q', '-j', zipPath, plainPath]).status === 0) await measure('zip nds_q88 (deflate)', zipPath)
+  else console.log('zip CLI not found: big zip run skipped')
 } finally {
   await rm(tmp, { recursive: true, force: true })
 }

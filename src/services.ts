@@ -33,6 +33,7 @@ export function createServices (opts: { config: Config, demo: boolean, targets: 
     store,
     tasks,
     defaultLogRoot: opts.config.DBFS_LOG_ROOT,
+    maxEventLogBytes: Math.round(opts.config.MAX_EVENT_LOG_GB * 1024 ** 3),
     log,
     // a finished download is analysed at once
     analyse: (flowName, jobRunId, files, manifest) => {

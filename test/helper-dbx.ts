@@ -1,6 +1,9 @@
 import type { Run } from '../src/shared/flow-types.js'
 import type { Simulator, WorldNotables } from '../src/simulator/index.js'
 import type { FlowStore } from '../src/store/flow-store.js'
+import { join } from 'node:path'
+import { analyseEventLog } from '../src/spark/analyse.js'
+import { SAMPLE_DIR } from '../src/simulator/sample-logs.js'
 
 export type NotableRun = 'expired' | 'noLogConfFallback' | 'noLogDelivery' | 'rolledParts' | 'manyTasks' | 'restartedCluster' | 'emptyLogFolder' | 'logsNotDelivered' | 'inProgress'
 export const NOTABLE_RUNS: NotableRun[] = ['expired', 'noLogConfFallback', 'noLogDelivery', 'rolledParts', 'manyTasks', 'restartedCluster', 'emptyLogFolder', 'logsNotDelivered', 'inProgress']
@@ -50,4 +53,10 @@ export async function dbfsBytes (sim: Simulator, path: string): Promise<Buffer> 
     b.copy(out, off)
   }
   return out
+}
+
+/** Analyses one of the simulator's sample logs and saves it as the run's analysis.json, as a finished download would. */
+export async function saveSampleAnalysis (store: FlowStore, flowName: string, runId: string, sample: string): Promise<void> {
+  await store.createEventLogs(flowName, runId)
+  await store.analyses.write(flowName, runId, await analyseEventLog(join(SAMPLE_DIR, sample)))
 }

@@ -60,7 +60,8 @@ export const MAX_MARKERS = 500
 export const MAX_STAGE_BARS = 200
 export const TOP_STAGE_BARS = 150
 
-function stageBar (s: StageData): StageBar {
+/** One stage attempt as a bar: task time by category and its data. */
+export function stageBar (s: StageData): StageBar {
   const tasks = s.numCompleteTasks > 0 ? s.numCompleteTasks : s.numTasks
   const data = s.inputBytes + s.shuffleReadBytes
   return {
@@ -87,7 +88,8 @@ function stageBar (s: StageData): StageBar {
   }
 }
 
-function barTime (b: StageBar): number {
+/** Summed task time of a bar (every category). */
+export function barTime (b: StageBar): number {
   return b.computeMs + b.gcMs + b.schedulerDelayMs + b.deserializeMs + b.resultSerializationMs + b.gettingResultMs
 }
 

@@ -137,12 +137,14 @@ function notices (a: Analysis): LogNotice[] {
   const p = a.parse
   const out: LogNotice[] = []
   if (p.truncated) out.push({ level: 'warn', text: 'The log ends in the middle of a line: it was cut (copied while the application ran, or damaged). The numbers cover what was read.' })
-  for (const d of p.damage) out.push({ level: 'warn', text: `Part ${d.part} is damaged after ${bytes(d.afterBytes)}: ${d.message}. The numbers cover what could be read.` })
+  for (const d of p.damage) {
+    out.push({ level: 'warn', text: d.part === '' ? `${d.message}.` : `Part ${d.part} is damaged after ${bytes(d.afterBytes)}: ${d.message}. The numbers cover what could be read.` })
+  }
   if (p.badLines.count > 0) {
     const first = p.badLines.first.slice(0, 3).map((b) => `part ${b.part + 1} line ${b.line}`).join(', ')
     out.push({ level: 'warn', text: `${number(p.badLines.count)} line${p.badLines.count === 1 ? ' was' : 's were'} not valid events and ${p.badLines.count === 1 ? 'was' : 'were'} skipped (${first}${p.badLines.count > 3 ? ', …' : ''}).` })
   }
-  if (p.incomplete && !p.truncated && p.damage.length === 0) out.push({ level: 'info', text: 'The log has no application end: the application was still running, crashed, or its last part was not delivered. Durations run to the last event.' })
+  if (p.incomplete && !p.truncated && p.damage.every((d) => d.part === '')) out.push({ level: 'info', text: 'The log has no application end: the application was still running, crashed, or its last part was not delivered. Durations run to the last event.' })
   return out
 }
 

@@ -9,7 +9,7 @@ export interface SecurityOptions {
 }
 
 // No inline script or style anywhere: htmx's config is a meta tag, its indicator styles are off, charts are an island.
-const CSP_DIRECTIVES = {
+export const CSP_DIRECTIVES = {
   defaultSrc: ["'self'"],
   scriptSrc: ["'self'"],
   styleSrc: ["'self'"],

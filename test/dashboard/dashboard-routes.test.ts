@@ -2,19 +2,14 @@ import t from 'tap'
 import { join } from 'node:path'
 import { writeFile } from 'node:fs/promises'
 import { buildTestApp, type TestApp } from '../helper.js'
-import { notable, seedDbxFlow } from '../helper-dbx.js'
-import { analyseEventLog } from '../../src/spark/analyse.js'
-import { SAMPLE_DIR } from '../../src/simulator/sample-logs.js'
+import { notable, saveSampleAnalysis, seedDbxFlow } from '../helper-dbx.js'
 import type { ChartData } from '../../src/dashboard/chart-data.js'
 
 const FLOW = 'Dashboard · Ünïcode flow'
 const flowUrl = `/flows/${encodeURIComponent(FLOW)}`
 
-/** Analyses a sample log and saves it as the run's analysis.json, as a finished download would. */
 async function saveAnalysis (ta: TestApp, runId: string, sample: string): Promise<void> {
-  await ta.services.store.createEventLogs(FLOW, runId)
-  const analysis = await analyseEventLog(join(SAMPLE_DIR, sample))
-  await ta.services.store.analyses.write(FLOW, runId, analysis)
+  await saveSampleAnalysis(ta.services.store, FLOW, runId, sample)
 }
 
 t.test('dashboard routes', async (t) => {
@@ -95,15 +90,17 @@ t.test('dashboard routes', async (t) => {
       t.match(html, `id="kpi-${id}"`, `KPI ${id}`)
     }
     t.match(html, /<li class="kpi tone-warn" id="kpi-failed-tasks"[^>]*>\s*<span class="kpi-label">Failed tasks<\/span>\s*<span class="kpi-value">53<\/span>/)
-    t.match(html, /class="flag sev-critical" id="flag-failed_tasks"/)
-    t.match(html, /class="flag sev-critical" id="flag-executor_loss"/)
+    // a 1.6 min run is capped at warning (issue 10: severity from impact, short apps capped)
+    t.match(html, /class="flag sev-warning" id="flag-failed_tasks"/)
+    t.match(html, /class="flag sev-warning" id="flag-executor_loss"/)
     // evidence links to the rows it names
     t.match(html, /<a href="#stage-238">238<\/a>/)
     t.match(html, /<tr id="stage-238" class="flagged">/)
     t.match(html, /<a class="chip" href="#executor-2">2<\/a>/)
     t.match(html, /<tr id="executor-2" class="flagged">/)
-    t.match(html, /id="rec-scale_out_capacity"/)
-    t.match(html, /<code>spark.<wbr>locality.<wbr>wait<\/code><\/td><td><span class="muted default">default<\/span><\/td><td><code class="suggested">1s<\/code>/)
+    t.match(html, /id="rec-investigate_failures"/)
+    // 5 ms of delay per tiny task is overhead, not infrastructure: no locality advice (issue 10)
+    t.notMatch(html, /id="rec-scale_out_capacity"/)
     // 230 stages: the table shows the ones that matter and links to all
     t.match(html, /Showing \d+ of 230 stage attempts/)
     t.match(html, /\?all=stages#stages/)
@@ -127,8 +124,9 @@ t.test('dashboard routes', async (t) => {
     const res = await ta.app.inject({ url: dash(restarted.jobGroupId) })
     t.equal(res.statusCode, 200)
     t.match(res.body, /class="dash-notice notice-info"[^>]*><strong>Note.<\/strong> The log has no application end/)
-    t.match(res.body, /id="flag-preemption_risk"/)
-    t.match(res.body, /worker lost/)
+    // its executor events carry 2023 timestamps in a 2021 app: reported as damage, and the removal is teardown
+    t.match(res.body, /outside the application&#39;s span|outside the application's span/)
+    t.notMatch(res.body, /id="flag-preemption_risk"/)
   })
 
   t.test('panel fragment: a dialog without a page around it', async (t) => {
@@ -178,7 +176,8 @@ t.test('dashboard routes', async (t) => {
     t.equal((form.body.match(/<option value="\d+"/g) ?? []).length, 6, 'the three runs with an analysis.json in each select (a damaged one says so when chosen)')
     const res = await ta.app.inject({ url: `${flowUrl}/compare?a=${restarted.jobGroupId}&b=${rolled.jobGroupId}` })
     t.equal(res.statusCode, 200)
-    t.match(res.body, /<tr id="cmp-wall-clock" class="cmp-better">/)
+    // A's wall clock is 6 s now that its executors' 2023 timestamps are damage, not a 930-day run: B is slower
+    t.match(res.body, /<tr id="cmp-wall-clock" class="cmp-worse">/)
     t.match(res.body, /<tr id="cmp-failed-tasks" class="cmp-worse">\s*<th scope="row">Failed tasks<\/th>\s*<td class="num">0<\/td>\s*<td class="num">53<\/td>\s*<td class="num delta-cell">\+53<\/td>/)
     t.match(res.body, /Red flags of A/)
     const same = await ta.app.inject({ url: `${flowUrl}/compare?a=${rolled.jobGroupId}&b=${rolled.jobGroupId}` })

@@ -29,10 +29,10 @@ t.test('panel as an htmx fragment and as a full page', async (t) => {
   t.match(frag.headers['content-type'], /text\/html/)
   t.match(String(frag.headers.vary), /HX-Request/i)
   t.notMatch(frag.body, /<html/i, 'a fragment has no <html>')
-  t.match(frag.body, /^\s*<section id="dbx-panel" class="dbx-panel"/)
-  t.match(frag.body, /hx-post="[^"]+\/dbx\/refresh" hx-target="closest #dbx-panel" hx-swap="outerHTML"/)
-  t.match(frag.body, /<div id="download-progress" class="download-progress progress-box">/)
-  t.match(frag.body, /hx-post="[^"]+\/eventlog\/download" hx-target="closest #download-progress" hx-swap="outerHTML"/)
+  t.match(frag.body, new RegExp(`^\\s*<section id="dbx-panel-${n.jobGroupId}" class="dbx-panel"`))
+  t.match(frag.body, /hx-post="[^"]+\/dbx\/refresh" hx-target="closest \.dbx-panel" hx-swap="outerHTML"/)
+  t.match(frag.body, `<div id="download-progress-${n.jobGroupId}" class="download-progress progress-box">`)
+  t.match(frag.body, /hx-post="[^"]+\/eventlog\/download" hx-target="closest \.download-progress" hx-swap="outerHTML"/)
   t.match(frag.body, /<form method="post" action="[^"]+\/eventlog\/download"/, 'works without JS')
   // run
   t.match(frag.body, /TERMINATED/)
@@ -58,7 +58,7 @@ t.test('panel as an htmx fragment and as a full page', async (t) => {
   const page = await ta.app.inject(`${base(n.jobGroupId)}/dbx`)
   t.equal(page.statusCode, 200)
   t.match(page.body, /^<!doctype html>/)
-  t.match(page.body, /<section id="dbx-panel"/)
+  t.match(page.body, `<section id="dbx-panel-${n.jobGroupId}"`)
   t.match(String(page.headers.vary), /HX-Request/i)
   const restore = await ta.app.inject({ url: `${base(n.jobGroupId)}/dbx`, headers: { ...HX, 'hx-history-restore-request': 'true' } })
   t.match(restore.body, /^<!doctype html>/, 'a history restore gets the full page')
@@ -75,12 +75,27 @@ t.test('panel as an htmx fragment and as a full page', async (t) => {
   noToken(t, ta, cacheText, 'cache')
   const refreshed = await ta.app.inject({ method: 'POST', url: `${base(n.jobGroupId)}/dbx/refresh`, headers: HX })
   t.equal(refreshed.statusCode, 200)
-  t.match(refreshed.body, /^\s*<section id="dbx-panel"/)
+  t.match(refreshed.body, new RegExp(`^\\s*<section id="dbx-panel-${n.jobGroupId}"`))
   t.ok(ta.sim.requests('databricks', '/api/2.2/jobs/runs/get') >= 1, 'refresh asks Databricks')
   const noJs = await ta.app.inject({ method: 'POST', url: `${base(n.jobGroupId)}/dbx/refresh` })
   t.equal(noJs.statusCode, 303)
   t.equal(noJs.headers.location, `${base(n.jobGroupId)}/dbx`)
   for (const r of [frag, page, again, refreshed]) noToken(t, ta, r.body, 'page')
+})
+
+t.test('two DBX panels open on one page share no element id (htmx targets them by class)', async (t) => {
+  const ta = await setup(t)
+  const ids = async (key: 'restartedCluster' | 'rolledParts'): Promise<string[]> => {
+    const res = await ta.app.inject({ url: `${base(notable(ta.sim, key).jobGroupId)}/dbx`, headers: HX })
+    t.equal(res.statusCode, 200)
+    t.notMatch(res.body, /hx-target="[^"]*#/, 'no htmx target names a fixed id')
+    return [...res.body.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]!)
+  }
+  const a = await ids('restartedCluster')
+  const b = await ids('rolledParts')
+  t.ok(a.includes(`dbx-panel-${notable(ta.sim, 'restartedCluster').jobGroupId}`) && a.includes(`download-progress-${notable(ta.sim, 'restartedCluster').jobGroupId}`))
+  t.same(a.filter((id) => b.includes(id)), [], 'ids unique per run')
+  t.equal(new Set(a).size, a.length, 'and within one panel')
 })
 
 t.test('multi-task run: durations from tasks, cluster from the tasks', async (t) => {
@@ -98,7 +113,7 @@ t.test('expired run: a clear message without cache, the cache marked "from cache
   const res = await ta.app.inject({ url: `${base(n.jobGroupId)}/dbx`, headers: HX })
   t.equal(res.statusCode, 200)
   t.match(res.body, /Databricks keeps runs about 60 days; this one is gone\./)
-  t.notMatch(res.body, /id="download-progress"/, 'nothing to download')
+  t.notMatch(res.body, /id="download-progress/, 'nothing to download')
   // a copy saved while the run was fresh (taken from a live run, filed under the expired id)
   const live = notable(ta.sim, 'rolledParts')
   await ta.app.inject({ url: `${base(live.jobGroupId)}/dbx`, headers: HX })
@@ -142,14 +157,14 @@ t.test('download from the panel: progress partial polls, parts land on disk, ana
   const start = await ta.app.inject({ method: 'POST', url: `${base(n.jobGroupId)}/eventlog/download`, headers: HX })
   t.equal(start.statusCode, 200)
   t.notMatch(start.body, /<html/i)
-  t.match(start.body, /^\s*<div id="download-progress"[^>]* hx-get="[^"]+\/eventlog\/progress" hx-trigger="every 1s" hx-target="this" hx-swap="outerHTML"/)
+  t.match(start.body, /^\s*<div id="download-progress-\d+"[^>]* hx-get="[^"]+\/eventlog\/progress" hx-trigger="every 1s" hx-target="this" hx-swap="outerHTML"/)
   let polls = 0
   let sawBar = false
   for (;;) {
     const p = await ta.app.inject({ url: `${base(n.jobGroupId)}/eventlog/progress`, headers: HX })
     t.equal(p.statusCode, 200)
     noToken(t, ta, p.body, 'progress')
-    if (/role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="\d+"/.test(p.body) && /parts \d+ \/ 3/.test(p.body)) sawBar = true
+    if (/role="progressbar" aria-labelledby="download-label-\d+" aria-valuemin="0" aria-valuemax="100" aria-valuenow="\d+"/.test(p.body) && /parts \d+ \/ 3/.test(p.body)) sawBar = true
     if (!/hx-trigger="every 1s"/.test(p.body)) {
       t.match(p.body, /Downloaded 3 parts/)
       t.match(p.body, /analysed|analysis failed/)

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { buildTestApp } from '../helper.js'
 import { launchBrowser } from './browser.js'
+import { checkA11y } from './axe.js'
 import { ROOT } from '../../src/app.js'
 
 // Browser-side code is passed as strings: the project compiles without the DOM library.
@@ -53,7 +54,7 @@ t.test('the whole journey ends on a dashboard that draws, explains and closes', 
   const flowUrl = `${base}/flows/${encodeURIComponent(name)}`
   const dashUrl = `${flowUrl}/runs/${jobGroupId}/dashboard`
 
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, reducedMotion: 'reduce' })
   const problems: string[] = []
   page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()) })
   page.on('pageerror', (e) => problems.push(e.message))
@@ -72,9 +73,17 @@ t.test('the whole journey ends on a dashboard that draws, explains and closes', 
   // DBX ▸, Download Event Log, wait for the download and the analysis
   await dbxLink.click()
   const slot = page.locator(`#dbx-slot-${jobGroupId}`)
-  await slot.locator('#download-progress button', { hasText: 'Download event log' }).click()
+  await slot.locator('.dbx-panel').waitFor()
+  await checkA11y(t, page, 'flow page, DBX panel of a run to download')
+  // slow DBFS reads keep the download running long enough to look at its progress bar
+  const slow = ta.sim.faults.add({ upstream: 'databricks', path: '/api/2.0/dbfs/read', kind: 'latency', ms: 400, times: 3 })
+  await slot.locator('.download-progress button', { hasText: 'Download event log' }).click()
+  await slot.locator('.download-progress progress').waitFor({ timeout: 10_000 })
+  await checkA11y(t, page, 'flow page, event log downloading')
+  slow()
   const link = slot.locator('a.dash-link')
   await link.waitFor({ timeout: 30_000 })
+  await checkA11y(t, page, 'flow page, event log downloaded and analysed')
   t.match(await slot.locator('.download-done').textContent() ?? '', /analysed/)
 
   // ➜ Dashboard: the panel slides in over the flow page, at the dashboard's own URL
@@ -88,6 +97,7 @@ t.test('the whole journey ends on a dashboard that draws, explains and closes', 
   await page.keyboard.press('Tab')
   t.ok(await js(page, 'document.querySelector(\'#dashboard-panel [role="dialog"]\').contains(document.activeElement)'), 'Tab stays in the panel')
   await page.waitForSelector('#dashboard-content[data-charts="ready"]', { timeout: 10_000 })
+  await checkA11y(t, page, 'dashboard panel open over the flow page')
 
   const charts = await js<Record<string, { type: string, datasets: [string, number][], labels: number }>>(page, `Object.fromEntries(Object.entries(window.triTrackerCharts).map(([k, v]) =>
     [k, { type: v.config.type, datasets: v.data.datasets.map((d) => [d.label, d.data.length]), labels: v.data.labels ? v.data.labels.length : 0 }]))`)
@@ -183,7 +193,7 @@ t.test('the whole journey ends on a dashboard that draws, explains and closes', 
   await page.keyboard.press('Escape')
   await page.waitForURL(flowUrl)
   await page.waitForSelector('#dashboard-panel [role="dialog"]', { state: 'detached' })
-  t.ok(await slot.locator('#download-progress').isVisible(), 'the expanded DBX details are still there (no reload)')
+  t.ok(await slot.locator('.download-progress').isVisible(), 'the expanded DBX details are still there (no reload)')
   t.ok(await js(page, 'document.activeElement.classList.contains(\'dash-link\')'), 'focus back on ➜ Dashboard')
   t.same(await js(page, 'Object.keys(window.triTrackerCharts)'), [], 'charts destroyed')
   t.notOk(await js(page, 'document.documentElement.classList.contains(\'dash-open\')'))
@@ -206,7 +216,7 @@ t.test('the whole journey ends on a dashboard that draws, explains and closes', 
     await page.goBack()
     await page.waitForSelector('#dashboard-panel [role="dialog"]', { state: 'detached' })
     t.equal(page.url(), flowUrl, `Back ${round}: the flow URL`)
-    t.ok(await slot.locator('#download-progress').isVisible(), `Back ${round}: the panel closed over the page as it was`)
+    t.ok(await slot.locator('.download-progress').isVisible(), `Back ${round}: the panel closed over the page as it was`)
     t.notOk(await js(page, 'document.querySelector(\'.shell\').inert'), `Back ${round}: the page is live again`)
     t.ok(await sameDocument(), `Back ${round}: no reload`)
 
@@ -237,6 +247,7 @@ t.test('the whole journey ends on a dashboard that draws, explains and closes', 
   await page.goto(dashUrl)
   t.equal(await page.locator('h1#dash-title').textContent(), 'Spark shell')
   await page.waitForSelector('#dashboard-content[data-charts="ready"]')
+  await checkA11y(t, page, 'full dashboard page')
   t.ok((await pixels(page, '#chart-timeline')).coloured > 2000, 'full page draws the timeline too')
   await js(page, '(() => { const s = document.querySelector(\'.chart-scroll\'); s.scrollIntoView({ block: \'center\' }); s.scrollLeft = s.scrollWidth })()')
   await until(page, 'document.querySelector(\'[data-axis-pin="left"]\').classList.contains(\'is-over\')')

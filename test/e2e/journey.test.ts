@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { buildTestApp } from '../helper.js'
 import { launchBrowser } from './browser.js'
+import { checkA11y } from './axe.js'
 import { ROOT } from '../../src/app.js'
 
 t.test('a new user adds a flow, collects its runs and sees pairs', async (t) => {
@@ -11,13 +12,14 @@ t.test('a new user adds a flow, collects its runs and sees pairs', async (t) => 
   const ta = await buildTestApp(t)
   await ta.app.listen({ host: '127.0.0.1', port: 0 })
   const base = `http://127.0.0.1:${(ta.app.server.address() as { port: number }).port}`
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, reducedMotion: 'reduce' })
   const problems: string[] = []
   page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()) })
   page.on('pageerror', (e) => problems.push(e.message))
 
   await page.goto(base + '/')
   await page.click('#add-flow summary')
+  await checkA11y(t, page, 'home, add-flow form open')
   const name = ta.sim.world.notable.multiOutputFlow
   await page.fill('#add-flow-name', name)
   await page.click('.add-flow-form button[type=submit]')
@@ -26,8 +28,14 @@ t.test('a new user adds a flow, collects its runs and sees pairs', async (t) => 
   t.equal(await page.textContent('h1'), name)
   t.equal(await page.locator('#flow-list a[aria-current=page]').textContent(), name)
 
+  // a slow AAC keeps the collection running long enough to look at its progress
+  const slow = ta.sim.faults.add({ upstream: 'aac', path: '/v4/jobLibrary', kind: 'latency', ms: 1500, times: 1 })
   await page.click('#collect-form button')
+  await page.waitForSelector('#collect-progress progress', { timeout: 10_000 })
+  await checkA11y(t, page, 'flow page, collect in progress')
+  slow()
   await page.waitForSelector('#runs-table tr.paired', { timeout: 15_000 })
+  await checkA11y(t, page, 'flow page, runs collected')
   const paired = await page.locator('#runs-table tr.paired').count()
   t.ok(paired > 5, `pairs shown (${paired})`)
   t.match(await page.textContent('#collect-status') ?? '', /AAC 25 runs/)
@@ -37,12 +45,22 @@ t.test('a new user adds a flow, collects its runs and sees pairs', async (t) => 
   const firstDbx = page.locator('#runs-table a.details', { hasText: 'DBX ▸' }).first()
   const slot = await firstDbx.getAttribute('aria-controls')
   await firstDbx.click()
-  await page.waitForSelector(`#${slot} #dbx-panel`, { timeout: 15_000 })
+  await page.waitForSelector(`#${slot} .dbx-panel`, { timeout: 15_000 })
   t.match(await page.textContent(`#${slot}`) ?? '', /Cluster/)
   t.equal(page.url(), `${base}/flows/${encodeURIComponent(name)}`, 'expanding does not navigate')
+  await checkA11y(t, page, 'flow page, DBX panel expanded')
+  // a second row's details open beside the first: every element id stays unique (htmx targets follow)
+  const secondDbx = page.locator('#runs-table a.details', { hasText: 'DBX ▸' }).nth(1)
+  const slot2 = await secondDbx.getAttribute('aria-controls')
+  await secondDbx.click()
+  await page.waitForSelector(`#${slot2} .dbx-panel .download-progress`, { timeout: 15_000 })
+  t.same(await page.evaluate('[...document.querySelectorAll("[id]")].map((e) => e.id).filter((id, i, all) => all.indexOf(id) !== i)'), [], 'no duplicate id with two DBX panels open')
+  await checkA11y(t, page, 'flow page, two DBX panels expanded')
+  await page.click(`#${slot2} .dbx-close`)
+  await page.waitForSelector(`#${slot2} .dbx-panel`, { state: 'detached', timeout: 10_000 })
   await page.click(`#${slot} .dbx-close`)
   // A selector wait, not waitForFunction: the page's CSP forbids the eval that a string predicate needs.
-  await page.waitForSelector(`#${slot} #dbx-panel`, { state: 'detached', timeout: 10_000 })
+  await page.waitForSelector(`#${slot} .dbx-panel`, { state: 'detached', timeout: 10_000 })
   t.equal((await page.locator(`#${slot}`).innerHTML()).trim(), '', 'the panel closed')
 
   // Restart-like check: a fresh load of the same URL shows the saved table.

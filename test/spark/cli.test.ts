@@ -1,11 +1,13 @@
 // The installed `tri-track` bin, spawned as a user would run it.
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { EVENTLOGS } from '../helper-fixtures.js'
+// @ts-expect-error plain JavaScript beside the bin, no types
+import { distIsFresh } from '../../bin/dist-fresh.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const LOGS = EVENTLOGS
@@ -17,7 +19,9 @@ t.test('readable summary', async (t) => {
   t.equal(r.status, 0, r.stderr)
   t.match(r.stdout, /Spark shell\s+local-1422981780767/)
   t.match(r.stdout, /tasks 32 \(1 failed, 0 killed\)/)
-  t.match(r.stdout, /\[CRITICAL\] Failed tasks or stages/)
+  // a failed local run: capped at warning (local mode), the root cause first
+  t.match(r.stdout, /\[WARNING\] Failed run: a job failed/)
+  t.match(r.stdout, /root cause: exception in the task: java.lang.RuntimeException: got a 3, failing/)
 })
 
 t.test('--json and --out on a compressed log', async (t) => {
@@ -46,4 +50,37 @@ t.test('unreadable input fails with a message', async (t) => {
   const u = run('frobnicate')
   t.equal(u.status, 64)
   t.match(u.stderr, /usage: tri-track analyze/)
+})
+
+t.test('the compiled CLI (dist/) answers as the TypeScript sources do', async (t) => {
+  const build = spawnSync(process.execPath, [path.join(repoRoot, 'scripts/build-cli.js')], { encoding: 'utf8', cwd: repoRoot, timeout: 120_000 })
+  t.equal(build.status, 0, build.stderr)
+  t.ok(distIsFresh(repoRoot), 'fresh after a build')
+  const log = path.join(LOGS, 'spark/local-1642039451826')
+  const env = (tsx: boolean) => ({ ...process.env, TRI_TRACK_TSX: tsx ? '1' : '0' })
+  const compiled = spawnSync(process.execPath, [BIN, 'analyze', log, '--json'], { encoding: 'utf8', cwd: repoRoot, env: env(false), timeout: 120_000 })
+  const sources = spawnSync(process.execPath, [BIN, 'analyze', log, '--json'], { encoding: 'utf8', cwd: repoRoot, env: env(true), timeout: 120_000 })
+  t.equal(compiled.status, 0, compiled.stderr)
+  t.equal(sources.status, 0, sources.stderr)
+  const strip = (s: string) => ({ ...JSON.parse(s), generatedAt: '' })
+  t.same(strip(compiled.stdout), strip(sources.stdout))
+})
+
+t.test('dist/ counts as stale when a source it was built from is newer or gone', async (t) => {
+  const root = mkdtempSync(path.join(tmpdir(), 'tri-dist-'))
+  mkdirSync(path.join(root, 'dist/cli'), { recursive: true })
+  mkdirSync(path.join(root, 'src'))
+  t.notOk(distIsFresh(root), 'no dist')
+  writeFileSync(path.join(root, 'src/a.ts'), '')
+  writeFileSync(path.join(root, 'dist/cli/cli.js'), '')
+  writeFileSync(path.join(root, 'dist/cli/cli.inputs.json'), JSON.stringify(['src/a.ts']))
+  const past = new Date(Date.now() - 60_000)
+  utimesSync(path.join(root, 'src/a.ts'), past, past)
+  t.ok(distIsFresh(root), 'built after its source')
+  const future = new Date(Date.now() + 60_000)
+  utimesSync(path.join(root, 'src/a.ts'), future, future)
+  t.notOk(distIsFresh(root), 'a source changed since')
+  writeFileSync(path.join(root, 'dist/cli/cli.inputs.json'), JSON.stringify(['src/a.ts', 'src/gone.ts']))
+  utimesSync(path.join(root, 'src/a.ts'), past, past)
+  t.notOk(distIsFresh(root), 'a source is gone')
 })

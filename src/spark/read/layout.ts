@@ -93,7 +93,7 @@ async function filePlans (path: string, name: string, size: number): Promise<Par
   const head = await readHead(path)
   const stored = chooseCodec(name, head)
   if (stored !== 'zip') return [{ part: { name, path, codec: stored, compressedBytes: size } }]
-  const entries = (await listZipEntries(path, size)).filter((e) => !e.name.endsWith('/'))
+  const entries = (await listZipEntries(path)).filter((e) => !e.name.endsWith('/'))
   const byBase = new Map(entries.map((e) => [basename(e.name), e]))
   const names = [...byBase.keys()].filter((n) => !isNoise(n))
   const order = orderNames(names)

@@ -2,7 +2,7 @@ import type { ByteReader } from './byte-reader.js'
 import { decodeBlockStream } from './block-stream.js'
 import { lz4DecodeBlock } from './lz4-block.js'
 import type { OutBuffer } from './out-buffer.js'
-import { xxhash32 } from './xxhash32.js'
+import xxhash from 'xxhash-wasm'
 
 const MAGIC = Buffer.from('LZ4Block', 'latin1')
 const HEADER = 21
@@ -10,16 +10,19 @@ const METHOD_RAW = 0x10
 const METHOD_LZ4 = 0x20
 // lz4-java's default seed for the block checksum (LZ4BlockOutputStream.DEFAULT_SEED).
 const SEED = 0x9747b28c
+/** xxhash-wasm's hashers, instantiated on the first lz4 part. */
+let hashers: ReturnType<typeof xxhash> | undefined
 
 /**
  * Decodes lz4-java's LZ4BlockOutputStream format (Spark's `.lz4`): 21-byte headers, raw LZ4 blocks and
- * 28-bit XXH32 checksums. Streams may be concatenated; a missing end block is a clean EOF (in-progress files).
+ * 28-bit XXH32 checksums (xxhash-wasm). Streams may be concatenated; a missing end block is a clean EOF (in-progress files).
  */
 export function decodeLz4 (src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   return decodeBlockStream(src, lz4Blocks)
 }
 
 async function * lz4Blocks (r: ByteReader, out: OutBuffer): AsyncGenerator<Buffer> {
+  const { h32Raw } = await (hashers ??= xxhash())
   for (;;) {
     const at = r.consumed
     const h = await r.read(HEADER, 'an LZ4Block header')
@@ -51,7 +54,7 @@ async function * lz4Blocks (r: ByteReader, out: OutBuffer): AsyncGenerator<Buffe
     if (full) yield full
     if (method === METHOD_RAW) data.copy(out.buf, out.pos)
     else lz4DecodeBlock(data, 0, compressedLen, out.buf, out.pos, out.pos + originalLen)
-    const actual = xxhash32(out.buf, out.pos, out.pos + originalLen, SEED) & 0x0fffffff
+    const actual = h32Raw(out.buf.subarray(out.pos, out.pos + originalLen), SEED) & 0x0fffffff
     if (actual !== check) throw new Error(`LZ4 block at compressed offset ${at}: checksum mismatch (stored ${check}, computed ${actual})`)
     out.pos += originalLen
   }

@@ -1,7 +1,7 @@
+import { uncompress } from 'snappyjs'
 import type { ByteReader } from './byte-reader.js'
 import { decodeBlockStream } from './block-stream.js'
 import type { OutBuffer } from './out-buffer.js'
-import { snappyDecodeBlock, snappyUncompressedLength } from './snappy-block.js'
 
 const MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00])
 const HEADER = 16
@@ -13,6 +13,7 @@ const MAX_CHUNK = 64 * 1024 * 1024
 /**
  * Decodes snappy-java's SnappyOutputStream framing (Spark's `.snappy`): a 16-byte header, then
  * [int32 BE length][raw snappy block] chunks, possibly followed by further concatenated streams.
+ * The raw blocks are decoded by snappyjs.
  */
 export function decodeSnappy (src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   return decodeBlockStream(src, snappyBlocks)
@@ -35,12 +36,16 @@ async function * snappyBlocks (r: ByteReader, out: OutBuffer): AsyncGenerator<Bu
       if (len < 0 || len > MAX_CHUNK) throw new Error(`invalid snappy chunk length ${len} at compressed offset ${at}`)
       if (len === 0) continue
       const data = await r.readExact(len, 'a snappy chunk')
-      const [size, s] = snappyUncompressedLength(data, 0, len)
-      if (size > MAX_CHUNK) throw new Error(`snappy chunk at compressed offset ${at} claims ${size} bytes`)
-      const full = out.reserve(size)
+      let block: Buffer
+      try {
+        block = uncompress(data, MAX_CHUNK)
+      } catch (err) {
+        throw new Error(`snappy chunk at compressed offset ${at} is invalid (${(err as Error).message})`)
+      }
+      const full = out.reserve(block.length)
       if (full) yield full
-      snappyDecodeBlock(data, s, len, out.buf, out.pos, out.pos + size)
-      out.pos += size
+      block.copy(out.buf, out.pos)
+      out.pos += block.length
     }
   }
 }
