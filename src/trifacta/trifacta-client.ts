@@ -72,8 +72,10 @@ export function createTrifactaClient (opts: TrifactaClientOptions): TrifactaClie
   /** Pages a list endpoint: the first page alone (it tells the count), then up to PAGE_CONCURRENCY pages at once. */
   async function scan (path: string, query: Record<string, string | number>, flowName: string, lo: ListRunsOptions): Promise<unknown[]> {
     const matches: unknown[] = []
+    const wanted = flowName.normalize('NFC')
     const keep = (rows: unknown[]): void => {
-      for (const row of rows) if (flowNameOf(row) === flowName && matches.length < lo.limit) matches.push(row)
+      // flows are saved in NFC; the platform may hold the name in another normalisation form
+      for (const row of rows) if (flowNameOf(row)?.normalize('NFC') === wanted && matches.length < lo.limit) matches.push(row)
     }
     const first = await http.getJson(path, { query: { ...query, limit: PAGE, offset: 0, includeCount: 'true' }, signal: lo.signal })
     const firstRows = rowsOf(first)
