@@ -63,6 +63,7 @@ export async function flowRoutes (fastify: FastifyInstance): Promise<void> {
     return await reply.page('pages/flow', {
       flow,
       ...await runsTable(flow, req.query.page),
+      pageScript: '/static/js/trend.js',
       flowName: flow.name,
       task: flows.collectTask(flow.name)
     }, { title: flow.name, current: flow.name })
