@@ -31,7 +31,7 @@ t.test('panel as an htmx fragment and as a full page', async (t) => {
   t.notMatch(frag.body, /<html/i, 'a fragment has no <html>')
   t.match(frag.body, new RegExp(`^\\s*<section id="dbx-panel-${n.jobGroupId}" class="dbx-panel"`))
   t.match(frag.body, /hx-post="[^"]+\/dbx\/refresh" hx-target="closest \.dbx-panel" hx-swap="outerHTML"/)
-  t.match(frag.body, `<div id="download-progress-${n.jobGroupId}" class="download-progress progress-box">`)
+  t.match(frag.body, `<div id="download-progress-${n.jobGroupId}" class="download-progress progress-box" tabindex="-1" data-autofocus>`)
   t.match(frag.body, /hx-post="[^"]+\/eventlog\/download" hx-target="closest \.download-progress" hx-swap="outerHTML"/)
   t.match(frag.body, /<form method="post" action="[^"]+\/eventlog\/download"/, 'works without JS')
   // run
