@@ -19,6 +19,7 @@ import { flowApiRoutes } from './flows/flow-api-routes.js'
 import { settingsRoutes } from './settings/settings-routes.js'
 import { dbxRoutes } from './databricks/dbx-routes.js'
 import { dashboardRoutes } from './dashboard/dashboard-routes.js'
+import { pairRoutes } from './dashboard/pair-routes.js'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
@@ -91,6 +92,7 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
   await app.register(flowApiRoutes)
   await app.register(dbxRoutes)
   await app.register(dashboardRoutes)
+  await app.register(pairRoutes)
   await app.register(settingsRoutes)
   return app
 }

@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url'
 import { analyseEventLog } from './spark/analyse.js'
 import { writeFileAtomic } from './store/atomic-write.js'
 import type { Analysis } from './spark/analysis-types.js'
-import { bytes, duration as dur, percent } from './shared/format.js'
+import { approxDuration, bytes, duration as dur, impactText, percent } from './shared/format.js'
 
 const USAGE = `usage: tri-track analyze <event-log file or folder> [--json] [--out <analysis.json>]
 
@@ -27,12 +27,23 @@ export function summary (a: Analysis): string {
     `  spill memory ${bytes(k.memoryBytesSpilled)} / disk ${bytes(k.diskBytesSpilled)}`,
     '',
   ]
+  for (const r of (a.rootCauses ?? []).slice(0, 3)) lines.push(`  root cause: ${r.line}`)
+  if (a.rootCauses?.length) lines.push('')
   if (a.flags.length === 0) lines.push('  no red flags')
   for (const f of a.flags) {
-    lines.push(`  [${f.severity.toUpperCase()}] ${f.title}`)
+    const cost = impactText(f.impactMs, k.wallClockMs)
+    lines.push(`  [${f.severity.toUpperCase()}] ${f.title}${cost ? ` (${cost})` : ''}`)
     for (const e of f.evidence.slice(0, 5)) lines.push(`      ${e}`)
     if (f.evidence.length > 5) lines.push(`      … ${f.evidence.length - 5} more`)
   }
+  const w = a.whatIf
+  if (w) {
+    lines.push('', `  what-if (replay of the stage DAG on other core counts; model ${approxDuration(w.modelMs)} vs actual ${approxDuration(w.actualMs)}):`)
+    lines.push(`      ${w.points.map((pt) => `${pt.factor}× = ${pt.cores} cores: ${approxDuration(pt.wallClockMs)}`).join(', ')}`)
+    lines.push(`      critical path (unlimited executors) ${approxDuration(w.criticalPathMs)}, driver-only time ${approxDuration(w.driverOnlyMs)}`)
+  }
+  const u = a.usage
+  if (u) lines.push(`  held ${u.workerNodeHours.toFixed(2)} worker node-hours (${u.workerNodes} nodes) + ${u.driverHours.toFixed(2)} driver hours; busy ${u.busyCoreHours.toFixed(2)} of ${u.heldCoreHours.toFixed(2)} core-hours held`)
   for (const r of a.recommendations) {
     lines.push('', `  -> ${r.title}`)
     for (const c of r.configs) lines.push(`       ${c.key} = ${c.suggested}${c.current !== null ? ` (now ${c.current})` : ''}`)

@@ -25,7 +25,9 @@ export const ConfigSchema = Type.Object({
   DATA_DIR: Type.String({ pattern: noControl, minLength: 1, maxLength: 1024, default: './flows' }),
   DBFS_LOG_ROOT: Type.String({ pattern: '^dbfs:/[^\\u0000-\\u001f]*$', maxLength: 1024, default: 'dbfs:/trifacta/logs' }),
   DEMO_MODE: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], { default: 'auto', description: 'auto: demo when PLATFORM_API_TOKEN is empty' }),
-  UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600000, default: 120000 }),
+  UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600000, default: 120000, description: 'one upstream call, body included' }),
+  COLLECT_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 3600000, default: 300000, description: 'one collection of a flow, all its calls together' }),
+  MAX_EVENT_LOG_GB: Type.Number({ minimum: 0.001, maximum: 10000, default: 20, description: 'a larger event log is refused before downloading' }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' })
 })
 
@@ -67,7 +69,7 @@ export function urlProblem (value: string): string | null {
 
 function describe (key: ConfigKey, schema: TSchema): string {
   const s = schema as { minimum?: number, maximum?: number, anyOf?: Array<{ const?: unknown }>, pattern?: string }
-  if (s.minimum !== undefined) return `an integer from ${s.minimum} to ${s.maximum ?? '∞'}`
+  if (s.minimum !== undefined) return `${(schema as { type?: string }).type === 'number' ? 'a number' : 'an integer'} from ${s.minimum} to ${s.maximum ?? '∞'}`
   if (s.anyOf?.every((a) => a.const !== undefined) === true) return `one of ${s.anyOf.map((a) => String(a.const)).join(', ')}`
   if (key.endsWith('_URL') || key === 'DATABRICKS_HOST') return 'an http(s) URL without spaces or control characters'
   if (key === 'RANFOR_FILTER') return 'a comma-separated list of words (e.g. recipe,plan)'

@@ -3,7 +3,7 @@ import type { Config } from './config.js'
 import { createFlowStore, type FlowStore } from './store/flow-store.js'
 import { createTaskRunner, type TaskRunner } from './tasks/task-runner.js'
 import { createDbxService, analyseTaskKey, type DbxService } from './databricks/dbx-service.js'
-import { analyseEventLog } from './spark/analyse.js'
+import { analyseInWorker } from './spark/analyse-in-worker.js'
 import { createUpstreams, type Upstreams } from './upstreams/upstreams.js'
 import type { UpstreamTargets } from './upstreams/targets.js'
 import { createFlowService, type FlowService } from './flows/flow-service.js'
@@ -21,7 +21,7 @@ export interface Services {
 }
 
 /** The composition root of the services: who gets which dependency. */
-export function createServices (opts: { config: Config, demo: boolean, targets: UpstreamTargets, log: Logger, retryBaseDelayMs?: number }): Services {
+export function createServices (opts: { config: Config, demo: boolean, targets: UpstreamTargets, log: Logger, retryBaseDelayMs?: number, analysisHeapMb?: number }): Services {
   const { log } = opts
   const store = createFlowStore({ dataDir: opts.config.DATA_DIR })
   const tasks = createTaskRunner({ log })
@@ -33,12 +33,17 @@ export function createServices (opts: { config: Config, demo: boolean, targets: 
     store,
     tasks,
     defaultLogRoot: opts.config.DBFS_LOG_ROOT,
+    maxEventLogBytes: Math.round(opts.config.MAX_EVENT_LOG_GB * 1024 ** 3),
     log,
-    // a finished download is analysed at once
+    // a finished download is analysed at once, in a worker thread with a memory limit (pages stay responsive; a log
+    // too large for it fails the task with a message instead of the process)
     analyse: (flowName, jobRunId, files, manifest) => {
       tasks.start('analyse', analyseTaskKey(flowName, jobRunId), async (ctx) => {
         ctx.progress({ unit: 'bytes', total: manifest.totalBytes, message: 'analysing the event log' })
-        const analysis = await analyseEventLog(files.analysisInput(manifest))
+        const analysis = await analyseInWorker(files.analysisInput(manifest), {
+          signal: ctx.signal,
+          ...(opts.analysisHeapMb !== undefined ? { maxHeapMb: opts.analysisHeapMb } : {})
+        })
         await store.analyses.write(flowName, jobRunId, analysis)
       })
     }

@@ -33,7 +33,7 @@ export function tempDir (t: Test, prefix = 'tri-test-'): string {
 }
 
 /** Builds the app against a temp flows/ dir and an in-process simulator on 127.0.0.1. */
-export async function buildTestApp (t: Test, opts: { onprem?: boolean, oauth?: boolean, env?: Record<string, string>, sim?: Parameters<typeof startSimulator>[0], dataDir?: string, views?: string } = {}): Promise<TestApp> {
+export async function buildTestApp (t: Test, opts: { onprem?: boolean, oauth?: boolean, env?: Record<string, string>, sim?: Parameters<typeof startSimulator>[0], dataDir?: string, views?: string, analysisHeapMb?: number } = {}): Promise<TestApp> {
   const sim = await startSimulator({ host: '127.0.0.1', ...opts.sim })
   const dataDir = opts.dataDir ?? tempDir(t)
   // oauth: an OAuth 2.0 pair from the simulator's token endpoint instead of a long-lived AAC token
@@ -58,7 +58,7 @@ export async function buildTestApp (t: Test, opts: { onprem?: boolean, oauth?: b
   // Demo mode in tests is the same simulator (the teardown closes it); otherwise the configured URLs, which point at it too.
   const resolver = createTargetResolver(async () => sim)
   const { demo, targets } = await resolver.resolve(config)
-  const services = createServices({ config, demo, targets, log, retryBaseDelayMs: 5 })
+  const services = createServices({ config, demo, targets, log, retryBaseDelayMs: 5, ...(opts.analysisHeapMb !== undefined ? { analysisHeapMb: opts.analysisHeapMb } : {}) })
   const settings = createSettingsService({ store: services.store, baseEnv, upstreams: services.upstreams, flows: services.flows, resolver, log })
   const app = await buildApp({ services, settings, loggerInstance: log, ...(opts.views !== undefined ? { views: opts.views } : {}) })
   t.teardown(async () => {

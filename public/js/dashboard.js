@@ -350,6 +350,39 @@
     })
   }
 
+  // What-if: executors (x) → estimated wall clock (y), today's point marked, the critical path as a floor line.
+  function drawWhatIf (Chart, canvas, data) {
+    const w = data.whatIf
+    const pts = w.points.map(function (p) { return { x: p.executors, y: p.wallClockMs } })
+    const today = w.points.filter(function (p) { return p.factor === 1 }).map(function (p) { return { x: p.executors, y: p.wallClockMs } })
+    const xs = pts.map(function (p) { return p.x })
+    const floor = [{ x: Math.min.apply(null, xs), y: w.criticalPathMs }, { x: Math.max.apply(null, xs), y: w.criticalPathMs }]
+    return new Chart(canvas, {
+      type: 'line',
+      data: {
+        datasets: [
+          { label: 'Estimated wall clock', data: pts, borderColor: COLORS.cores, backgroundColor: COLORS.cores, borderWidth: 2, pointRadius: 3, order: 2 },
+          { label: 'Today', data: today, showLine: false, borderColor: COLORS.removed, backgroundColor: COLORS.removed, pointRadius: 6, pointStyle: 'rectRot', order: 1 },
+          { label: 'Critical path (unlimited executors)', data: floor, borderColor: COLORS.gettingResult, borderDash: [6, 4], borderWidth: 1, pointRadius: 0, order: 3 }
+        ]
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        parsing: false,
+        scales: {
+          x: { type: 'logarithmic', title: { display: true, text: 'executors' }, ticks: { callback: function (v) { return xs.indexOf(v) >= 0 ? String(v) : '' } } },
+          y: { beginAtZero: true, title: { display: true, text: 'wall clock' }, ticks: { callback: function (v) { return v === 0 ? '0' : duration(v) } } }
+        },
+        plugins: {
+          legend: { position: 'bottom', labels: { boxWidth: 12 } },
+          tooltip: { callbacks: { label: function (item) { return item.dataset.label + ': ' + duration(item.parsed.y) + ' with ' + item.parsed.x + ' executors' } } }
+        }
+      }
+    })
+  }
+
   function setStageView (root, data, view) {
     const canvas = root.querySelector('#chart-stages')
     if (!canvas || !window.Chart) return
@@ -384,6 +417,11 @@
       if (tlCanvas) {
         destroyChart('timeline')
         charts.timeline = drawTimeline(Chart, tlCanvas, data)
+      }
+      const wiCanvas = root.querySelector('#chart-whatif')
+      if (wiCanvas && data.whatIf) {
+        destroyChart('whatif')
+        charts.whatif = drawWhatIf(Chart, wiCanvas, data)
       }
       if (stCanvas) {
         // past ~50 bars the chart gets wider than the card and scrolls, so labels stay legible

@@ -2,7 +2,7 @@ import { downsample } from '../shared/downsample.js'
 import type { Analysis, ExecutorMarker, StageData } from '../spark/analysis-types.js'
 
 /** Bump when the shape or the downsampling changes: it is part of the ETag, so browsers drop stale copies. */
-export const CHART_DATA_VERSION = 1
+export const CHART_DATA_VERSION = 2
 
 /** What the dashboard island draws. Times are ms since the application started (`origin`). */
 export interface ChartData {
@@ -26,7 +26,9 @@ export interface ChartData {
     grouped: number
     rows: StageBar[]
   }
-  flags: { id: string, severity: string, title: string, stageIds: number[], executorIds: string[] }[]
+  flags: { id: string, severity: string, title: string, stageIds: number[], executorIds: string[], impactMs: number | null }[]
+  /** executors → estimated wall clock (the what-if replay); null when the analysis has none */
+  whatIf: { points: { factor: number, executors: number, cores: number, wallClockMs: number }[], actualMs: number, criticalPathMs: number, driverOnlyMs: number } | null
 }
 
 export interface StageBar {
@@ -60,7 +62,8 @@ export const MAX_MARKERS = 500
 export const MAX_STAGE_BARS = 200
 export const TOP_STAGE_BARS = 150
 
-function stageBar (s: StageData): StageBar {
+/** One stage attempt as a bar: task time by category and its data. */
+export function stageBar (s: StageData): StageBar {
   const tasks = s.numCompleteTasks > 0 ? s.numCompleteTasks : s.numTasks
   const data = s.inputBytes + s.shuffleReadBytes
   return {
@@ -87,7 +90,8 @@ function stageBar (s: StageData): StageBar {
   }
 }
 
-function barTime (b: StageBar): number {
+/** Summed task time of a bar (every category). */
+export function barTime (b: StageBar): number {
   return b.computeMs + b.gcMs + b.schedulerDelayMs + b.deserializeMs + b.resultSerializationMs + b.gettingResultMs
 }
 
@@ -179,6 +183,7 @@ export function chartData (a: Analysis): ChartData {
       sampled: { executors: [execPoints.length, execs.length], busy: [busyPoints.length, busy.length], markers: [tl.markers.length, markers.length] }
     },
     stages: { total: a.stages.length, grouped, rows },
-    flags: a.flags.map((f) => ({ id: f.id, severity: f.severity, title: f.title, stageIds: f.stageIds ?? [], executorIds: f.executorIds ?? [] }))
+    flags: a.flags.map((f) => ({ id: f.id, severity: f.severity, title: f.title, stageIds: f.stageIds ?? [], executorIds: f.executorIds ?? [], impactMs: f.impactMs ?? null })),
+    whatIf: a.whatIf ? { points: a.whatIf.points, actualMs: a.whatIf.actualMs, criticalPathMs: a.whatIf.criticalPathMs, driverOnlyMs: a.whatIf.driverOnlyMs } : null
   }
 }

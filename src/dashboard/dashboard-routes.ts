@@ -57,7 +57,9 @@ export async function dashboardRoutes (fastify: FastifyInstance): Promise<void> 
       canDownload: run.platform === 'aac' && jobRunId !== null && dbx.configured,
       onDatabricks: run.platform === 'aac' && jobRunId !== null,
       downloadStatus: jobRunId === null ? null : task(downloadTaskKey(flow.name, jobRunId)),
-      analysisStatus: jobRunId === null ? null : task(analyseTaskKey(flow.name, jobRunId))
+      analysisStatus: jobRunId === null ? null : task(analyseTaskKey(flow.name, jobRunId)),
+      // why the last analysis failed (a log too large for the analysis's memory, an unreadable one)
+      analysisError: jobRunId === null ? null : tasks.get(analyseTaskKey(flow.name, jobRunId))?.error ?? null
     }
   }
 

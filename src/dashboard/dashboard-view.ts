@@ -1,5 +1,5 @@
 import type { Analysis, ExecutorSummary, Flag, Severity, StageData } from '../spark/analysis-types.js'
-import { bytes, duration, number, percent } from '../shared/format.js'
+import { approxDuration, bytes, duration, impactText, number, percent } from '../shared/format.js'
 
 export type Tone = 'good' | 'warn' | 'bad' | null
 
@@ -21,6 +21,8 @@ export interface FlagView {
   id: string
   severity: Severity
   title: string
+  /** "costs ~2.2 min of 7.0 min", or null when the flag has no wall-clock impact (old analyses, costs that are not time) */
+  impact: string | null
   evidence: EvidencePart[][]
   stages: { id: number, href: string | null }[]
   executors: { id: string, href: string | null }[]
@@ -83,6 +85,10 @@ export interface DashboardView {
   notices: LogNotice[]
   zeroTasks: boolean
   flags: FlagView[]
+  /** the likely root causes of failures, first one first */
+  rootCauses: string[]
+  /** what-if estimates as a table (the chart's fallback); null when the analysis has none */
+  whatIf: { rows: { label: string, executors: string, cores: number, wallClock: string, today: boolean }[], criticalPath: string, driverOnly: string, model: string } | null
   recommendations: Analysis['recommendations']
   stages: { rows: StageRow[], total: number, limited: boolean }
   executors: { rows: ExecutorRow[], total: number, limited: boolean }
@@ -100,6 +106,17 @@ export function stageAnchor (stageId: number): string {
 /** Executor ids are free text ("driver", numbers, hosts on some clusters): keep an id-safe, injective form. */
 export function executorAnchor (id: string): string {
   return `executor-${id.replace(/[^A-Za-z0-9_-]/g, (c) => `_${c.codePointAt(0)!.toString(16)}_`)}`
+}
+
+/** Node-hours and busy vs held core-hours (analyses made before they existed have none). */
+function usageCards (a: Analysis): KpiCard[] {
+  const u = a.usage
+  if (!u) return []
+  const busy = u.heldCoreHours > 0 ? u.busyCoreHours / u.heldCoreHours : null
+  return [
+    { id: 'node-hours', label: 'Node-hours', value: (u.workerNodeHours + u.driverHours).toFixed(2), detail: `${u.workerNodeHours.toFixed(2)} on ${u.workerNodes} worker${u.workerNodes === 1 ? '' : 's'} + ${u.driverHours.toFixed(2)} driver`, tone: null, hint: 'hours each node was held: workers from their executors\' lifetimes, the driver for the whole run' },
+    { id: 'core-hours', label: 'Core-hours busy / held', value: `${u.busyCoreHours.toFixed(2)} / ${u.heldCoreHours.toFixed(2)}`, detail: busy === null ? null : `${percent(1 - busy, 0)} idle`, tone: busy === null ? null : busy < 0.2 ? 'bad' : busy < 0.5 ? 'warn' : 'good', hint: 'core-hours tasks ran vs core-hours the executors held: the idle part is what an idle cluster costs' },
+  ]
 }
 
 function tone (v: number | null, warn: number, bad: number): Tone {
@@ -129,20 +146,40 @@ export function kpiCards (a: Analysis): KpiCard[] {
     { id: 'shuffle', label: 'Shuffle read / write', value: `${bytes(k.shuffleReadBytes)} / ${bytes(k.shuffleWriteBytes)}`, detail: null, tone: null, hint: 'shuffle bytes read and written' },
     { id: 'spill', label: 'Spill mem / disk', value: `${bytes(k.memoryBytesSpilled)} / ${bytes(k.diskBytesSpilled)}`, detail: spill === 0 ? 'no spill' : null, tone: k.diskBytesSpilled > 0 ? 'warn' : spill === 0 ? 'good' : null, hint: 'bytes spilled from memory, and written to disk by spills' },
     { id: 'failed-tasks', label: 'Failed tasks', value: number(k.failedTasks), detail: k.killedTasks > 0 ? `${number(k.killedTasks)} killed` : (k.tasks > 0 ? percent(failedRatio) + ' of tasks' : null), tone: k.failedTasks === 0 ? 'good' : failedRatio >= 0.05 ? 'bad' : 'warn', hint: 'task attempts that failed' },
+    ...usageCards(a),
     { id: 'stages-jobs', label: 'Stages / jobs', value: `${number(k.stages)} / ${number(k.jobs)}`, detail: k.failedStages + k.failedJobs > 0 ? `${k.failedStages} stage${k.failedStages === 1 ? '' : 's'}, ${k.failedJobs} job${k.failedJobs === 1 ? '' : 's'} failed` : null, tone: k.failedStages + k.failedJobs > 0 ? 'bad' : null, hint: 'stage attempts and jobs' }
   ]
+}
+
+function whatIfView (a: Analysis): DashboardView['whatIf'] {
+  const w = a.whatIf
+  if (!w) return null
+  return {
+    rows: w.points.map((p) => ({
+      label: p.factor === 1 ? 'today' : `${p.factor}×`,
+      executors: Number.isInteger(p.executors) ? String(p.executors) : p.executors.toFixed(1),
+      cores: p.cores,
+      wallClock: approxDuration(p.wallClockMs),
+      today: p.factor === 1,
+    })),
+    criticalPath: approxDuration(w.criticalPathMs),
+    driverOnly: approxDuration(w.driverOnlyMs),
+    model: `the replay gives ${approxDuration(w.modelMs)} at today's cores for the ${approxDuration(w.actualMs)} the run took (${w.modelErrorPercent >= 0 ? '+' : ''}${w.modelErrorPercent}%)`,
+  }
 }
 
 function notices (a: Analysis): LogNotice[] {
   const p = a.parse
   const out: LogNotice[] = []
   if (p.truncated) out.push({ level: 'warn', text: 'The log ends in the middle of a line: it was cut (copied while the application ran, or damaged). The numbers cover what was read.' })
-  for (const d of p.damage) out.push({ level: 'warn', text: `Part ${d.part} is damaged after ${bytes(d.afterBytes)}: ${d.message}. The numbers cover what could be read.` })
+  for (const d of p.damage) {
+    out.push({ level: 'warn', text: d.part === '' ? `${d.message}.` : `Part ${d.part} is damaged after ${bytes(d.afterBytes)}: ${d.message}. The numbers cover what could be read.` })
+  }
   if (p.badLines.count > 0) {
     const first = p.badLines.first.slice(0, 3).map((b) => `part ${b.part + 1} line ${b.line}`).join(', ')
     out.push({ level: 'warn', text: `${number(p.badLines.count)} line${p.badLines.count === 1 ? ' was' : 's were'} not valid events and ${p.badLines.count === 1 ? 'was' : 'were'} skipped (${first}${p.badLines.count > 3 ? ', …' : ''}).` })
   }
-  if (p.incomplete && !p.truncated && p.damage.length === 0) out.push({ level: 'info', text: 'The log has no application end: the application was still running, crashed, or its last part was not delivered. Durations run to the last event.' })
+  if (p.incomplete && !p.truncated && p.damage.every((d) => d.part === '')) out.push({ level: 'info', text: 'The log has no application end: the application was still running, crashed, or its last part was not delivered. Durations run to the last event.' })
   return out
 }
 
@@ -268,6 +305,7 @@ export function dashboardView (a: Analysis, opts: { allStages?: boolean, allExec
       id: f.id,
       severity: f.severity,
       title: f.title,
+      impact: impactText(f.impactMs, a.kpis.wallClockMs),
       evidence: f.evidence.map((line) => linkEvidence(line, stageIds, executorIds)),
       stages: (f.stageIds ?? []).map((id) => ({ id, href: stageIds.has(id) ? '#' + stageAnchor(id) : null })),
       executors: (f.executorIds ?? []).map((id) => ({ id, href: executorIds.has(id) ? '#' + executorAnchor(id) : null })),
@@ -286,6 +324,8 @@ export function dashboardView (a: Analysis, opts: { allStages?: boolean, allExec
     notices: notices(a),
     zeroTasks: a.kpis.tasks === 0,
     flags,
+    rootCauses: (a.rootCauses ?? []).filter((r) => r.kind !== 'task_killed').slice(0, 3).map((r) => r.line),
+    whatIf: whatIfView(a),
     recommendations: a.recommendations,
     stages: { rows: stageRows, total, limited },
     executors: { rows: executorRows, total: execTotal, limited: execLimited }

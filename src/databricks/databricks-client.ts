@@ -487,7 +487,9 @@ export function createDatabricksClient (opts: DatabricksClientOptions): Databric
     },
     async dbfsRead (path, offset, length, o = {}) {
       if (length > DBFS_MAX_READ) throw new RangeError(`DBFS reads are capped at ${DBFS_MAX_READ} bytes`)
-      const body = obj(await http.getJson('/api/2.0/dbfs/read', { query: { path: dbfsApiPath(path), offset, length }, signal: o.signal, timeoutMs: o.timeoutMs, quoteBigInts: false }))
+      // the chunk in base64 (4 bytes per 3) plus the JSON around it: a bigger answer is not a read of this chunk
+      const maxBytes = Math.ceil(length / 3) * 4 + 4096
+      const body = obj(await http.getJson('/api/2.0/dbfs/read', { query: { path: dbfsApiPath(path), offset, length }, signal: o.signal, timeoutMs: o.timeoutMs, quoteBigInts: false, maxBytes }))
       const data = typeof body?.data === 'string' ? body.data : ''
       const buf = Buffer.from(data, 'base64')
       const declared = num(body?.bytes_read)

@@ -58,6 +58,8 @@ export interface DbxServiceDeps {
   defaultLogRoot: string
   log: Logger
   downloadConcurrency?: number
+  /** MAX_EVENT_LOG_GB in bytes: a larger log is refused before downloading */
+  maxEventLogBytes?: number
   /** the follow-up of a finished download (event log analysis); null skips it */
   analyse?: ((flowName: string, jobRunId: string, files: EventLogFiles, manifest: EventLogManifest) => void) | null
 }
@@ -186,6 +188,7 @@ export function createDbxService (deps: DbxServiceDeps): DbxService {
           files,
           source: { destination: located.destination, folder: located.folder, clusterId: details.clusterId, sparkContextId: details.sparkContextId },
           concurrency: deps.downloadConcurrency,
+          ...(deps.maxEventLogBytes !== undefined ? { maxTotalBytes: deps.maxEventLogBytes } : {}),
           signal: ctx.signal,
           log,
           onProgress: (p) => {

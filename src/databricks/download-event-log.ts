@@ -4,6 +4,19 @@ import { DBFS_MAX_READ, isResourceGone } from './databricks-client.js'
 import { UpstreamError } from '../http/upstream-error.js'
 import { fromRanges, toRanges, type DownloadPartState, type DownloadState, type EventLogFiles, type EventLogManifest, type PartialFile } from '../store/eventlog-files.js'
 import type { EventLogPart } from './locate-event-log.js'
+import { bytes } from '../shared/format.js'
+
+export const DEFAULT_MAX_EVENT_LOG_BYTES = 20 * 1024 ** 3
+// what the data folder keeps free beyond the log itself (analysis, flow files, other writers)
+const FREE_SPACE_MARGIN = 64 * 1024 * 1024
+
+/** A log refused before anything is fetched: too large for the cap, or for the disk. */
+export class EventLogRefused extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'EventLogRefused'
+  }
+}
 
 /*
  * DBFS hands out at most 1 MiB per call, base64 in JSON, so a 200 MB log is 200 round trips: they run a few at a
@@ -40,6 +53,8 @@ export interface DownloadOptions {
   onProgress?: (p: DownloadProgress) => void
   /** how often completed chunks are checkpointed (default 500 ms) */
   checkpointMs?: number
+  /** the largest log accepted, all parts together (MAX_EVENT_LOG_GB; default 20 GiB) */
+  maxTotalBytes?: number
   log?: Logger
 }
 
@@ -69,6 +84,7 @@ export async function downloadEventLog (opts: DownloadOptions): Promise<EventLog
   const chunkSize = Math.min(DBFS_MAX_READ, Math.max(1, opts.chunkSize ?? DBFS_MAX_READ))
   const concurrency = Math.max(1, Math.min(32, opts.concurrency ?? 6))
   const checkpointMs = opts.checkpointMs ?? 500
+  const maxTotalBytes = opts.maxTotalBytes ?? DEFAULT_MAX_EVENT_LOG_BYTES
   const inner = new AbortController()
   const onAbort = (): void => { inner.abort(opts.signal?.reason) }
   opts.signal?.addEventListener('abort', onAbort, { once: true })
@@ -103,6 +119,11 @@ export async function downloadEventLog (opts: DownloadOptions): Promise<EventLog
         if (isResourceGone(err)) throw new UpstreamError({ upstream: 'Databricks', kind: 'not-found', status: 404, code: 'RESOURCE_DOES_NOT_EXIST', message: `The event log part ${part.name} disappeared from DBFS before it could be downloaded.` })
         throw err
       }
+      // a size is the upstream's word: a negative, fractional or 2^50-byte one is refused before it sizes anything
+      if (!Number.isSafeInteger(size) || size < 0) throw new UpstreamError({ upstream: 'Databricks', kind: 'malformed', message: `DBFS reports an impossible size for ${part.name} (${String(size)} bytes); the event log was not downloaded.` })
+      if (progress.bytesTotal + size > maxTotalBytes) {
+        throw new EventLogRefused(`The event log is larger than ${bytes(maxTotalBytes)} (${part.name} alone is ${bytes(size)} according to DBFS), the most MAX_EVENT_LOG_GB allows: it was not downloaded. Raise MAX_EVENT_LOG_GB if the log really is that large.`)
+      }
       const chunks = Math.ceil(size / chunkSize)
       const prev = saved?.parts[part.name]
       const same = prev !== undefined && prev.path === part.path && prev.size === size && prev.modificationTime === mtime
@@ -129,13 +150,22 @@ export async function downloadEventLog (opts: DownloadOptions): Promise<EventLog
       progress.chunksSkipped += completed.size
       works.push({ part, state: ps, size, chunks, pending: chunks - completed.size, done: completed, fh: null, opening: null, dirty: false })
     }
+    const free = await files.freeBytes()
+    const need = progress.bytesTotal - progress.bytesDone
+    if (free !== null && free < need + FREE_SPACE_MARGIN) {
+      throw new EventLogRefused(`Not enough free disk space for the event log: ${bytes(need)} to download, ${bytes(free)} free in the data folder. Free some space (or move DATA_DIR) and download again.`)
+    }
     report()
     await files.writeState(state)
 
-    const queue: Array<{ w: Work, index: number }> = []
-    for (const w of works) {
-      for (let i = 0; i < w.chunks; i++) if (!w.done.has(i)) queue.push({ w, index: i })
+    // made as the workers ask: no entry per chunk up front, whatever the size
+    function * pendingChunks (): Generator<{ w: Work, index: number }> {
+      for (const w of works) {
+        for (let i = 0; i < w.chunks; i++) if (!w.done.has(i)) yield { w, index: i }
+      }
     }
+    const queue = pendingChunks()
+    const pendingCount = works.reduce((n, w) => n + w.pending, 0)
 
     // checkpoints and part completions touch the same file handles: one at a time
     let ioChain: Promise<unknown> = Promise.resolve()
@@ -219,11 +249,12 @@ export async function downloadEventLog (opts: DownloadOptions): Promise<EventLog
       }
     }
 
-    let next = 0
     let firstError: unknown = null
     const worker = async (): Promise<void> => {
-      while (firstError === null && next < queue.length) {
-        const item = queue[next++]!
+      while (firstError === null) {
+        const next = queue.next()
+        if (next.done === true) break
+        const item = next.value
         try {
           await readChunk(item.w, item.index)
         } catch (err) {
@@ -232,7 +263,7 @@ export async function downloadEventLog (opts: DownloadOptions): Promise<EventLog
         }
       }
     }
-    await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, queue.length)) }, worker))
+    await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, pendingCount)) }, worker))
     if (firstError !== null || signal.aborted) {
       // keep what was done for the next attempt
       await checkpoint().catch(() => {})

@@ -320,3 +320,31 @@ export function aggregateTimings (timings: PairTiming[]): FlowTiming {
   }
   return { pairs: comparable.length, notCompared: timings.length - comparable.length, medianTotalDeltaMs: medianTotal, parts, headline }
 }
+
+/** One row of a pair's decomposition table. */
+export interface TimingRow {
+  id: DeltaId
+  label: string
+  aac: { ms: number | null, source: string }
+  onprem: { ms: number | null, source: string }
+  /** AAC minus on-prem; null when a side cannot measure the part or the pair is not compared */
+  deltaMs: number | null
+}
+
+/** The rows of a pair's table: known deltas largest first, then the parts that are unknown, then the rest. */
+export function timingRows (t: PairTiming): TimingRow[] {
+  const side = (s: SideTiming, id: DeltaId): { ms: number | null, source: string } => {
+    if (id === 'execution') return { ms: s.executionMs, source: s.executionSource }
+    const p = s.parts.find((x) => x.id === id)!
+    return { ms: p.ms, source: p.source }
+  }
+  const row = (id: DeltaId, deltaMs: number | null): TimingRow => ({ id, label: PART_LABELS[id], aac: side(t.aac, id), onprem: side(t.onprem, id), deltaMs })
+  const rows = t.deltas.map((d) => row(d.id, d.deltaMs))
+  const seen = new Set<DeltaId>(rows.map((r) => r.id))
+  for (const id of [...t.unknown, ...PART_IDS]) {
+    if (seen.has(id)) continue
+    seen.add(id)
+    rows.push(row(id, null))
+  }
+  return rows
+}

@@ -1,18 +1,29 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { redirectAfterPost, wantsFragment } from '../plugins/htmx.js'
-import { FlowName, FlowParamsSchema, RunParamsSchema } from '../plugins/route-schemas.js'
+import { FlowName, FlowParamsSchema, PageQuerySchema, RunParamsSchema } from '../plugins/route-schemas.js'
 import { loadFlow } from '../plugins/load-flow.js'
 import { flowPath } from '../shared/format.js'
-import { buildRunRows } from './runs-table.js'
+import { buildRunRows, pageOfRows } from './runs-table.js'
+import { PART_LABELS, timingRows } from './decompose.js'
+import type { FlowData } from '../shared/flow-types.js'
 
 const AddFlowBody = Type.Object({ name: FlowName })
+const NO_JS_WAIT_MS = 20_000
 
 /** Pages and actions of flows: list, add, remove, runs table, collect, one run. */
 export async function flowRoutes (fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const { store, flows } = app
+
+  /** What the runs table needs: one page of rows (newest first), the pairs' decompositions, the analysed runs. */
+  async function runsTable (flow: FlowData, page: number | undefined) {
+    const pager = pageOfRows(buildRunRows(flow), page)
+    const [timings, analysed] = await Promise.all([flows.timings.forFlow(flow), store.analyses.analysedRunIds(flow.name)])
+    return { rows: pager.rows, pager, timings, analysed, partLabels: PART_LABELS }
+  }
 
   app.get('/', async (_req, reply) => {
     const summaries = await store.listFlowSummaries()
@@ -35,12 +46,12 @@ export async function flowRoutes (fastify: FastifyInstance): Promise<void> {
     return await redirectAfterPost(req, reply, flowPath(flow.name))
   })
 
-  app.get('/flows/:flow', { schema: { params: FlowParamsSchema } }, async (req, reply) => {
+  app.get('/flows/:flow', { schema: { params: FlowParamsSchema, querystring: PageQuerySchema } }, async (req, reply) => {
     const flow = await loadFlow(store, req.params.flow)
     return await reply.page('pages/flow', {
       flow,
-      rows: buildRunRows(flow),
-      analysed: await store.analyses.analysedRunIds(flow.name),
+      ...await runsTable(flow, req.query.page),
+      pageScript: '/static/js/trend.js',
       flowName: flow.name,
       task: flows.collectTask(flow.name)
     }, { title: flow.name, current: flow.name })
@@ -57,8 +68,17 @@ export async function flowRoutes (fastify: FastifyInstance): Promise<void> {
     const flow = await loadFlow(store, req.params.flow)
     flows.startCollect(flow.name)
     if (wantsFragment(req)) return await reply.fragment('partials/collect-progress', { flowName: flow.name, task: flows.collectTask(flow.name) })
-    // Without JavaScript the form waits for the result, then shows it at the flow's own URL.
-    await flows.waitCollect(flow.name)
+    // Without JavaScript the form waits for the result, then shows it at the flow's own URL; a long collection
+    // shows its progress and Cancel button there instead (reloading the page follows it).
+    await Promise.race([flows.waitCollect(flow.name), sleep(NO_JS_WAIT_MS, undefined, { ref: false })])
+    return await reply.redirect(flowPath(flow.name), 303)
+  })
+
+  app.post('/flows/:flow/collect/cancel', { schema: { params: FlowParamsSchema } }, async (req, reply) => {
+    const flow = await loadFlow(store, req.params.flow)
+    // the answer shows the settled state, not "running" one last time
+    if (flows.cancelCollect(flow.name)) await flows.waitCollect(flow.name).catch(() => {})
+    if (wantsFragment(req)) return await reply.fragment('partials/collect-progress', { flowName: flow.name, task: flows.collectTask(flow.name) })
     return await reply.redirect(flowPath(flow.name), 303)
   })
 
@@ -70,9 +90,8 @@ export async function flowRoutes (fastify: FastifyInstance): Promise<void> {
       flowName: flow.name,
       task,
       flow,
-      rows: finished ? buildRunRows(flow) : null,
       swapTable: finished,
-      analysed: finished ? await store.analyses.analysedRunIds(flow.name) : null
+      ...(finished ? await runsTable(flow, 1) : { rows: null, analysed: null })
     })
   })
 
@@ -82,6 +101,14 @@ export async function flowRoutes (fastify: FastifyInstance): Promise<void> {
     const runs = flow.runs.filter((r) => r.jobGroupId === id)
     if (runs.length === 0) throw app.httpErrors.notFound(`Run ${id} is not among the saved runs of “${flow.name}”. Collect the latest runs first.`)
     const pair = flow.pairs.find((p) => p.aacJobGroupId === id || p.onpremJobGroupId === id) ?? null
-    return await reply.page('pages/run', { flow, runs, pair, analysed: await store.analyses.analysedRunIds(flow.name) }, { title: `Run ${id} · ${flow.name}`, current: flow.name })
+    const timing = pair === null ? null : await flows.timings.forPair(flow, pair)
+    return await reply.page('pages/run', {
+      flow,
+      runs,
+      pair,
+      timing,
+      timingRows: timing === null ? null : timingRows(timing),
+      analysed: await store.analyses.analysedRunIds(flow.name)
+    }, { title: `Run ${id} · ${flow.name}`, current: flow.name })
   })
 }

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino'
 import type { FlowStore } from '../store/flow-store.js'
-import type { TaskRunner, TaskState } from '../tasks/task-runner.js'
+import type { TaskContext, TaskRunner, TaskState } from '../tasks/task-runner.js'
 import type { Upstreams } from '../upstreams/upstreams.js'
 import { collectFlow } from './collect-flow.js'
 import { pairFlowRuns } from './match.js'
+import { createPairTimings, type PairTimings } from './pair-timing.js'
 
 /** Collection of a flow's runs, re-pairing, and the upstream flow names the add-flow form suggests. */
 export interface FlowService {
@@ -21,9 +22,24 @@ export interface FlowService {
   suggestions: (opts?: { wait?: boolean }) => Promise<string[]>
   /** drops the cached names (the upstreams changed) */
   forgetSuggestions: () => void
+  /** where the time of each pair went (decomposition), per flow and per pair */
+  readonly timings: PairTimings
 }
 
 const SUGGESTION_TTL_MS = 5 * 60_000
+// A page waits this long for the names at most; a slow upstream keeps filling the cache in the background.
+const SUGGESTION_WAIT_MS = 3_000
+
+/** The promise's value, or `fallback` once `ms` have passed (the promise keeps running). */
+async function within<T> (p: Promise<T>, ms: number, fallback: () => T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<T>((resolve) => { timer = setTimeout(() => { resolve(fallback()) }, ms) })
+  try {
+    return await Promise.race([p, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
 
 export function collectTaskKey (flowName: string): string {
   return `collect:${flowName}`
@@ -40,7 +56,11 @@ export function createFlowService (deps: { upstreams: Upstreams, store: FlowStor
       try {
         const lists = await Promise.allSettled([upstreams.aac().listFlowNames(), upstreams.onprem()?.listFlowNames() ?? Promise.resolve([])])
         const names = new Set<string>()
-        for (const l of lists) if (l.status === 'fulfilled') l.value.forEach((n) => names.add(n))
+        for (const l of lists) {
+          // logged here, per upstream: a page may have stopped waiting long before the failure
+          if (l.status === 'fulfilled') l.value.forEach((n) => names.add(n))
+          else log.warn({ err: (l.reason as Error).message }, 'could not list upstream flows')
+        }
         if (lists.every((l) => l.status === 'rejected')) throw (lists[0] as PromiseRejectedResult).reason
         suggestions = { at: Date.now(), names: [...names].sort((a, b) => a.localeCompare(b)) }
         return suggestions.names
@@ -60,6 +80,19 @@ export function createFlowService (deps: { upstreams: Upstreams, store: FlowStor
       const aac = upstreams.aac()
       const onprem = upstreams.onprem()
       return tasks.start('collect', collectTaskKey(flowName), async (ctx) => {
+        // one deadline for the whole collection, whatever each call's own timeout and retries add up to
+        const deadline = AbortSignal.timeout(config.COLLECT_TIMEOUT_MS)
+        const signal = AbortSignal.any([ctx.signal, deadline])
+        try {
+          await collect(signal, ctx)
+        } catch (err) {
+          if (deadline.aborted && !ctx.signal.aborted) {
+            throw new Error(`The collection did not finish within ${config.COLLECT_TIMEOUT_MS / 1000} s (COLLECT_TIMEOUT_MS): an upstream answers too slowly. The saved runs are unchanged.`)
+          }
+          throw err
+        }
+      })
+      async function collect (signal: AbortSignal, ctx: TaskContext): Promise<void> {
         await collectFlow(flowName, {
           aac,
           onprem,
@@ -69,10 +102,10 @@ export function createFlowService (deps: { upstreams: Upstreams, store: FlowStor
           windowMinutes: config.MATCH_WINDOW_MINUTES,
           log
         }, {
-          signal: ctx.signal,
+          signal,
           onProgress: (p) => ctx.progress({ done: p.aac + p.onprem, total: config.DEFAULT_LIMIT * (onprem === null ? 1 : 2), unit: 'runs', message: p.message })
         })
-      })
+      }
     },
     collectTask: (flowName) => tasks.get(collectTaskKey(flowName)),
     waitCollect: async (flowName) => { await tasks.wait(collectTaskKey(flowName)) },
@@ -103,14 +136,14 @@ export function createFlowService (deps: { upstreams: Upstreams, store: FlowStor
       const fresh = suggestions !== null && Date.now() - suggestions.at < SUGGESTION_TTL_MS
       if (fresh) return suggestions!.names
       if (so.wait === true || suggestions === null) {
-        try { return await refreshSuggestions() } catch (err) {
-          log.warn({ err: (err as Error).message }, 'could not list upstream flows')
+        try { return await within(refreshSuggestions(), SUGGESTION_WAIT_MS, () => suggestions?.names ?? []) } catch {
           return suggestions?.names ?? []
         }
       }
       refreshSuggestions().catch(() => {})
       return suggestions.names
     },
-    forgetSuggestions () { suggestions = null }
+    forgetSuggestions () { suggestions = null },
+    timings: createPairTimings({ store })
   }
 }

@@ -68,3 +68,21 @@ export function buildRunRows (flow: FlowData): RunRow[] {
     return c !== 0 ? c : (y.aac?.jobGroupId ?? y.onprem?.jobGroupId ?? 0) - (x.aac?.jobGroupId ?? x.onprem?.jobGroupId ?? 0)
   })
 }
+
+/** Rows shown per page of the runs table. */
+export const ROWS_PER_PAGE = 50
+
+export interface RowsPage {
+  rows: RunRow[]
+  /** 1-based, clamped to the pages there are */
+  page: number
+  pages: number
+  total: number
+}
+
+/** One page of the rows (newest first); a page past the end shows the last one. */
+export function pageOfRows (rows: RunRow[], page: number | undefined, perPage = ROWS_PER_PAGE): RowsPage {
+  const pages = Math.max(1, Math.ceil(rows.length / perPage))
+  const p = Math.min(Math.max(1, Math.floor(page ?? 1)), pages)
+  return { rows: rows.slice((p - 1) * perPage, p * perPage), page: p, pages, total: rows.length }
+}

@@ -20,6 +20,8 @@ export interface HttpClientOptions {
   connections?: number
   /** turn integers too long for a double into strings before parsing (Databricks' int64 ids) */
   quoteBigInts?: boolean
+  /** the largest success body read (default MAX_JSON_BODY); a larger one fails the call, unread */
+  maxBodyBytes?: number
   log?: Logger
 }
 
@@ -35,6 +37,8 @@ export interface RequestOptions {
   timeoutMs?: number
   /** overrides the client's quoteBigInts for this call (off for bodies known to hold no int64 id) */
   quoteBigInts?: boolean
+  /** overrides the client's maxBodyBytes for this call (e.g. one DBFS chunk in base64) */
+  maxBytes?: number
 }
 
 /** A JSON client for one upstream: pooled connections, timeouts, retries with backoff, errors without tokens. */
@@ -45,6 +49,14 @@ export interface HttpClient {
   postJson: (path: string, opts?: RequestOptions) => Promise<unknown>
   close: () => Promise<void>
 }
+
+/**
+ * Bodies are read with a cap that fits the endpoint, never whole: an upstream (or anything answering in its place)
+ * can send gigabytes or never stop. JSON API pages are well below this; a DBFS read passes its own cap.
+ */
+export const MAX_JSON_BODY = 8 * 1024 * 1024
+/** what is kept of an error body: enough for the upstream's message, the rest is not read */
+export const MAX_ERROR_BODY = 64 * 1024
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504])
 const RETRYABLE_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
@@ -101,6 +113,29 @@ export function stripTags (text: string): string {
   return out + text.slice(from)
 }
 
+type Body = AsyncIterable<Buffer> & { destroy: (err?: Error) => unknown }
+
+/**
+ * Reads a body up to `limit` bytes. Past it, the rest is not read (the stream is destroyed, so the connection is
+ * dropped rather than drained): `over` tells, and `text` holds the first `limit` bytes.
+ */
+export async function readBodyLimited (body: Body, limit: number): Promise<{ text: string, over: boolean, bytes: number }> {
+  const chunks: Buffer[] = []
+  let bytes = 0
+  for await (const chunk of body) {
+    if (bytes + chunk.length > limit) {
+      chunks.push(chunk.subarray(0, limit - bytes))
+      body.destroy()
+      return { text: Buffer.concat(chunks).toString('utf8'), over: true, bytes: limit }
+    }
+    chunks.push(chunk)
+    bytes += chunk.length
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), over: false, bytes }
+}
+
+const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(n < 1024 * 1024 ? 2 : 0)} MiB`
+
 /** Pulls the upstream's own error name and message out of an AAC or Databricks error body. */
 export function describeErrorBody (text: string): { code: string | null, message: string | null } {
   try {
@@ -123,6 +158,12 @@ export function describeErrorBody (text: string): { code: string | null, message
   }
 }
 
+class BodyTooLarge extends Error {
+  constructor (readonly what: string, readonly limit: number) {
+    super(what)
+  }
+}
+
 /** Creates the pooled JSON client of one upstream. */
 export function createHttpClient (opts: HttpClientOptions): HttpClient {
   const url = new URL(opts.baseUrl)
@@ -132,6 +173,7 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
   const baseDelayMs = opts.baseDelayMs ?? 300
   const maxDelayMs = opts.maxDelayMs ?? 10_000
   const maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000
+  const maxBodyBytes = opts.maxBodyBytes ?? MAX_JSON_BODY
   const pool = new Pool(url.origin, {
     connections: opts.connections ?? 8,
     connectTimeout: Math.min(timeoutMs, 15_000),
@@ -156,7 +198,7 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
     return `${basePath}${path}${qs === '' ? '' : `?${qs}`}`
   }
 
-  async function once (method: 'GET' | 'POST', path: string, ro: RequestOptions): Promise<{ status: number, headers: Record<string, string | string[] | undefined>, text: string, token: string }> {
+  async function once (method: 'GET' | 'POST', path: string, ro: RequestOptions, signal: AbortSignal): Promise<{ status: number, headers: Record<string, string | string[] | undefined>, text: string, token: string }> {
     const token = await auth.token(ro.signal)
     const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${token}` }
     let body: string | undefined
@@ -165,9 +207,18 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
       headers['content-type'] = 'application/json'
     }
     const perCall = ro.timeoutMs === undefined ? {} : { headersTimeout: ro.timeoutMs, bodyTimeout: ro.timeoutMs }
-    const res = await pool.request({ method, path: buildPath(path, ro.query), headers, body, signal: ro.signal, ...perCall })
-    const text = await res.body.text()
-    return { status: res.statusCode, headers: res.headers, text, token }
+    const res = await pool.request({ method, path: buildPath(path, ro.query), headers, body, signal, ...perCall })
+    const ok = res.statusCode >= 200 && res.statusCode < 300
+    // an error body only needs its message: its head is kept, however long it claims or turns out to be
+    const limit = ok ? (ro.maxBytes ?? maxBodyBytes) : MAX_ERROR_BODY
+    const declared = Number(res.headers['content-length'])
+    if (ok && Number.isFinite(declared) && declared > limit) {
+      res.body.destroy()
+      throw new BodyTooLarge(`announced ${mib(declared)}`, limit)
+    }
+    const read = await readBodyLimited(res.body, limit)
+    if (ok && read.over) throw new BodyTooLarge(`sent more than ${mib(limit)}`, limit)
+    return { status: res.statusCode, headers: res.headers, text: read.text, token }
   }
 
   async function call (method: 'GET' | 'POST', path: string, ro: RequestOptions = {}): Promise<unknown> {
@@ -178,8 +229,13 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
       const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt) * (0.5 + Math.random() * 0.5)
       let waitMs: number | null = null
       let lastError: UpstreamError
+      // the whole attempt, body included, within the timeout: undici's own timeouts measure only the gaps between
+      // chunks, so a body trickling a byte at a time would never end
+      const attemptMs = ro.timeoutMs ?? timeoutMs
+      const deadline = AbortSignal.timeout(attemptMs)
+      const signal = ro.signal === undefined ? deadline : AbortSignal.any([ro.signal, deadline])
       try {
-        const res = await once(method, path, ro)
+        const res = await once(method, path, ro, signal)
         if (res.status >= 200 && res.status < 300) {
           try {
             return res.text === '' ? null : (ro.quoteBigInts ?? opts.quoteBigInts) === true ? parseJsonKeepingBigInts(res.text) : JSON.parse(res.text)
@@ -217,6 +273,13 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
       } catch (err) {
         if (err instanceof UpstreamError) throw err
         if (ro.signal?.aborted === true) throw fail({ upstream: name, kind: 'aborted', message: `${what} was cancelled` })
+        if (err instanceof BodyTooLarge) {
+          throw fail({ upstream: name, kind: 'too-large', message: `${what}: the response ${err.what}, more than the ${mib(err.limit)} this request allows; it was not read` })
+        }
+        if (deadline.aborted) {
+          // the upstream answers, but too slowly to finish: trying again would take as long
+          throw fail({ upstream: name, kind: 'timeout', message: `${what} did not finish within ${attemptMs / 1000} s (the upstream sends its answer too slowly)` })
+        }
         const code = (err as { code?: string }).code ?? ''
         const isTimeout = err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || err instanceof undiciErrors.ConnectTimeoutError
         lastError = fail({

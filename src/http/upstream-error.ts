@@ -1,5 +1,5 @@
 /** Why an upstream call failed, in terms a page can explain. */
-export type UpstreamErrorKind = 'auth' | 'not-found' | 'rate-limited' | 'http' | 'timeout' | 'network' | 'malformed' | 'aborted' | 'config'
+export type UpstreamErrorKind = 'auth' | 'not-found' | 'rate-limited' | 'http' | 'timeout' | 'network' | 'malformed' | 'aborted' | 'config' | 'too-large'
 
 /**
  * A failed call to AAC, on-prem Trifacta or Databricks. The message names the upstream, the request and the

@@ -12,3 +12,7 @@ export type FlowParams = Static<typeof FlowParamsSchema>
 
 export const RunParamsSchema = Type.Object({ flow: FlowName, jobGroupId: JobGroupId })
 export type RunParams = Static<typeof RunParamsSchema>
+
+/** ?page= of a paged table (1-based); a page past the end shows the last one. */
+export const PageQuerySchema = Type.Object({ page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })) })
+export type PageQuery = Static<typeof PageQuerySchema>

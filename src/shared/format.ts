@@ -92,3 +92,15 @@ export function statusClass (status: string): string {
 
 export const fmt = { safeUrl, duration, signedDuration, dateTime, shortDateTime, bytes, percent, number, flowPath, statusClass }
 export type Fmt = typeof fmt
+
+/** "1.5 s", "2.2 min", "1.3 h": a compact duration for impacts. */
+export function approxDuration (ms: number): string {
+  if (!Number.isFinite(ms)) return '–'
+  return ms >= 3_600_000 ? `${(ms / 3_600_000).toFixed(1)} h` : ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`
+}
+
+/** A flag's impact beside the wall clock: "costs ~2.2 min of 7.0 min"; null when it has none. */
+export function impactText (impactMs: number | undefined, wallMs: number): string | null {
+  if (impactMs === undefined || impactMs <= 0 || !(wallMs > 0)) return null
+  return `costs ~${approxDuration(impactMs)} of ${approxDuration(wallMs)}`
+}

@@ -1,6 +1,13 @@
 import type { Upstream } from './world-types.js'
 
-export type FaultKind = 'latency' | 'status' | 'reset' | 'timeout' | 'malformed' | 'truncate'
+/**
+ * The hostile answers (issue 12) are faults too: 'huge-body' (`bytes` of a JSON array, 300 MB by default),
+ * 'endless-body' (a JSON array that never ends), 'trickle' (one byte every `ms`, 200 by default, never ending),
+ * 'file-size' (DBFS get-status and list report `size` bytes), 'backtrack-body' (an error `status` whose body is
+ * `bytes` of `<`, the worst case of a tag-stripping pattern).
+ */
+export type FaultKind = 'latency' | 'status' | 'reset' | 'timeout' | 'malformed' | 'truncate' |
+  'huge-body' | 'endless-body' | 'trickle' | 'file-size' | 'backtrack-body'
 
 export interface FaultSpec {
   upstream: Upstream
@@ -12,8 +19,14 @@ export interface FaultSpec {
   /** seconds, sent in headerName */
   retryAfter?: number
   headerName?: 'retry-after' | 'x-retry-after'
-  /** 'latency': extra delay */
+  /** 'latency': extra delay; 'trickle': the gap between bytes */
   ms?: number
+  /** 'huge-body', 'backtrack-body': body length */
+  bytes?: number
+  /** 'huge-body': announce the length in content-length (default: chunked, no length) */
+  announce?: boolean
+  /** 'file-size': the size DBFS reports */
+  size?: number
   /** how many matching requests it affects; default: all until removed */
   times?: number
 }

@@ -23,7 +23,45 @@ export interface UpstreamServerOptions {
 declare module 'fastify' {
   interface FastifyRequest {
     simTruncate?: boolean
+    simFileSize?: number
   }
+}
+
+const JUNK_ROW = '{"id":1,"name":"x"},'
+/** A JSON array of `bytes` bytes (endless when null), made as it is read: the simulator itself holds none of it. */
+function junkJson (bytes: number | null): Readable {
+  const chunk = Buffer.from(JUNK_ROW.repeat(Math.ceil(65536 / JUNK_ROW.length)))
+  let sent = 0
+  return new Readable({
+    read () {
+      if (sent === 0) { this.push('{"data":['); sent = 9; return }
+      if (bytes !== null && sent >= bytes) { this.push(null); return }
+      const n = bytes === null ? chunk.length : Math.min(chunk.length, bytes - sent)
+      this.push(chunk.subarray(0, n))
+      sent += n
+    }
+  })
+}
+
+/** One byte every `ms`, for ever: each gap is short, so only a deadline on the whole body ends it. */
+function trickle (ms: number): Readable {
+  let first = true
+  let timer: NodeJS.Timeout | undefined
+  return new Readable({
+    read () {
+      if (first) { first = false; this.push('{'); return }
+      timer = setTimeout(() => { this.push(' ') }, ms)
+    },
+    destroy (err, cb) { clearTimeout(timer); cb(err) }
+  })
+}
+
+/** Sets every file's size in a DBFS get-status or list answer. */
+function withFileSize (payload: string, size: number): string {
+  const doc = JSON.parse(payload) as { file_size?: number, files?: Array<{ is_dir?: boolean, file_size?: number }> }
+  if (typeof doc.file_size === 'number') doc.file_size = size
+  for (const f of doc.files ?? []) if (f.is_dir !== true) f.file_size = size
+  return JSON.stringify(doc)
 }
 
 const pathOf = (url: string): string => {
@@ -71,6 +109,20 @@ export function createUpstreamServer (opts: UpstreamServerOptions): FastifyInsta
         case 'truncate':
           req.simTruncate = true
           break
+        case 'huge-body': {
+          const bytes = fault.bytes ?? 300 * 1024 * 1024
+          if (fault.announce === true) reply.header('content-length', String(bytes))
+          return reply.code(200).type('application/json').send(junkJson(bytes))
+        }
+        case 'endless-body':
+          return reply.code(200).type('application/json').send(junkJson(null))
+        case 'trickle':
+          return reply.code(200).type('application/json').send(trickle(fault.ms ?? 200))
+        case 'backtrack-body':
+          return reply.code(fault.status ?? 500).type('text/html').send('<'.repeat(fault.bytes ?? 1024 * 1024))
+        case 'file-size':
+          req.simFileSize = fault.size ?? 2 ** 50
+          break
         default:
           break
       }
@@ -85,6 +137,7 @@ export function createUpstreamServer (opts: UpstreamServerOptions): FastifyInsta
 
   // a truncated body: full content-length announced, half of it sent, then the socket is cut
   app.addHook('onSend', async (req: FastifyRequest, reply, payload) => {
+    if (req.simFileSize !== undefined && typeof payload === 'string' && reply.statusCode === 200) return withFileSize(payload, req.simFileSize)
     if (!req.simTruncate) return payload
     const buf = typeof payload === 'string' ? Buffer.from(payload) : Buffer.isBuffer(payload) ? payload : null
     if (buf === null) return payload

@@ -53,16 +53,39 @@ interface StageState {
   retired?: boolean
   summary?: StageTaskSummary
   skew?: StageSkew
+  /** StageInfo "Parent IDs" (absent before Spark 1.3: undefined) */
+  parentIds?: number[]
+  /** Σ duration of tasks that did not succeed (failed, killed, lost) */
+  failedTaskTime: number
 }
 
-/** Per-stage task spread, kept for the skew and partition-size flags. */
+/** Per-stage task spread and shape, kept for the skew, straggler and partition-size flags and the what-if replay. */
 export interface StageSkew {
   tasks: number
   durationMax: number
   durationMedian: number
   bytesMax: number
   bytesMedian: number
+  /** input + shuffle bytes read by the slowest successful task */
+  slowestBytes: number
+  /** durations of the ended tasks in end order, evenly thinned to at most TaskSamples.MAX_REPLAY_TASKS */
+  durations: Float32Array
+  /** tasks the durations stand for (all ended tasks of the attempt) */
+  durationTasks: number
 }
+
+/** A class of task failure seen in the log (reason + exception class), for root causes. */
+export interface TaskFailureClass {
+  reason: string
+  /** first task's end-reason text (capped) */
+  detail: string
+  count: number
+  /** Σ duration of those tasks */
+  timeMs: number
+  stageIds: number[]
+  executorIds: string[]
+}
+const MAX_FAILURE_CLASSES = 200
 
 interface JobState {
   data: JobData
@@ -155,9 +178,21 @@ export class Aggregator {
     this.keepSamples = opts.keepSamples ?? false
   }
 
+  /** latest timestamp of any event but executor / block manager events (their clocks can be off: see build-analysis) */
+  lastCoreTimestamp = 0
+  /** earliest and latest executor event timestamps */
+  execTimeRange = { min: Infinity, max: 0 }
+
   private seen (t: unknown): void {
     const n = num(t)
     if (n > this.lastTimestamp) this.lastTimestamp = n
+    if (n > this.lastCoreTimestamp) this.lastCoreTimestamp = n
+  }
+
+  private seenExec (t: number): void {
+    if (t > this.lastTimestamp) this.lastTimestamp = t
+    if (t > 0 && t < this.execTimeRange.min) this.execTimeRange.min = t
+    if (t > this.execTimeRange.max) this.execTimeRange.max = t
   }
 
   private taskCpus (): number {
@@ -282,7 +317,7 @@ export class Aggregator {
   private onExecutorAdded (e: ExecutorAddedEvent): void {
     const id = String(e['Executor ID'])
     const t = num(e['Timestamp'])
-    this.seen(t)
+    this.seenExec(t)
     const info = e['Executor Info'] ?? {}
     const x = this.executors.get(id) ?? this.newExec(id, t)
     x.hasExecutorAdded = true
@@ -302,7 +337,7 @@ export class Aggregator {
   private onExecutorRemoved (e: ExecutorRemovedEvent): void {
     const id = String(e['Executor ID'])
     const t = num(e['Timestamp'])
-    this.seen(t)
+    this.seenExec(t)
     const x = this.executors.get(id)
     const reason = str(e['Removed Reason'])
     if (x) {
@@ -318,7 +353,7 @@ export class Aggregator {
     const bm = e['Block Manager ID'] ?? {}
     const id = String(bm['Executor ID'])
     const t = num(e['Timestamp'])
-    this.seen(t)
+    this.seenExec(t)
     const x = this.executors.get(id) ?? this.newExec(id, t)
     if (bm['Host'] !== undefined) x.s.hostPort = `${bm['Host']}:${bm['Port']}`
     x.s.maxMemory = num(e['Maximum Memory'])
@@ -377,6 +412,7 @@ export class Aggregator {
         schedulerDelay: 0,
         gettingResultTime: 0,
         taskTime: 0,
+        failedTaskTime: 0,
       }
       this.stages.set(key, s)
     }
@@ -386,6 +422,7 @@ export class Aggregator {
     if (info['Submission Time'] !== undefined) s.submissionTime = num(info['Submission Time'])
     if (info['Completion Time'] !== undefined) s.completionTime = num(info['Completion Time'])
     if (info['Failure Reason'] !== undefined) s.failureReason = String(info['Failure Reason'])
+    if (Array.isArray(info['Parent IDs'])) s.parentIds = info['Parent IDs'].map((x: unknown) => num(x))
     if (Array.isArray(info['RDD Info'])) s.rddIds = info['RDD Info'].map((r) => num(r?.['RDD ID']))
     s.resourceProfileId = num(info['Resource Profile Id'], s.resourceProfileId)
     if (info['Shuffle Push Enabled'] !== undefined) s.isShufflePushEnabled = info['Shuffle Push Enabled'] === true
@@ -546,7 +583,10 @@ export class Aggregator {
     const duration = finished ? t.finishTime - t.launchTime : 0
     const m = t.metrics
     const getting = t.gettingResultTime > 0 ? t.launchTime + duration - t.gettingResultTime : 0
-    const sched = finished && duration > 0
+    // Spark counts no scheduler delay for a task without Task Metrics (AppStatusUtils.schedulerDelay): an executor
+    // lost under a task leaves none, and its whole duration is not delay.
+    const noMetrics = r !== 'Success' && m[M.executorRunTime] === 0 && m[M.executorDeserializeTime] === 0 && m[M.resultSerializationTime] === 0
+    const sched = finished && duration > 0 && !noMetrics
       ? Math.max(0, duration - m[M.executorRunTime]! - m[M.executorDeserializeTime]! - m[M.resultSerializationTime]! - getting)
       : 0
     if (r !== 'Resubmitted' && duration > 0) {
@@ -572,6 +612,10 @@ export class Aggregator {
       s.schedulerDelay += sched
       s.gettingResultTime += getting
       s.taskTime += duration
+      if (!completed && r !== 'Resubmitted') {
+        s.failedTaskTime += duration
+        this.noteFailure(t, s.stageId, duration)
+      }
       s.peak = maxInto(s.peak, t.executorMetrics)
       if (!s.summary) {
         s.samples ??= new TaskSamples()
@@ -616,6 +660,23 @@ export class Aggregator {
     }
   }
 
+  /** Task failures by reason and exception class (bounded: one entry per class). */
+  failures = new Map<string, TaskFailureClass>()
+  private noteFailure (t: TaskEndRecord, stageId: number, duration: number): void {
+    const cls = t.reason === 'ExceptionFailure' ? (/^[^:\s]+/.exec(t.reasonDetail)?.[0] ?? '') : ''
+    const key = `${t.reason}|${cls}`
+    let f = this.failures.get(key)
+    if (!f) {
+      if (this.failures.size >= MAX_FAILURE_CLASSES) return
+      f = { reason: t.reason, detail: t.reasonDetail.slice(0, 2000), count: 0, timeMs: 0, stageIds: [], executorIds: [] }
+      this.failures.set(key, f)
+    }
+    f.count++
+    f.timeMs += duration
+    if (f.stageIds.length < 50 && !f.stageIds.includes(stageId)) f.stageIds.push(stageId)
+    if (f.executorIds.length < 50 && t.executorId !== '' && !f.executorIds.includes(t.executorId)) f.executorIds.push(t.executorId)
+  }
+
   /** SQLExecutionStart (decoded without its plan). */
   onSqlStart (executionId: number, rootExecutionId: number | undefined, description: string, time: number): void {
     this.seen(time)
@@ -658,7 +719,17 @@ export class Aggregator {
     if (d) s.summary = { stageId: s.stageId, attemptId: s.attemptId, count: s.samples.successes, sampled: s.samples.sampled, ...d }
     const dur = s.samples.maxAndMedian(COL_DURATION)
     const bytes = s.samples.maxAndMedian(M.inputBytes, M.shuffleLocalBytesRead, M.shuffleRemoteBytesRead)
-    s.skew = { tasks: dur.count, durationMax: dur.max, durationMedian: dur.median, bytesMax: bytes.max, bytesMedian: bytes.median }
+    const shape = s.samples.shape()
+    s.skew = {
+      tasks: dur.count,
+      durationMax: dur.max,
+      durationMedian: dur.median,
+      bytesMax: bytes.max,
+      bytesMedian: bytes.median,
+      slowestBytes: shape.slowestBytes,
+      durations: shape.durations,
+      durationTasks: shape.tasks,
+    }
     if (!this.keepSamples) { s.samples.release(); s.samples = undefined }
   }
 
@@ -671,6 +742,13 @@ export class Aggregator {
   stageSkew (): Map<string, StageSkew> {
     const out = new Map<string, StageSkew>()
     for (const [k, s] of this.stages) if (s.skew) out.set(k, s.skew)
+    return out
+  }
+
+  /** Per-stage DAG parents and failed task time, keyed "stageId:attemptId" (for the what-if replay and impacts). */
+  stageShape (): Map<string, { parentIds?: number[]; failedTaskTime: number }> {
+    const out = new Map<string, { parentIds?: number[]; failedTaskTime: number }>()
+    for (const [k, s] of this.stages) out.set(k, { ...(s.parentIds ? { parentIds: s.parentIds } : {}), failedTaskTime: s.failedTaskTime })
     return out
   }
 

@@ -10,13 +10,19 @@ export interface AnalyseOptions {
   quantiles?: number[]
   /** 'full' adds hadoop/system/metrics properties and classpath to environment */
   environment?: 'spark' | 'full'
+  /** a longer line is skipped and counted as one bad line (default 128 MiB, see DEFAULT_MAX_LINE_BYTES) */
+  maxLineBytes?: number
+}
+
+function start (opts: AnalyseOptions): { agg: Aggregator; parser: EventLogParser } {
+  const agg = new Aggregator(opts.quantiles ? { quantiles: opts.quantiles } : {})
+  return { agg, parser: new EventLogParser(agg, { classpath: opts.environment === 'full', maxLineBytes: opts.maxLineBytes }) }
 }
 
 /** Streams an event log (file, rolling folder or Databricks folder) and returns its analysis. */
 export async function analyseEventLog (input: string, opts: AnalyseOptions = {}): Promise<Analysis> {
   const src = await openEventLog(input)
-  const agg = new Aggregator(opts.quantiles ? { quantiles: opts.quantiles } : {})
-  const parser = new EventLogParser(agg, { classpath: opts.environment === 'full' })
+  const { agg, parser } = start(opts)
   for await (const chunk of src.chunks({ reuseBuffers: true })) parser.push(chunk.data, chunk.partIndex)
   const health = parser.end()
   health.damage = src.damage.map((d) => ({ ...d }))
@@ -28,8 +34,7 @@ export async function analyseEventLog (input: string, opts: AnalyseOptions = {})
 
 /** Analyses event log text already in memory (tests, small inputs); same result as the streaming path. */
 export function analyseText (text: string | Buffer, opts: AnalyseOptions = {}): Analysis {
-  const agg = new Aggregator(opts.quantiles ? { quantiles: opts.quantiles } : {})
-  const parser = new EventLogParser(agg, { classpath: opts.environment === 'full' })
+  const { agg, parser } = start(opts)
   parser.push(typeof text === 'string' ? Buffer.from(text) : text, 0)
   return buildAnalysis(agg, parser.end(), opts.environment ? { environment: opts.environment } : {})
 }

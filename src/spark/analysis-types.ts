@@ -19,7 +19,47 @@ export interface Analysis {
   sql: SqlExecution[]
   flags: Flag[]
   recommendations: Recommendation[]
+  /** task failure classes and executor removals, the likely root cause first (absent in analyses made before it) */
+  rootCauses?: RootCauseLine[]
+  /** wall clock at other core counts, critical path, driver-only time (null without executors or a time span) */
+  whatIf?: WhatIf | null
+  /** what the run held: node-hours and busy vs held core-hours */
+  usage?: Usage
   parse: ParseHealth
+}
+
+export interface RootCauseLine {
+  /** out_of_memory, gpu_out_of_memory, fetch_failed, executor_lost, task_killed, exception, … or an executor removal cause */
+  kind: string
+  line: string
+  count: number
+  stageIds: number[]
+  executorIds: string[]
+}
+
+export interface WhatIf {
+  actualMs: number
+  /** time with no job running: unchanged by more executors */
+  driverOnlyMs: number
+  /** lower bound with unlimited executors: driver-only time + the slowest task chain through each job group's DAG */
+  criticalPathMs: number
+  coresToday: number
+  coresPerExecutor: number
+  /** the replay at today's cores (compare with actualMs: the model's error) */
+  modelMs: number
+  modelErrorPercent: number
+  points: { factor: number; executors: number; cores: number; wallClockMs: number }[]
+}
+
+export interface Usage {
+  /** Σ per worker host of the span it held executors */
+  workerNodeHours: number
+  workerNodes: number
+  driverHours: number
+  /** Σ task time × task cpus */
+  busyCoreHours: number
+  /** Σ executor cores × executor lifetime */
+  heldCoreHours: number
 }
 
 export interface ApplicationSummary {
@@ -326,11 +366,16 @@ export type FlagId =
   | 'idle_cores'
   | 'driver_bound'
   | 'huge_partitions'
+  | 'capacity_bound'
+  | 'stragglers'
 
 export interface Flag {
   id: FlagId
   severity: Severity
   title: string
+  /** estimated wall-clock cost (ms) and its share of the app's wall clock (0..1); severity follows from it */
+  impactMs?: number
+  impactShare?: number
   stageIds?: number[]
   executorIds?: string[]
   /** human-readable lines with the numbers */

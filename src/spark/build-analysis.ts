@@ -1,11 +1,13 @@
 // Turns the aggregator's state into the Analysis object: KPIs, timeline, flags and recommendations on top of the
 // REST-shaped collections.
 import { downsample } from '../shared/downsample.js'
-import type { Aggregator } from './aggregator.js'
+import type { Aggregator, TaskFailureClass } from './aggregator.js'
 import {
-  ANALYSIS_SCHEMA_VERSION, type Analysis, type EnvironmentInfo, type Kpis, type ParseHealth, type Timeline,
+  ANALYSIS_SCHEMA_VERSION, type Analysis, type EnvironmentInfo, type Kpis, type ParseHealth, type RootCauseLine, type Timeline, type Usage,
 } from './analysis-types.js'
 import { computeFlags } from './flags.js'
+import { classifyRemoval, taskRootCauses } from './root-cause.js'
+import { whatIf } from './what-if.js'
 import { recommend } from './recommend.js'
 import { redactedPairs } from './redact.js'
 import { THRESHOLDS } from './thresholds.js'
@@ -20,8 +22,24 @@ export interface BuildOptions {
 export function buildAnalysis (agg: Aggregator, parse: ParseHealth, opts: BuildOptions = {}): Analysis {
   const r = agg.result()
   const a = agg.app
-  const endTime = a.endTime ?? (agg.lastTimestamp > 0 ? agg.lastTimestamp : null)
   const startTime = a.startTime
+  const slack = THRESHOLDS.timestampSlackMs
+  // Without an ApplicationEnd the end is the latest timestamp, unless executor events lie far beyond the rest: their
+  // clock is wrong (edited or merged logs), which is damage to report, not a 930-day wall clock.
+  let endTime = a.endTime ?? (agg.lastTimestamp > 0 ? agg.lastTimestamp : null)
+  if (a.endTime === null && agg.lastCoreTimestamp > 0 && agg.lastTimestamp - agg.lastCoreTimestamp > slack) endTime = agg.lastCoreTimestamp
+  const r0 = agg.execTimeRange
+  let clamp = (t: number): number => t
+  if (startTime !== null && endTime !== null && r0.max > 0 && (r0.min < startTime - slack || r0.max > endTime + slack)) {
+    const lo = startTime
+    const hi = endTime
+    clamp = (t) => Math.min(hi, Math.max(lo, t))
+    parse.damage.push({
+      part: '',
+      afterBytes: 0,
+      message: `executor events carry timestamps outside the application's span (${iso(r0.min)} to ${iso(r0.max)}, the application ran ${iso(lo)} to ${iso(hi)}): they are clamped to the span, not analysed as time`,
+    })
+  }
   parse.incomplete = a.endTime === null
   const props = agg.env.spark
   const environment: EnvironmentInfo = {
@@ -35,7 +53,7 @@ export function buildAnalysis (agg: Aggregator, parse: ParseHealth, opts: BuildO
     environment.metricsProperties = redactedPairs(agg.env.metrics)
     environment.classpathEntries = redactedPairs(agg.env.classpath, false)
   }
-  const { timeline, executorsMin, executorsMax, totalCoresMax } = buildTimeline(agg, startTime, endTime, r.jobs)
+  const { timeline, executorsMin, executorsMax, totalCoresMax } = buildTimeline(agg, startTime, endTime, r.jobs, clamp)
   const stages = r.stages
   const sum = (f: (s: (typeof stages)[number]) => number): number => stages.reduce((acc, s) => acc + f(s), 0)
   const runTime = sum((s) => s.executorRunTime)
@@ -95,10 +113,60 @@ export function buildAnalysis (agg: Aggregator, parse: ParseHealth, opts: BuildO
     recommendations: [],
     parse,
   }
-  analysis.flags = computeFlags(analysis, agg.stageSkew())
+  const skew = agg.stageSkew()
+  const shape = agg.stageShape()
+  const execCores = r.executors.filter((x) => x.id !== 'driver' && x.totalCores > 0).map((x) => x.totalCores)
+  analysis.whatIf = whatIf(stages, r.jobs, skew, shape, {
+    start: startTime, end: endTime, cores: kpis.totalCoresMax, coresPerExecutor: execCores.length ? Math.max(...execCores) : kpis.totalCoresMax,
+  })
+  analysis.usage = usage(r.executors, startTime, endTime, timeline, clamp)
+  analysis.rootCauses = rootCauses(analysis, agg.failures.values())
+  analysis.flags = computeFlags(analysis, { skew, failures: agg.failures.values(), failedTaskTime: shape, whatIf: analysis.whatIf })
   analysis.recommendations = recommend(analysis)
   return analysis
 }
+
+/** Node-hours and core-hours the run held: worker hosts from their executors' lifetimes, the driver for the wall clock. */
+function usage (executors: Analysis['executors'], start: number | null, end: number | null, timeline: Timeline, clamp: (t: number) => number): Usage {
+  const H = 3_600_000
+  const hosts = new Map<string, { from: number; to: number }>()
+  for (const x of executors) {
+    if (x.id === 'driver' || end === null) continue
+    const host = x.hostPort.replace(/:\d+$/, '') || x.id
+    const from = clamp(x.addTime)
+    const to = clamp(x.removeTime ?? end)
+    const h = hosts.get(host)
+    if (h) { h.from = Math.min(h.from, from); h.to = Math.max(h.to, to) } else hosts.set(host, { from, to })
+  }
+  const workerMs = [...hosts.values()].reduce((t, h) => t + Math.max(0, h.to - h.from), 0)
+  return {
+    workerNodeHours: round4(workerMs / H),
+    workerNodes: hosts.size,
+    driverHours: start !== null && end !== null ? round4((end - start) / H) : 0,
+    busyCoreHours: round4(timeline.busyCoreMs / H),
+    heldCoreHours: round4(timeline.availableCoreMs / H),
+  }
+}
+
+/** Root causes: task failure classes, then executor removals that were not scale-down, by their classified cause. */
+function rootCauses (a: Analysis, failures: Iterable<TaskFailureClass>): RootCauseLine[] {
+  const out: RootCauseLine[] = taskRootCauses(failures).map((r) => ({ kind: r.kind, line: r.line, count: r.count, stageIds: r.stageIds, executorIds: r.executorIds }))
+  const removals = new Map<string, RootCauseLine>()
+  for (const x of a.executors) {
+    if (x.removeReason === undefined || x.id === 'driver') continue
+    const c = classifyRemoval(x.removeReason)
+    if (c.cause === 'scale_down') continue
+    const r = removals.get(c.label) ?? { kind: `executor_${c.cause}`, line: '', count: 0, stageIds: [], executorIds: [] }
+    r.count++
+    r.executorIds.push(x.id)
+    r.line = `executors removed: ${c.label} (${r.count} executor${r.count === 1 ? '' : 's'}: ${r.executorIds.slice(0, 5).join(', ')}${r.count > 5 ? ', …' : ''})`
+    removals.set(c.label, r)
+  }
+  const memoryFirst = [...removals.values()].sort((x, y) => (y.kind.includes('memory') || y.kind.includes('oom') ? 1 : 0) - (x.kind.includes('memory') || x.kind.includes('oom') ? 1 : 0))
+  return [...out.filter((r) => r.kind !== 'task_killed'), ...memoryFirst, ...out.filter((r) => r.kind === 'task_killed')]
+}
+
+const iso = (t: number): string => (Number.isFinite(t) ? new Date(t).toISOString() : '?')
 
 /** Points of the stored executor timeline and markers kept in an analysis (the chart draws at most this many). */
 export const MAX_TIMELINE_POINTS = 2000
@@ -115,8 +183,8 @@ interface BuiltTimeline {
  * The executor step series (count and cores after every change), busy cores and idle gaps. The executor KPIs are read
  * from the full series; the stored series is bounded by the shared downsampler, which keeps steps and extremes.
  */
-function buildTimeline (agg: Aggregator, start: number | null, end: number | null, jobs: Analysis['jobs']): BuiltTimeline {
-  const markers = [...agg.markers].sort((x, y) => x.time - y.time)
+function buildTimeline (agg: Aggregator, start: number | null, end: number | null, jobs: Analysis['jobs'], clamp: (t: number) => number): BuiltTimeline {
+  const markers = agg.markers.map((m) => ({ ...m, time: clamp(m.time) })).sort((x, y) => x.time - y.time)
   const points: Timeline['executors'] = []
   let n = 0
   let cores = 0
@@ -143,8 +211,8 @@ function buildTimeline (agg: Aggregator, start: number | null, end: number | nul
   for (const x of agg.executors.values()) {
     const added = agg.markers.find((m) => m.kind === 'added' && m.executorId === x.s.id)
     if (!added || end === null) continue
-    const until = x.s.removeTime ?? end
-    availableCoreMs += Math.max(0, until - x.s.addTime) * x.s.totalCores
+    const until = clamp(x.s.removeTime ?? end)
+    availableCoreMs += Math.max(0, until - clamp(x.s.addTime)) * x.s.totalCores
   }
   if (end !== null) agg.busy.extend(end)
   const timeline: Timeline = {

@@ -2,6 +2,7 @@
 // and only the events the analysis uses are decoded (TaskStart/TaskEnd/SQL start by byte scanning, the rest with
 // JSON.parse). Damage is counted, never thrown.
 import type { Aggregator } from './aggregator.js'
+import { bytes as formatBytes } from '../shared/format.js'
 import { after, needle, numberAt, plainStringAt, stringAt } from './byte-scan.js'
 import type { ParseHealth } from './analysis-types.js'
 import { asSparkEvent, type SparkEvent } from './event-types.js'
@@ -23,6 +24,12 @@ function startsWith (line: Buffer, what: Buffer, at: number): boolean {
 const MAX_BAD_LINE_NUMBERS = 100
 /** largest carry buffer kept between lines */
 const CARRY_KEEP = 8 * 1024 * 1024
+/**
+ * Default bound on one line (split2's `maxLength`). Real lines reach tens of MB (a SQLExecutionStart's plan, a
+ * JobStart's properties); 128 MiB leaves room for those while a line that never ends (a bomb of zeros, a corrupt part)
+ * cannot grow the carried partial line past it, and stays far below V8's string limit (~512 MiB) for JSON.parse.
+ */
+export const DEFAULT_MAX_LINE_BYTES = 128 * 1024 * 1024
 
 const SQL_START = 'org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart'
 /** Events decoded with JSON.parse and folded into the analysis. */
@@ -60,6 +67,8 @@ const S_TIME = needle('"time":')
 export interface ParserOptions {
   /** decode the classpath of environment updates (default true; only the 'full' environment shows it) */
   classpath?: boolean
+  /** a longer line is skipped up to its newline and counted as one bad line (default DEFAULT_MAX_LINE_BYTES) */
+  maxLineBytes?: number
 }
 
 const K_PROPS = needle(',"Properties":{')
@@ -108,6 +117,8 @@ export class EventLogParser {
   /** the unterminated end of the previous chunk, copied (chunks may be reused buffers) */
   private carry: Buffer = Buffer.allocUnsafeSlow(64 * 1024)
   private carryLen = 0
+  /** inside a line longer than maxLineBytes: its bytes are dropped up to the next newline */
+  private skipping = false
   private part = -1
   private lineInPart = 0
   private readonly rec = newTaskEndRecord()
@@ -120,7 +131,7 @@ export class EventLogParser {
   private readonly opts: Required<ParserOptions>
 
   constructor (private readonly agg: Aggregator, opts: ParserOptions = {}) {
-    this.opts = { classpath: opts.classpath ?? true }
+    this.opts = { classpath: opts.classpath ?? true, maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES }
   }
 
   /**
@@ -129,7 +140,7 @@ export class EventLogParser {
    */
   push (data: Buffer, partIndex = 0): void {
     if (partIndex !== this.part) {
-      this.flushCarry(false)
+      this.endLine(false)
       this.part = partIndex
       this.lineInPart = 0
       this.health.partsRead++
@@ -137,10 +148,10 @@ export class EventLogParser {
     this.health.bytes += data.length
     let start = 0
     let nl = data.indexOf(10)
-    if (this.carryLen > 0) {
+    if (this.carryLen > 0 || this.skipping) {
       if (nl < 0) { this.keep(data, 0, data.length); return }
       this.keep(data, 0, nl)
-      this.flushCarry(false)
+      this.endLine(false)
       start = nl + 1
       nl = data.indexOf(10, start)
     }
@@ -154,16 +165,23 @@ export class EventLogParser {
 
   /** Ends the stream: the final unterminated line is parsed strictly (it may be cut). */
   end (): ParseHealth {
-    this.flushCarry(true)
+    this.endLine(true)
     this.health.eventsByType = Object.fromEntries([...this.counts].sort((a, b) => b[1] - a[1]))
     return this.health
   }
 
-  /** Appends data[from, to) to the carried partial line. */
+  /** Appends data[from, to) to the carried partial line; past maxLineBytes the line is dropped instead. */
   private keep (data: Buffer, from: number, to: number): void {
+    if (this.skipping) return
     const need = this.carryLen + (to - from)
+    if (need > this.opts.maxLineBytes) {
+      this.skipping = true
+      this.carryLen = 0
+      if (this.carry.length > CARRY_KEEP) this.carry = Buffer.allocUnsafeSlow(64 * 1024)
+      return
+    }
     if (need > this.carry.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(need, this.carry.length * 2))
+      const grown = Buffer.allocUnsafeSlow(Math.min(Math.max(need, this.carry.length * 2), this.opts.maxLineBytes))
       this.carry.copy(grown, 0, 0, this.carryLen)
       this.carry = grown
     }
@@ -171,7 +189,15 @@ export class EventLogParser {
     this.carryLen = need
   }
 
-  private flushCarry (isLast: boolean): void {
+  /** The carried line has ended (at a newline, a part's end or the stream's end). */
+  private endLine (isLast: boolean): void {
+    if (this.skipping) {
+      this.skipping = false
+      this.lineInPart++
+      this.health.lines++
+      this.bad(this.tooLong(), isLast)
+      return
+    }
     if (this.carryLen === 0) return
     const line = this.carry.subarray(0, this.carryLen)
     this.carryLen = 0
@@ -187,8 +213,18 @@ export class EventLogParser {
     if (isLastLine) h.truncated = true
   }
 
+  private tooLong (): string {
+    return `line longer than ${formatBytes(this.opts.maxLineBytes)} (maxLineBytes), skipped`
+  }
+
   private onLine (raw: Buffer, unterminated: boolean): void {
     this.lineInPart++
+    // (a whole line inside one chunk is already in memory; it is refused alike, so chunking does not change the result)
+    if (raw.length > this.opts.maxLineBytes) {
+      this.health.lines++
+      this.bad(this.tooLong(), unterminated)
+      return
+    }
     let end = raw.length
     if (end > 0 && raw[end - 1] === 13) end--
     while (end > 0 && (raw[end - 1] === 32 || raw[end - 1] === 9)) end--

@@ -83,6 +83,8 @@ export interface StageInfo {
   'Stage Name'?: string
   'Number of Tasks'?: number
   'RDD Info'?: { 'RDD ID'?: number }[]
+  /** parent stage ids (the DAG, for the what-if replay; absent before Spark 1.3) */
+  'Parent IDs'?: number[]
   Details?: string
   'Submission Time'?: number
   'Completion Time'?: number

@@ -13,6 +13,8 @@ const STRIDE = N_METRICS + 4
 const BLOCK_ROWS = 1024
 /** Spark's spark.ui.retainedTasks default: the history server keeps at most this many tasks per stage. */
 export const MAX_TASK_ROWS = 100_000
+/** Task durations kept per stage attempt for the what-if replay (evenly thinned beyond). */
+export const MAX_REPLAY_TASKS = 4096
 
 /** Spark's quantile index rule (AppStatusStore.taskSummary): min(floor(q × count), count − 1). */
 export function sparkQuantileIndex (q: number, count: number): number {
@@ -247,6 +249,31 @@ export class TaskSamples {
     if (n === 0) return { max: 0, median: 0, count: 0 }
     const [median, max] = this.pick(col, [sparkQuantileIndex(0.5, n), n - 1])
     return { max: max!, median: median!, count: n }
+  }
+
+  /**
+   * The slowest successful task's bytes read (input + shuffle) and the ended tasks' durations in end order, evenly
+   * thinned to MAX_REPLAY_TASKS (for the what-if replay; `tasks` is how many they stand for).
+   */
+  shape (): { slowestBytes: number; durations: Float32Array; tasks: number } {
+    const step = Math.max(1, this.rows / MAX_REPLAY_TASKS)
+    const durations = new Float32Array(Math.min(this.rows, MAX_REPLAY_TASKS))
+    let slowest = -1
+    let slowestBytes = 0
+    let row = 0
+    let next = 0
+    let k = 0
+    this.eachBlock((blk, cap, len) => {
+      for (let r = 0; r < len; r++, row++) {
+        const d = blk[COL_DURATION * cap + r]!
+        if (row >= next && k < durations.length) { durations[k++] = d; next = Math.floor(k * step) }
+        if (blk[COL_SUCCESS * cap + r] === 1 && d > slowest) {
+          slowest = d
+          slowestBytes = blk[M.inputBytes * cap + r]! + blk[M.shuffleLocalBytesRead * cap + r]! + blk[M.shuffleRemoteBytesRead * cap + r]!
+        }
+      }
+    })
+    return { slowestBytes, durations: durations.subarray(0, k), tasks: this.seen }
   }
 
   /** Frees the rows once the summary is taken. */

@@ -38,7 +38,7 @@ export interface AnalysisPaths {
 const CACHE_ENTRIES = 6
 
 /** Reads and writes saved analyses: flows/<flow>/eventlogs/<jobRunId>/analysis.json. */
-export function createAnalysisFiles (paths: AnalysisPaths): AnalysisFiles {
+export function createAnalysisFiles (paths: AnalysisPaths, onWrite: (flowName: string) => void = () => {}): AnalysisFiles {
   const cache = new Map<string, SavedAnalysis>()
 
   return {
@@ -105,6 +105,7 @@ export function createAnalysisFiles (paths: AnalysisPaths): AnalysisFiles {
 
     async write (flowName, jobRunId, analysis) {
       await writeFileAtomic(join(paths.eventlogDir(flowName, jobRunId), ANALYSIS_FILE), JSON.stringify(analysis, null, 1))
+      onWrite(flowName)
     }
   }
 }

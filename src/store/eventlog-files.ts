@@ -1,4 +1,4 @@
-import { open, rename, rm, stat, utimes, type FileHandle } from 'node:fs/promises'
+import { open, rename, rm, stat, statfs, utimes, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { readJsonFile, writeJsonFile } from './json-file.js'
 import { validateSegment } from './flow-dir-name.js'
@@ -80,6 +80,8 @@ export interface EventLogFiles {
   completePart: (name: string, modificationTime: number | null) => Promise<void>
   /** the analyser's input: the single part, or the folder when the log was rolled into parts */
   analysisInput: (manifest: EventLogManifest) => string
+  /** bytes free for this user on the folder's file system, null when the system cannot tell */
+  freeBytes: () => Promise<number | null>
 }
 
 function validateState (v: unknown): string | null {
@@ -117,6 +119,14 @@ export function eventLogFiles (dir: string): EventLogFiles {
     async writeState (s) { await writeJsonFile(join(dir, STATE_FILE), s) },
     async removeState () { await rm(join(dir, STATE_FILE), { force: true }) },
     partSize: async (name) => await sizeOf(part(name)),
+    async freeBytes () {
+      try {
+        const fs = await statfs(dir)
+        return fs.bavail * fs.bsize
+      } catch {
+        return null
+      }
+    },
     partialSize: async (name) => await sizeOf(`${part(name)}.partial`),
     async removePart (name) { await rm(part(name), { force: true }) },
     async openPartial (name, size) {

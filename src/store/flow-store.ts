@@ -39,7 +39,7 @@ export interface FlowStore {
   listFlows: () => Promise<string[]>
   /** one summary per flow folder, sorted by name; damaged folders appear with `error` set */
   listFlowSummaries: () => Promise<FlowSummary[]>
-  /** the flow, or null when there is none of that name (or the name cannot be a flow) */
+  /** the flow, or null when there is none of that name (or the name cannot be a flow); shared with other readers: read only */
   readFlow: (name: string) => Promise<FlowData | null>
   /** creates the flow, or returns it unchanged when it exists */
   addFlow: (name: string) => Promise<FlowData>
@@ -51,6 +51,11 @@ export interface FlowStore {
   removeFlow: (name: string) => Promise<boolean>
   /** absolute folder of a flow (whether or not it exists) */
   flowDir: (name: string) => string
+  /**
+   * A number that changes whenever this process writes anything of the flow (its data, a Databricks cache, an
+   * analysis): what is derived from those files can be kept while it stays the same.
+   */
+  revision: (name: string) => number
   dbxCachePath: (name: string, jobRunId: string | number) => string
   readDbx: (name: string, jobRunId: string | number) => Promise<DbxCacheEntry | null>
   /** caches Databricks details of a run of an existing flow; FlowNotFoundError otherwise */
@@ -85,6 +90,11 @@ export function createFlowStore (opts: { dataDir: string }): FlowStore {
   const root = resolve(opts.dataDir)
   const withLock = createKeyedLock()
   const summaries = new Map<string, { mtimeMs: number, size: number, summary: FlowSummary }>()
+  const revisions = new Map<string, number>()
+  let revisionCounter = 0
+  // the last read of each flow file: a page of a flow with a thousand pairs must not parse a megabyte every time
+  const reads = new Map<string, { mtimeMs: number, size: number, data: FlowData }>()
+  const bump = (name: string): void => { revisions.set(name, ++revisionCounter) }
   let swept: Promise<void> | null = null
 
   /** Resolves a path and refuses anything that is not strictly below the data directory. */
@@ -220,7 +230,20 @@ export function createFlowStore (opts: { dataDir: string }): FlowStore {
         if (err instanceof InvalidFlowNameError) return null
         throw err
       }
-      return await readDir(dirOf(name))
+      const dir = dirOf(name)
+      const info = await stat(flowFile(dir)).catch(() => null)
+      const hit = reads.get(dir)
+      if (info !== null && hit !== undefined && hit.mtimeMs === info.mtimeMs && hit.size === info.size) return hit.data
+      const data = await readDir(dir)
+      if (data === null || info === null) {
+        reads.delete(dir)
+        return data
+      }
+      // shared between readers: frozen lists so no reader changes what the next one gets (writes go through updateFlow)
+      Object.freeze(data.runs)
+      Object.freeze(data.pairs)
+      reads.set(dir, { mtimeMs: info.mtimeMs, size: info.size, data })
+      return data
     },
 
     async addFlow (name) {
@@ -231,6 +254,7 @@ export function createFlowStore (opts: { dataDir: string }): FlowStore {
         const data: FlowData = { schemaVersion: FLOW_DATA_SCHEMA_VERSION, name, addedAt: new Date().toISOString(), runs: [], pairs: [], lastCollect: null }
         await mkdir(dir, { recursive: true, mode: DIR_MODE })
         await save(dir, data)
+        bump(name)
         return data
       })
     },
@@ -240,6 +264,7 @@ export function createFlowStore (opts: { dataDir: string }): FlowStore {
       await withLock(dir, async () => {
         await mkdir(dir, { recursive: true, mode: DIR_MODE })
         await save(dir, data)
+        bump(data.name)
       })
     },
 
@@ -251,6 +276,7 @@ export function createFlowStore (opts: { dataDir: string }): FlowStore {
         const next = fn(current)
         if (next?.name !== name) throw new InvalidDataError(`updateFlow cannot rename ${JSON.stringify(name)}`)
         await save(dir, next)
+        bump(name)
         return next
       })
     },
@@ -278,11 +304,14 @@ export function createFlowStore (opts: { dataDir: string }): FlowStore {
         // rm removes a symlink itself, never what it points to
         await rm(dir, { recursive: true, force: true })
         summaries.delete(dir)
+        bump(name)
         return true
       })
     },
 
     flowDir: (name) => dirOf(name),
+
+    revision: (name) => revisions.get(name) ?? 0,
 
     dbxCachePath: (name, jobRunId) => join(dirOf(name), 'dbx', `${runSegment(jobRunId)}.json`),
 
@@ -299,6 +328,7 @@ export function createFlowStore (opts: { dataDir: string }): FlowStore {
         await requireFlow(dir, name)
         const doc: DbxCacheFile = { schemaVersion: DBX_CACHE_SCHEMA_VERSION, cachedAt: new Date().toISOString(), data }
         await writeJsonFile(file, doc)
+        bump(name)
         return { cachedAt: doc.cachedAt, data }
       })
     },
@@ -315,7 +345,7 @@ export function createFlowStore (opts: { dataDir: string }): FlowStore {
       })
     },
 
-    analyses: createAnalysisFiles({ eventlogDir, eventlogsRoot: (name) => join(dirOf(name), 'eventlogs') }),
+    analyses: createAnalysisFiles({ eventlogDir, eventlogsRoot: (name) => join(dirOf(name), 'eventlogs') }, bump),
 
     readSettings: async (o) => await readJsonFile(join(root, SETTINGS_FILE), o),
     writeSettings: async (doc) => { await writeJsonFile(join(root, SETTINGS_FILE), doc) },

@@ -3,6 +3,7 @@ import { request, type Dispatcher } from 'undici'
 import type { Logger } from 'pino'
 import type { TokenSource } from '../http/token-source.js'
 import { UpstreamError, scrubSecrets } from '../http/upstream-error.js'
+import { MAX_ERROR_BODY, readBodyLimited } from '../http/http-client.js'
 import type { SavedOAuthTokens } from '../store/oauth-tokens.js'
 
 /*
@@ -197,7 +198,8 @@ export function createAacTokenSource (opts: AacOAuthOptions): AacTokenSource {
           bodyTimeout: timeout
         })
         status = res.statusCode
-        text = await res.body.text()
+        // a token answer is a few hundred bytes: an endless one is cut (and then fails as unparsable)
+        text = (await readBodyLimited(res.body, MAX_ERROR_BODY)).text
       } catch (err) {
         const code = (err as { code?: string }).code ?? ''
         // Only failures before the request was sent are safe to repeat: a sent one may have spent the token.

@@ -108,7 +108,7 @@ t.test('pair deltas, table-driven', async (t) => {
       deltas: [['queue', 5_000]],
       unknown: ['startup', 'cleanup', 'other', 'compute', 'driver'],
       comparable: true,
-      headline: /^\+5s queue \/ wait$/
+      headline: /^\+5.0s queue \/ wait$/
     },
     {
       name: 'one side failed: not compared',

@@ -166,7 +166,7 @@ t.test('security: foreign Host, cross-site POST, files outside public/', async (
   t.match(htmx.headers['cache-control'], /immutable/)
 })
 
-t.test('a flow with 1,000 pairs renders every row', async (t) => {
+t.test('a flow with 1,000 pairs: the runs table pages (newest first, bookmarkable ?page=), the trend is downsampled', async (t) => {
   const { app, services } = await buildTestApp(t)
   const name = 'Big flow'
   await services.store.addFlow(name)
@@ -183,5 +183,28 @@ t.test('a flow with 1,000 pairs renders every row', async (t) => {
   await services.store.updateFlow(name, (d) => ({ ...d, runs, pairs }))
   const page = await app.inject(`/flows/${enc(name)}`)
   t.equal(page.statusCode, 200)
-  t.equal(page.body.match(/<tr class="paired">/g)?.length, 1000)
+  t.equal(page.body.match(/<tr class="paired">/g)?.length, 50, 'one page of rows')
+  t.match(page.body, /page 1 of 20/)
+  t.match(page.body, /href="\/flows\/Big%20flow\?page=2" rel="next"/)
+  t.ok(page.body.indexOf('>1000999<') < page.body.indexOf('>1000950<') && page.body.includes('>1000950<'), 'newest first')
+  t.ok(page.body.length < 200_000, `page size ${page.body.length} B`)
+  const last = await app.inject(`/flows/${enc(name)}?page=20`)
+  t.equal(last.body.match(/<tr class="paired">/g)?.length, 50)
+  t.ok(last.body.includes('>1000000<') && !last.body.includes('>1000050<'), 'the oldest rows on the last page')
+  t.match(last.body, /rel="prev"/)
+  t.notMatch(last.body, /rel="next"/)
+  t.match((await app.inject(`/flows/${enc(name)}?page=999`)).body, /page 20 of 20/, 'past the end: the last page')
+  t.equal((await app.inject(`/flows/${enc(name)}?page=0`)).statusCode, 400)
+  t.equal((await app.inject(`/flows/${enc(name)}?page=x`)).statusCode, 400)
+
+  const trend = await app.inject(`/api/flows/${enc(name)}/trend`)
+  t.equal(trend.statusCode, 200)
+  const d = trend.json<{ points: { t: number, aac: { totalMs: number } | null, url: string }[], total: number, downsampled: boolean }>()
+  t.equal(d.total, 1000)
+  t.ok(d.downsampled && d.points.length <= 300, `${d.points.length} points drawn`)
+  t.same(d.points.map((p) => p.t), [...d.points.map((p) => p.t)].sort((a, b) => a - b), 'oldest first')
+  t.equal(d.points[0]!.t, base + 60_000, 'the first run kept')
+  t.equal(d.points.at(-1)!.t, base + 999 * 3_600_000 + 60_000, 'the last run kept')
+  t.equal(Math.max(...d.points.map((p) => p.aac!.totalMs)), 49_000, 'the peaks kept')
+  t.match(d.points[0]!.url, /^\/flows\/Big%20flow\/pairs\/1000000\/0$/)
 })

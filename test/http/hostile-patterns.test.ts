@@ -21,22 +21,26 @@ function timed<T> (fn: () => T): { ms: number, value: T } {
   return { ms: performance.now() - start, value }
 }
 
-const cases: Array<{ name: string, run: () => unknown }> = [
-  { name: "describeErrorBody: 1 MB of '<' (tag stripper)", run: () => describeErrorBody('<'.repeat(MB)) },
-  { name: "describeErrorBody: '<a' repeated without '>'", run: () => describeErrorBody('<a'.repeat(MB / 2)) },
-  { name: 'mask: 1 MB of eyJ- (JWT)', run: () => maskConfEntry('spark.some.conf', 'eyJ-'.repeat(MB / 4)) },
-  { name: 'mask: eyJ segments with single dots', run: () => maskConfEntry('k', 'eyJaaaaaaaaaaaa.'.repeat(MB / 16)) },
-  { name: 'mask: gh token runs ending in _', run: () => maskConfEntry('k', '-ghp_' + 'a'.repeat(MB) + '_') },
-  { name: 'codec name: .compact repeated then x', run: () => codecFromName('.compact'.repeat(MB / 8) + 'x') },
-  { name: 'parseSize: digits, 1 MB of spaces, x', run: () => parseSize('1' + ' '.repeat(MB) + 'x') },
-  { name: 'evidence id: 1 MB of dots then a letter', run: () => trimTrailingPunctuation('.'.repeat(MB) + 'a') },
-  { name: 'big-int quoting: an unterminated 1 MB number', run: () => { try { return parseJsonKeepingBigInts('{"a":' + '1'.repeat(MB)) } catch { return null } } },
-  { name: 'token scrubber: bearer and 1 MB of spaces', run: () => scrubSecrets('bearer' + ' '.repeat(MB) + '"', ['x']) }
+// Each case builds its worst case of n bytes. It runs once on 1 KB first: V8 interprets a pattern's first runs
+// before compiling it, and that is what a loaded machine makes slow, not back-tracking.
+const cases: Array<{ name: string, run: (n: number) => unknown }> = [
+  { name: "describeErrorBody: 1 MB of '<' (tag stripper)", run: (n) => describeErrorBody('<'.repeat(n)) },
+  { name: "describeErrorBody: '<a' repeated without '>'", run: (n) => describeErrorBody('<a'.repeat(n / 2)) },
+  { name: 'mask: 1 MB of eyJ- (JWT)', run: (n) => maskConfEntry('spark.some.conf', 'eyJ-'.repeat(n / 4)) },
+  { name: 'mask: eyJ segments with single dots', run: (n) => maskConfEntry('k', 'eyJaaaaaaaaaaaa.'.repeat(n / 16)) },
+  { name: 'mask: gh token runs ending in _', run: (n) => maskConfEntry('k', '-ghp_' + 'a'.repeat(n) + '_') },
+  { name: 'codec name: .compact repeated then x', run: (n) => codecFromName('.compact'.repeat(n / 8) + 'x') },
+  { name: 'parseSize: digits, 1 MB of spaces, x', run: (n) => parseSize('1' + ' '.repeat(n) + 'x') },
+  { name: 'evidence id: 1 MB of dots then a letter', run: (n) => trimTrailingPunctuation('.'.repeat(n) + 'a') },
+  { name: 'big-int quoting: an unterminated 1 MB number', run: (n) => { try { return parseJsonKeepingBigInts('{"a":' + '1'.repeat(n)) } catch { return null } } },
+  { name: 'token scrubber: bearer and 1 MB of spaces', run: (n) => scrubSecrets('bearer' + ' '.repeat(n) + '"', ['x']) }
 ]
 
 for (const c of cases) {
   t.test(c.name, async (t) => {
-    const { ms } = timed(c.run)
+    c.run(1024)
+    // the better of two runs: a load spike on a shared machine can slow one; a quadratic pattern is slow in both
+    const ms = Math.min(timed(() => c.run(MB)).ms, timed(() => c.run(MB)).ms)
     t.ok(ms < BOUND_MS, `finished in ${ms.toFixed(1)} ms`)
   })
 }

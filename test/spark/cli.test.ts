@@ -19,7 +19,9 @@ t.test('readable summary', async (t) => {
   t.equal(r.status, 0, r.stderr)
   t.match(r.stdout, /Spark shell\s+local-1422981780767/)
   t.match(r.stdout, /tasks 32 \(1 failed, 0 killed\)/)
-  t.match(r.stdout, /\[CRITICAL\] Failed tasks or stages/)
+  // a failed local run: capped at warning (local mode), the root cause first
+  t.match(r.stdout, /\[WARNING\] Failed run: a job failed/)
+  t.match(r.stdout, /root cause: exception in the task: java.lang.RuntimeException: got a 3, failing/)
 })
 
 t.test('--json and --out on a compressed log', async (t) => {

@@ -21,6 +21,7 @@ export async function openEventLog (input: string): Promise<EventLogSource> {
       const plan = plans[i]!
       let bytes = 0
       let last = 0x0a
+      let damaged = false
       try {
         for await (const data of decodePart(plan, reuse)) {
           if (data.length === 0) continue
@@ -30,8 +31,14 @@ export async function openEventLog (input: string): Promise<EventLogSource> {
         }
       } catch (err) {
         damage.push({ part: plan.part.name, partIndex: i, afterBytes: bytes, message: describe(plan.part.codec, err) })
+        damaged = true
       }
-      if (last !== 0x0a) yield { partIndex: i, data: Buffer.from('\n') }
+      // Spark rolls its parts between events, so only the last part may end inside a line (a log still being written,
+      // or cut): that line is passed on unterminated and the parser decides whether it is a cut (truncated) line.
+      // An earlier part cut inside a line is damage; the newline keeps its cut line apart from the next part's first.
+      if (last === 0x0a || i === plans.length - 1) continue
+      if (!damaged) damage.push({ part: plan.part.name, partIndex: i, afterBytes: bytes, message: 'part ends inside a line: its last line is cut off' })
+      yield { partIndex: i, data: Buffer.from('\n') }
     }
   }
 

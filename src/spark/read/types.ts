@@ -47,8 +47,9 @@ export interface EventLogSource {
   /**
    * Decompressed bytes of all parts in order. The stream never throws for damaged input: a corrupt or truncated
    * compressed part ends early and a ReadDamage is appended to `damage`; reading continues with the next part.
-   * A newline is yielded between parts when a part does not end with one, so lines never span parts
-   * (also after the last part, so every line the stream yields is terminated).
+   * A newline is yielded after a part (other than the last) that does not end with one, so lines never span parts;
+   * such a part is also reported as damage. The last part's bytes are passed on as they are: when they end inside a
+   * line, the consumer sees that line unterminated and can tell a log cut mid-line (truncated) from a bad line.
    * Each call reads the log again from the start and resets `damage`.
    */
   chunks(opts?: ChunkOptions): AsyncIterable<EventLogChunk>

@@ -1,0 +1,146 @@
+import type { Analysis, StageData } from '../spark/analysis-types.js'
+import type { PairTiming } from '../flows/decompose.js'
+import { bytes, duration, number, signedDuration } from '../shared/format.js'
+import { barTime, stageBar } from './chart-data.js'
+
+/*
+ * AAC against on-prem for one pair: the two analyses side by side (task time by category, stages matched by name
+ * and order) and a plain-language summary ranked by each part's contribution to the wall-clock difference.
+ */
+
+export const TASK_CATEGORIES = [
+  { id: 'compute', label: 'compute (run − GC)' },
+  { id: 'gc', label: 'GC' },
+  { id: 'scheduler', label: 'scheduler delay' },
+  { id: 'deserialize', label: 'deserialisation' },
+  { id: 'resultSer', label: 'result serialisation' },
+  { id: 'gettingResult', label: 'getting result' }
+] as const
+export type TaskCategory = typeof TASK_CATEGORIES[number]['id']
+
+/** Summed task time per category over every stage attempt (the dashboard's stage breakdown, added up). */
+export function taskTimeByCategory (a: Pick<Analysis, 'stages'>): Record<TaskCategory, number> & { total: number } {
+  const out = { compute: 0, gc: 0, scheduler: 0, deserialize: 0, resultSer: 0, gettingResult: 0, total: 0 }
+  for (const s of a.stages) {
+    const b = stageBar(s)
+    out.compute += b.computeMs
+    out.gc += b.gcMs
+    out.scheduler += b.schedulerDelayMs
+    out.deserialize += b.deserializeMs
+    out.resultSer += b.resultSerializationMs
+    out.gettingResult += b.gettingResultMs
+    out.total += barTime(b)
+  }
+  return out
+}
+
+export interface StageMatch {
+  name: string
+  aac: StageSide | null
+  onprem: StageSide | null
+}
+
+export interface StageSide {
+  label: string
+  stageId: number
+  status: string
+  tasks: number
+  /** submission -> completion, null when either is missing */
+  wallMs: number | null
+  taskTimeMs: number
+}
+
+function side (s: StageData): StageSide {
+  const b = stageBar(s)
+  return {
+    label: b.label,
+    stageId: s.stageId,
+    status: s.status,
+    tasks: s.numTasks,
+    wallMs: s.submissionTime !== undefined && s.completionTime !== undefined ? s.completionTime - s.submissionTime : null,
+    taskTimeMs: barTime(b)
+  }
+}
+
+const ordered = (stages: StageData[]): StageData[] => stages.filter((s) => s.status !== 'SKIPPED' && s.status !== 'PENDING')
+  .sort((x, y) => (x.submissionTime ?? Infinity) - (y.submissionTime ?? Infinity) || x.stageId - y.stageId || x.attemptId - y.attemptId)
+
+/**
+ * Stages matched by name and order: the k-th stage named N on AAC faces the k-th stage named N on-prem (stage ids
+ * differ between the two applications); the rest stand alone. In AAC's order, on-prem-only stages where they fall.
+ */
+export function matchStages (aac: StageData[], onprem: StageData[]): StageMatch[] {
+  const a = ordered(aac)
+  const o = ordered(onprem)
+  const byName = new Map<string, StageData[]>()
+  for (const s of o) byName.set(s.name, [...(byName.get(s.name) ?? []), s])
+  const used = new Set<StageData>()
+  const rows: StageMatch[] = []
+  for (const s of a) {
+    const twin = byName.get(s.name)?.shift() ?? null
+    if (twin !== null) used.add(twin)
+    rows.push({ name: s.name, aac: side(s), onprem: twin === null ? null : side(twin) })
+  }
+  for (const s of o) if (!used.has(s)) rows.push({ name: s.name, aac: null, onprem: side(s) })
+  return rows
+}
+
+export interface SummaryLine {
+  /** what the line explains: a decomposition part, or a finding of the analyses */
+  id: string
+  /** its contribution to the wall-clock difference (AAC minus on-prem), when it is one of the parts */
+  deltaMs: number | null
+  text: string
+}
+
+const times = (r: number): string => `${r >= 10 ? r.toFixed(0) : r.toFixed(1)}×`
+
+function computeLine (deltaMs: number, a: Analysis | null, o: Analysis | null): string {
+  const head = `Spark jobs ran ${signedDuration(deltaMs).slice(1)} ${deltaMs >= 0 ? 'longer' : 'shorter'} on AAC`
+  if (a === null || o === null) return `${head}.`
+  const ta = a.kpis.totalTaskTimeMs
+  const to = o.kpis.totalTaskTimeMs
+  const bits = [`AAC used ${number(a.kpis.totalCoresMax)} cores vs ${number(o.kpis.totalCoresMax)} on-prem`]
+  if (to > 0 && ta > 0) {
+    const r = ta / to
+    bits.push(Math.abs(r - 1) < 0.15
+      ? `about the same ${duration(to)} of task time (${duration(ta)} on AAC)`
+      : `task time ${duration(ta)} vs ${duration(to)} (${times(r)})`)
+  }
+  return `${head}: ${bits.join('; ')}.`
+}
+
+/** Plain-language summary: the parts of the difference largest first, then what the analyses add. */
+export function compareSummary (timing: PairTiming, a: Analysis | null, o: Analysis | null): SummaryLine[] {
+  const lines: SummaryLine[] = []
+  if (timing.comparable) {
+    for (const d of timing.deltas) {
+      if (Math.abs(d.deltaMs) < 1000) continue
+      const more = d.deltaMs > 0 ? 'more' : 'less'
+      const amount = signedDuration(d.deltaMs).slice(1)
+      let text: string
+      switch (d.id) {
+        case 'startup': text = d.onpremMs === 0 ? `AAC spent ${amount} starting its cluster (Databricks set-up); the on-prem cluster was already running.` : `Cluster start-up took ${amount} ${more} on AAC.`; break
+        case 'compute': text = computeLine(d.deltaMs, a, o); break
+        case 'driver': text = `${amount} ${more} on AAC with no Spark job running (driver-only: planning, listing and committing files, waiting between jobs).`; break
+        case 'queue': text = `AAC waited ${amount} ${d.deltaMs > 0 ? 'longer' : 'less'} in the queue before the job started.`; break
+        case 'cleanup': text = `Tearing the cluster down took ${amount} (Databricks clean-up).`; break
+        case 'other': text = `${amount} ${more} of AAC's own work outside the Databricks run (preparing, publishing).`; break
+        case 'execution': text = `The execution (driver and executors together) took ${amount} ${d.deltaMs > 0 ? 'longer' : 'less'} on AAC; analyse both event logs to split it.`; break
+      }
+      lines.push({ id: d.id, deltaMs: d.deltaMs, text })
+    }
+  }
+  if (a !== null && o !== null) {
+    const ka = a.kpis
+    const ko = o.kpis
+    if (Math.abs(ka.gcPercent - ko.gcPercent) >= 5) lines.push({ id: 'gc', deltaMs: null, text: `GC took ${ka.gcPercent.toFixed(1)}% of task run time on AAC vs ${ko.gcPercent.toFixed(1)}% on-prem.` })
+    const spillA = ka.diskBytesSpilled
+    const spillO = ko.diskBytesSpilled
+    if (spillA !== spillO && Math.max(spillA, spillO) > 0) lines.push({ id: 'spill', deltaMs: null, text: `Spill to disk: ${bytes(spillA)} on AAC vs ${bytes(spillO)} on-prem.` })
+    if (ka.failedTasks !== ko.failedTasks) lines.push({ id: 'failed-tasks', deltaMs: null, text: `Failed tasks: ${number(ka.failedTasks)} on AAC vs ${number(ko.failedTasks)} on-prem.` })
+    const onlyA = a.flags.filter((f) => !o.flags.some((g) => g.id === f.id))
+    if (onlyA.length > 0) lines.push({ id: 'flags', deltaMs: null, text: `Red flags only on AAC: ${onlyA.map((f) => f.title).join('; ')}.` })
+  }
+  return lines
+}

@@ -1,0 +1,89 @@
+// Issue 10's judgements on named fixtures, as a regression set: for each, the flags that must and must not be raised
+// and the advice that must not appear (see docs/diagnoses.md for the whole table).
+import path from 'node:path'
+import t, { type Test } from 'tap'
+import { analyseEventLog } from '../../src/spark/analyse.js'
+import type { Analysis, FlagId } from '../../src/spark/analysis-types.js'
+import { EVENTLOGS } from '../helper-fixtures.js'
+
+const QUAL = 'spark-rapids-tools/spark-events-qualification'
+const PROF = 'spark-rapids-tools/spark-events-profiling'
+const keys = (a: Analysis): string[] => a.recommendations.flatMap((r) => r.configs.map((c) => c.key))
+const configs = (a: Analysis) => a.recommendations.flatMap((r) => r.configs)
+const raised = (a: Analysis, id: FlagId) => a.flags.find((f) => f.id === id)
+
+interface Case { log: string; must?: FlagId[]; mustNot?: FlagId[]; notCritical?: FlagId[]; noKeys?: RegExp; check?: (t: Test, a: Analysis) => void }
+const cases: Case[] = [
+  {
+    // 16 of 16 cores busy while stages queued: saturated, not infrastructure; executor removed 16 s after the last job: teardown
+    log: `${QUAL}/nds_q88_photon_db_13_3.zstd`,
+    must: ['capacity_bound'],
+    mustNot: ['infrastructure_bottleneck', 'preemption_risk', 'over_partitioning'],
+    noKeys: /^spark\.dynamicAllocation\./,
+  },
+  {
+    // compute was once "−64.3 s"; GPU OOM is the root cause; 221 GB of (GPU) memory spill is spill
+    log: `${PROF}/gpu_oom_eventlog.zstd`,
+    must: ['failed_tasks', 'disk_spill'],
+    check: (t, a) => {
+      t.notOk(a.flags.some((f) => f.evidence.some((e) => /compute -|−\d/.test(e))), 'no negative compute')
+      t.match(raised(a, 'failed_tasks')!.evidence[0], /^root cause: GPU out of memory/)
+      t.notOk(raised(a, 'failed_tasks')!.evidence[0]!.includes('SparkContext was shut down'))
+    },
+  },
+  {
+    // delay from ExecutorLostFailure tasks without metrics counts 0; exit 56 is a heartbeat loss, not memory
+    log: 'spark/application_1538416563558_0014',
+    must: ['executor_loss'],
+    mustNot: ['infrastructure_bottleneck'],
+    noKeys: /^spark\.executor\.memoryOverhead$/,
+    check: (t, a) => t.match(raised(a, 'executor_loss')!.evidence[0], /^root cause: exit 56/),
+  },
+  { log: `${PROF}/tasks_executors_fail_compressed_eventlog.zstd`, mustNot: ['infrastructure_bottleneck'] },
+  ...[1, 2, 3, 4].map((n) => ({ log: `${QUAL}/multiple_attempts/attempt_${n}_eventlog.zstd`, mustNot: ['infrastructure_bottleneck' as FlagId], must: ['skew' as FlagId] })),
+  { log: `${QUAL}/xgboost_eventlog.zstd`, mustNot: ['over_partitioning', 'high_gc'], noKeys: /^spark\.dynamicAllocation\./ },
+  { log: `${PROF}/nds_q66_cpu.zstd`, notCritical: ['high_gc'] },
+  { log: `${PROF}/nds_q66_gpu.zstd`, notCritical: ['high_gc'] },
+  { log: 'delight/example_spark_event_log.txt', mustNot: ['over_partitioning'] },
+  {
+    // the slow tasks read the same 128 MB as the others: stragglers, and Spark 1.5 has no AQE
+    log: 'sparklint/event_log_0',
+    must: ['stragglers'],
+    mustNot: ['skew'],
+    noKeys: /^spark\.sql\.adaptive\./,
+  },
+  { log: 'sparklint/application_1472176676028_407508_1', must: ['disk_spill'], noKeys: /^spark\.sql\.adaptive\./ },
+  {
+    // executor timestamps from 2023 in a 2021 app: damage, not a 930-day wall clock
+    log: `${QUAL}/cluster_information/eventlog_3nodes_12cores_exec_removed`,
+    mustNot: ['preemption_risk', 'idle_cores'],
+    check: (t, a) => {
+      t.ok(a.kpis.wallClockMs < 60_000)
+      t.match(a.parse.damage.map((d) => d.message).join('\n'), /outside the application's span/)
+    },
+  },
+  { log: `${QUAL}/aqeshuffle_eventlog.zstd`, notCritical: ['disk_spill'], noKeys: /^spark\.(executor\.|dynamicAllocation\.)/ },
+]
+
+for (const c of cases) {
+  t.test(c.log, async (t) => {
+    const a = await analyseEventLog(path.join(EVENTLOGS, c.log))
+    for (const id of c.must ?? []) t.ok(raised(a, id), `${id} raised`)
+    for (const id of c.mustNot ?? []) t.notOk(raised(a, id), `${id} not raised`)
+    for (const id of c.notCritical ?? []) t.not(raised(a, id)?.severity, 'critical', `${id} not critical`)
+    if (c.noKeys) t.same(keys(a).filter((k) => c.noKeys!.test(k)), [], `no ${c.noKeys}`)
+    // advice everywhere: locality wait only lowered, partition counts in the direction of their advice, one value per key
+    for (const x of configs(a)) {
+      if (x.key === 'spark.locality.wait') t.equal(x.suggested, '0')
+    }
+    for (const r of a.recommendations) {
+      const p = r.configs.find((x) => x.key === 'spark.sql.shuffle.partitions')
+      const cur = Number(p?.current ?? 200)
+      if (p && r.id === 'more_shuffle_partitions') t.ok(Number(p.suggested) > cur, `more partitions: ${p.suggested} > ${cur}`)
+      if (p && r.id === 'fewer_shuffle_partitions') t.ok(Number(p.suggested) < cur, `fewer partitions: ${p.suggested} < ${cur}`)
+    }
+    t.equal(new Set(keys(a)).size, keys(a).length, 'one value per key')
+    for (const f of a.flags) t.ok(f.impactMs! >= 0 && f.impactShare! <= 1, `${f.id} impact in range`)
+    c.check?.(t, a)
+  })
+}
