@@ -227,7 +227,7 @@ t.test('runs table and run page expand the panel in place', async (t) => {
   t.equal(flow.statusCode, 200)
   const link = new RegExp(`<a class="details" href="${base(n.jobGroupId)}"[^>]* hx-get="${base(n.jobGroupId)}/dbx" hx-target="#dbx-slot-${n.jobGroupId}" hx-swap="innerHTML"[^>]*>DBX ▸</a>`)
   t.match(flow.body, link)
-  t.match(flow.body, new RegExp(`<td colspan="13" id="dbx-slot-${n.jobGroupId}" class="dbx-slot"></td>`))
+  t.match(flow.body, new RegExp(`<td colspan="\\d+" id="dbx-slot-${n.jobGroupId}" class="dbx-slot"></td>`))
   const run = await ta.app.inject(base(n.jobGroupId))
   t.equal(run.statusCode, 200)
   t.match(run.body, new RegExp(`<div id="dbx-slot-${n.jobGroupId}" class="dbx-slot" hx-get="${base(n.jobGroupId)}/dbx" hx-trigger="load" hx-swap="innerHTML">`))
