@@ -51,6 +51,10 @@ export interface CollectSideStatus {
   /** human readable error naming the upstream and status; never contains a token */
   error: string | null
   skipped?: boolean
+  /** how the runs were recognised when worth saying (name spelled differently), or why none were */
+  note?: string | null
+  /** true when the platform returned rows but none belonged to the flow */
+  unmatched?: boolean
 }
 
 export interface CollectStatus {

@@ -104,21 +104,32 @@ function embeds (q: Query): Set<string> {
   return new Set(e)
 }
 
+/**
+ * How rows name their flow: 'nested' as older releases and on-prem do (`wrangledDataset.flow {id, name}`), or
+ * 'flowId' as newer AAC rows do (a numeric `flowId`, no flow name: the public v4 spec leaves wrangledDataset untyped).
+ */
+export type RowShape = 'nested' | 'flowId'
+
 /** a job group as the API renders it; jobLibrary rows always embed dataset+flow, jobs and the full person */
-export function renderJobGroup (jg: SimJobGroup, embed: Set<string>): Record<string, unknown> {
+export function renderJobGroup (jg: SimJobGroup, embed: Set<string>, shape: RowShape = 'nested'): Record<string, unknown> {
   const { createdMs: _c, updatedMs: _u, jobs, creator, wrangledDataset, ...rest } = jg
+  const ds = shape === 'flowId'
+    ? { id: wrangledDataset.id, name: wrangledDataset.name, flowId: wrangledDataset.flow.id }
+    : wrangledDataset
   return {
     ...rest,
+    ...(shape === 'flowId' ? { flowId: wrangledDataset.flow.id } : {}),
     creator: embed.has('creator') ? creator : { id: creator.id },
-    wrangledDataset: embed.has('wrangledDataset') ? wrangledDataset : { id: wrangledDataset.id },
+    wrangledDataset: embed.has('wrangledDataset') ? ds : { id: wrangledDataset.id },
     ...(embed.has('jobs') ? { jobs: { data: jobs } } : {}),
   }
 }
 
 const LIBRARY_EMBED = new Set(['jobs', 'wrangledDataset', 'creator'])
 
-function page<T> (rows: T[], q: Query): { data: T[]; count?: number } {
-  const limit = intParam(q, 'limit', 25)
+/** Pages as v4 does: `limit` defaults to 25; a server may cap it (silently: `count` still tells the total). */
+function page<T> (rows: T[], q: Query, cap = Number.POSITIVE_INFINITY): { data: T[]; count?: number } {
+  const limit = Math.min(intParam(q, 'limit', 25), cap)
   const offset = intParam(q, 'offset', 0, Number.MAX_SAFE_INTEGER)
   const data = rows.slice(offset, offset + limit)
   return one(q, 'includeCount') === 'true' ? { data, count: rows.length } : { data }
@@ -150,6 +161,10 @@ export interface AacRoutesOptions {
   /** false: behave like an older on-prem without /v4/jobLibrary */
   hasJobLibrary: () => boolean
   label: string
+  /** how job group rows name their flow (AAC: flowId) */
+  rowShape?: RowShape
+  /** the most rows one page returns, whatever `limit` asks (default: no cap) */
+  pageCap?: () => number
 }
 
 const escapeHtml = (s: string): string =>
@@ -172,8 +187,8 @@ export function registerAacRoutes (app: FastifyInstance, opts: AacRoutesOptions)
   app.get('/v4/jobLibrary', async (req) => {
     if (!opts.hasJobLibrary()) routeNotFound('GET', req.url)
     const q = req.query as Query
-    const p = page(library(q), q)
-    return { ...p, data: p.data.map((g) => renderJobGroup(g, LIBRARY_EMBED)) }
+    const p = page(library(q), q, opts.pageCap?.())
+    return { ...p, data: p.data.map((g) => renderJobGroup(g, LIBRARY_EMBED, opts.rowShape)) }
   })
 
   app.get('/v4/jobLibrary/count', async (req) => {
@@ -200,8 +215,8 @@ export function registerAacRoutes (app: FastifyInstance, opts: AacRoutesOptions)
     }
     const cmp = sorter(q, ['createdAt', 'updatedAt', 'id'], '-createdAt')
     rows = rows.slice().sort((a, b) => cmp(a as unknown as Record<string, unknown>, b as unknown as Record<string, unknown>))
-    const p = page(rows, q)
-    return { ...p, data: p.data.map((g) => renderJobGroup(g, embed)) }
+    const p = page(rows, q, opts.pageCap?.())
+    return { ...p, data: p.data.map((g) => renderJobGroup(g, embed, opts.rowShape)) }
   })
 
   const groupById = (raw: string): SimJobGroup => {
@@ -211,7 +226,7 @@ export function registerAacRoutes (app: FastifyInstance, opts: AacRoutesOptions)
   }
 
   app.get<{ Params: { id: string } }>('/v4/jobGroups/:id', async (req) =>
-    renderJobGroup(groupById(req.params.id), embeds(req.query as Query))
+    renderJobGroup(groupById(req.params.id), embeds(req.query as Query), opts.rowShape)
   )
   app.get<{ Params: { id: string } }>('/v4/jobGroups/:id/jobs', async (req) => ({ data: groupById(req.params.id).jobs }))
   app.get<{ Params: { id: string } }>('/v4/jobGroups/:id/status', async (req, reply) =>
@@ -234,7 +249,7 @@ export function registerAacRoutes (app: FastifyInstance, opts: AacRoutesOptions)
     }
     const cmp = sorter(q, ['createdAt', 'updatedAt', 'id', 'name'], 'id')
     rows = rows.slice().sort((a, b) => cmp(a as unknown as Record<string, unknown>, b as unknown as Record<string, unknown>))
-    return page(rows, q)
+    return page(rows, q, opts.pageCap?.())
   })
 
   app.get<{ Params: { id: string } }>('/v4/flows/:id', async (req) => {

@@ -30,6 +30,8 @@ export interface SimulatorOptions {
   logger?: FastifyBaseLogger | boolean
   /** where generated event log parts are cached (default: <os tmpdir>/tri-tracker-sim-cache) */
   cacheDir?: string
+  /** the most rows one v4 list page returns (both Trifacta upstreams); default 100 */
+  pageCap?: number
   /** AAC OAuth 2.0 token lifetimes (the static aac token works too) */
   oauth?: SimOAuthOptions
 }
@@ -53,6 +55,8 @@ export interface Simulator {
   requests(upstream: Upstream, pathPrefix?: string): number
   resetRequests(): void
   setOnpremJobLibrary(enabled: boolean): void
+  /** the most rows one v4 list page returns from now on */
+  setPageCap(rows: number): void
   close(): Promise<void>
 }
 
@@ -84,7 +88,8 @@ export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simu
     acceptToken: (t) => oauth.validAccess(t),
   })
   oauth.register(aac)
-  registerAacRoutes(aac, { world: world.aac, hasJobLibrary: () => true, label: 'Alteryx Analytics Cloud' })
+  let pageCap = opts.pageCap ?? 100
+  registerAacRoutes(aac, { world: world.aac, hasJobLibrary: () => true, label: 'Alteryx Analytics Cloud', rowShape: 'flowId', pageCap: () => pageCap })
   const onprem = createUpstreamServer({
     ...common,
     upstream: 'onprem',
@@ -92,7 +97,7 @@ export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simu
     errorBody: aacErrorBody,
     isPublic: (p) => p.startsWith('/jobs/'),
   })
-  registerAacRoutes(onprem, { world: world.onprem, hasJobLibrary: () => onpremJobLibrary, label: 'Trifacta (on-prem)' })
+  registerAacRoutes(onprem, { world: world.onprem, hasJobLibrary: () => onpremJobLibrary, label: 'Trifacta (on-prem)', pageCap: () => pageCap })
   const databricks = createUpstreamServer({ ...common, upstream: 'databricks', token: tokens.databricks, errorBody: databricksErrorBody })
   let dbxUrlValue = ''
   registerDatabricksRoutes(databricks, { world, dbfs, host: () => dbxUrlValue })
@@ -126,6 +131,9 @@ export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simu
       },
       setOnpremJobLibrary (enabled) {
         onpremJobLibrary = enabled
+      },
+      setPageCap (rows) {
+        pageCap = rows
       },
       async close () {
         faults.clear()

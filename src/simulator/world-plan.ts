@@ -93,6 +93,8 @@ export interface FlowPlan {
   planEvery?: number
   /** add sampling job groups (ranfor=sampling) that collection must filter out */
   samplingNoise?: boolean
+  /** the flow's name on AAC when it differs (as after a migration: case, a trailing space) */
+  aacName?: string
   description: string
 }
 
@@ -224,6 +226,7 @@ export const FLOW_PLANS: FlowPlan[] = [
   },
   {
     name: 'Marketing Mix',
+    aacName: 'marketing mix ',
     outputs: ['Sales Daily extract', 'mmx_model_input'],
     periodMs: DAY,
     count: 14,
@@ -237,7 +240,7 @@ export const FLOW_PLANS: FlowPlan[] = [
     onpremMinutes: [7, 11],
     failRate: 0.05,
     missing: { aac: 0.05, onprem: 0.05 },
-    description: 'Has a recipe named "Sales Daily extract": matched by the fuzzy filter for Sales Daily',
+    description: 'Has a recipe named "Sales Daily extract": matched by the fuzzy filter for Sales Daily; called "marketing mix " on AAC',
   },
   {
     name: 'Finance: Month-End Close',

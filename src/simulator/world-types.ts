@@ -145,6 +145,8 @@ export interface SimDbxRun {
 export interface WorldNotables {
   /** flows whose names fuzzy-match each other: collect must post-filter */
   fuzzyTwins: [string, string]
+  /** a flow AAC spells differently (case, trailing space): collect matches it ignoring both, and says so */
+  caseVariantFlow: { name: string, aacName: string }
   /** flow with more than 200 runs per side */
   pagingFlow: string
   multiOutputFlow: string

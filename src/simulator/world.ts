@@ -20,7 +20,7 @@ export interface WorldOptions {
 }
 
 /** Which seeded run plays which notable role: [flow, side, run index k (0 = latest), output index] */
-type Tag = keyof Omit<WorldNotables, 'fuzzyTwins' | 'pagingFlow' | 'multiOutputFlow' | 'onpremOnlyFlow' | 'photonEngineFlow'>
+type Tag = keyof Omit<WorldNotables, 'fuzzyTwins' | 'caseVariantFlow' | 'pagingFlow' | 'multiOutputFlow' | 'onpremOnlyFlow' | 'photonEngineFlow'>
 
 const TAGS: Array<{ tag: Tag; flow: string; k: number | 'oldest'; output: number }> = [
   { tag: 'logsNotDelivered', flow: 'Sales Daily', k: 0, output: 0 },
@@ -191,7 +191,7 @@ export function generateWorld (opts: WorldOptions = {}): World {
       const created = now - plan.count * plan.periodMs - 20 * 86_400_000
       const flow: SimFlow = {
         id: ids[side].flow += rng.int(1, 9),
-        name: plan.name,
+        name: side === 'aac' ? plan.aacName ?? plan.name : plan.name,
         description: plan.description,
         createdAt: iso(created),
         updatedAt: iso(created + 86_400_000 * rng.int(1, 10)),
@@ -350,6 +350,7 @@ export function generateWorld (opts: WorldOptions = {}): World {
     notable: {
       ...(notable as WorldNotables),
       fuzzyTwins: ['Sales Daily', 'Sales Daily (copy)'],
+      caseVariantFlow: { name: 'Marketing Mix', aacName: 'marketing mix ' },
       pagingFlow: 'Hourly Clickstream',
       multiOutputFlow: 'Ventes — Europe/Ouest',
       onpremOnlyFlow: 'Inventory Sync',

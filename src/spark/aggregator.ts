@@ -10,7 +10,7 @@ import type {
   StageExecutorMetricsEvent, StageInfo, StageSubmittedEvent,
 } from './event-types.js'
 import { redactedPairs } from './redact.js'
-import { COL_DURATION, TaskSamples } from './task-samples.js'
+import { BlockPool, COL_DURATION, TaskSamples } from './task-samples.js'
 import { EXECUTOR_METRICS, EXEC_METRIC_INDEX, M, N_EXEC_METRICS, N_METRICS, TASK_METRICS, type TaskEndRecord } from './task-metrics.js'
 
 export const DEFAULT_QUANTILES = [0, 0.25, 0.5, 0.75, 1]
@@ -167,6 +167,8 @@ export class Aggregator {
   completedIndicesByStage = new Map<number, Bitset>()
   taskCount = 0
   private keepSamples: boolean
+  /** task row blocks of finished stages, reused by the next ones */
+  private readonly blockPool = new BlockPool()
   /** completed stages whose task rows are still kept for late tasks, oldest first (from retiredHead on) */
   private retired: StageState[] = []
   private retiredHead = 0
@@ -618,7 +620,7 @@ export class Aggregator {
       }
       s.peak = maxInto(s.peak, t.executorMetrics)
       if (!s.summary) {
-        s.samples ??= new TaskSamples()
+        s.samples ??= new TaskSamples(this.blockPool)
         const rows = s.samples.rows
         s.samples.add(m, duration, sched, getting, completed === 1)
         if (s.retired) this.retainedRows += s.samples.rows - rows

@@ -21,6 +21,35 @@ export function sparkQuantileIndex (q: number, count: number): number {
   return Math.min(Math.floor(q * count), count - 1)
 }
 
+/**
+ * Released blocks kept for the next stages (one per Aggregator): allocating a fresh zeroed block per stage and
+ * dropping it again cost more than reading the tasks' metrics on logs with many stages. Reused blocks are not
+ * cleared: a block's rows are always written before they are read.
+ */
+export class BlockPool {
+  private readonly free = new Map<number, Float64Array[]>()
+  private held = 0
+
+  constructor (private readonly maxBytes = 16 * 1024 * 1024) {}
+
+  give (block: Float64Array): void {
+    if (this.held + block.byteLength > this.maxBytes) return
+    this.held += block.byteLength
+    const list = this.free.get(block.length)
+    if (list) list.push(block)
+    else this.free.set(block.length, [block])
+  }
+
+  /** A block of `length` values: a released one when there is one (its old values still in it), else a new one. */
+  take (length: number): Float64Array {
+    const list = this.free.get(length)
+    const b = list?.pop()
+    if (b === undefined) return new Float64Array(length)
+    this.held -= b.byteLength
+    return b
+  }
+}
+
 /** Task value rows of one stage attempt. */
 export class TaskSamples {
   /**
@@ -37,6 +66,13 @@ export class TaskSamples {
   private readonly first = new Float64Array(STRIDE)
   private readonly varies = new Uint8Array(STRIDE)
   private anyFailed = false
+  private readonly pool: BlockPool | undefined
+
+  /** `pool`: where blocks come from and go back to when released (none: fresh blocks, left to the GC) */
+  constructor (pool?: BlockPool) {
+    this.pool = pool
+  }
+
   /** a NaN was added (the parsers never produce one; kept exact all the same) */
   private sawNaN = false
 
@@ -91,10 +127,11 @@ export class TaskSamples {
     let cap = old ? old.length / STRIDE : b === 0 ? 64 : BLOCK_ROWS
     while (cap <= r) cap *= 2
     cap = Math.min(cap, BLOCK_ROWS)
-    const block = new Float64Array(cap * STRIDE)
+    const block = this.pool ? this.pool.take(cap * STRIDE) : new Float64Array(cap * STRIDE)
     if (old) {
       const oc = old.length / STRIDE
       for (let c = 0; c < STRIDE; c++) block.set(old.subarray(c * oc, c * oc + oc), c * cap)
+      this.pool?.give(old)
     }
     this.blocks[b] = block
     return block
@@ -278,6 +315,7 @@ export class TaskSamples {
 
   /** Frees the rows once the summary is taken. */
   release (): void {
+    if (this.pool) for (const b of this.blocks) this.pool.give(b)
     this.blocks = []
     this.scratch = new Float64Array(0)
     this.rows = 0

@@ -36,7 +36,9 @@ const SideStatusSchema = Type.Object({
   ok: Type.Boolean(),
   fetched: Type.Number(),
   error: Nullable(Type.String()),
-  skipped: Type.Optional(Type.Boolean())
+  skipped: Type.Optional(Type.Boolean()),
+  note: Type.Optional(Nullable(Type.String())),
+  unmatched: Type.Optional(Type.Boolean())
 })
 
 const FlowDataSchema = Type.Object({

@@ -47,9 +47,24 @@ export function parseCpJobId (cp: unknown): { runId: string | null, workspaceId:
   return { runId, workspaceId }
 }
 
-/** The flow name of a job group row (wrangledDataset.flow.name), or null. */
+/** The flow name of a job group row (wrangledDataset.flow.name), or null (newer rows carry only the flow id). */
 export function flowNameOf (row: unknown): string | null {
   return str(obj(obj(obj(row)?.wrangledDataset)?.flow)?.name)
+}
+
+/**
+ * The flow id of a job group row: a numeric `flowId` on the row or its wrangledDataset (newer rows; the public v4
+ * spec leaves wrangledDataset untyped), else wrangledDataset.flow.id; null when the row names no flow.
+ */
+export function flowIdOf (row: unknown): number | null {
+  const r = obj(row)
+  const ds = obj(r?.wrangledDataset)
+  return int(r?.flowId) ?? int(ds?.flowId) ?? int(obj(ds?.flow)?.id)
+}
+
+/** A flow name compared as people see it: trimmed, case-insensitive, Unicode-normalised. */
+export function looseName (name: string): string {
+  return name.normalize('NFC').trim().toLocaleLowerCase('en')
 }
 
 /**
@@ -88,7 +103,7 @@ export function parseJobGroup (row: unknown, platform: Platform, uiHost: string,
     status,
     ranfor: str(r.ranfor),
     ranfrom: str(r.ranfrom),
-    flowId: int(flow?.id),
+    flowId: flowIdOf(r),
     flowName: str(flow?.name) ?? '',
     outputName: str(ds?.name),
     flowRunId: int(flowRun?.id),
