@@ -22,8 +22,8 @@ export async function flowRoutes (fastify: FastifyInstance): Promise<void> {
   /** What the runs table needs: one page of rows (newest first), the pairs' decompositions, the analysed runs. */
   async function runsTable (flow: FlowData, page: number | undefined) {
     const pager = pageOfRows(buildRunRows(flow), page)
-    const [timings, analysed] = await Promise.all([flows.timings.forFlow(flow), store.analyses.analysedRunIds(flow.name)])
-    return { rows: pager.rows, pager, timings, analysed, partLabels: PART_LABELS }
+    const timings = await flows.timings.forFlow(flow)
+    return { rows: pager.rows, pager, timings, analysed: timings.analysed, partLabels: PART_LABELS }
   }
 
   app.get('/', async (_req, reply) => {
