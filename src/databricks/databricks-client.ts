@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { createHttpClient, type HttpClient } from '../http/http-client.js'
+import { createHttpClient, type NetworkOptions, type HttpClient } from '../http/http-client.js'
 import { UpstreamError } from '../http/upstream-error.js'
 
 /*
@@ -148,6 +148,8 @@ export interface DatabricksClientOptions {
   retries?: number
   baseDelayMs?: number
   connections?: number
+  /** proxies and a CA file for the workspace */
+  network?: NetworkOptions
   log?: Logger
 }
 
@@ -402,6 +404,7 @@ export function createDatabricksClient (opts: DatabricksClientOptions): Databric
   const base = new URL(opts.host)
   if (base.protocol !== 'https:' && base.protocol !== 'http:') throw new Error('DATABRICKS_HOST must be an http(s) URL')
   const http: HttpClient = createHttpClient({
+    network: opts.network,
     name: 'Databricks',
     baseUrl: base.origin,
     token: opts.token,

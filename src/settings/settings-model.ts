@@ -3,8 +3,9 @@ import { ConfigError, loadConfig, parseConfigValue, type Config, type ConfigKey 
 /** The variables the settings page can change (the rest stay in .env). */
 export const SETTING_KEYS = [
   'PLATFORM_API_BASE_URL', 'PLATFORM_API_TOKEN', 'PLATFORM_API_REFRESH_TOKEN', 'PLATFORM_API_CLIENT_ID', 'PLATFORM_API_TOKEN_URL',
-  'DATABRICKS_HOST', 'DATABRICKS_TOKEN',
-  'ONPREM_API_BASE_URL', 'ONPREM_API_TOKEN',
+  'PLATFORM_API_CA_FILE',
+  'DATABRICKS_HOST', 'DATABRICKS_TOKEN', 'DATABRICKS_CA_FILE',
+  'ONPREM_API_BASE_URL', 'ONPREM_API_TOKEN', 'ONPREM_API_CA_FILE', 'ONPREM_TLS_SKIP_VERIFY',
   'DEFAULT_LIMIT', 'MATCH_WINDOW_MINUTES', 'RANFOR_FILTER', 'DEMO_MODE'
 ] as const satisfies readonly ConfigKey[]
 export type SettingKey = typeof SETTING_KEYS[number]
