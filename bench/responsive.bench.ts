@@ -2,21 +2,15 @@
 // folder) listens on 127.0.0.1 and one client asks GET / back to back while a BENCH_GB (default 1) GB log replayed from
 // a real Spark 3.5 SQL job (nds_q72, see generate-log.ts) is analysed: first in a worker thread, as the app does since
 // issue 12, then on the request thread, as before, for comparison. Target: p99 of GET / under 200 ms during the first.
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { createWriteStream, statSync } from 'node:fs'
 import path from 'node:path'
 import { request } from 'undici'
-import { buildApp } from '../src/app.js'
-import { loadEffectiveConfig, createSettingsService } from '../src/settings/settings-service.js'
-import { createLogger } from '../src/logger.js'
-import { createServices } from '../src/services.js'
-import { startSimulator } from '../src/simulator/index.js'
-import { createTargetResolver } from '../src/upstreams/targets.js'
 import { analyseEventLog } from '../src/spark/analyse.js'
 import { analyseInWorker } from '../src/spark/analyse-in-worker.js'
 import { openEventLog } from '../src/spark/read/index.js'
 import { FIXTURES } from '../test/helper-fixtures.js'
 import { generateLog, replaySource } from './generate-log.js'
+import { withBenchApp } from './bench-app.js'
 
 const NDS72 = path.join(FIXTURES, 'eventlogs/spark-rapids-tools/spark-events-qualification/nds_q72_dataproc_2_2.zstd')
 const MB = 1024 * 1024
@@ -47,9 +41,7 @@ const line = (label: string, xs: number[], ms: number): string =>
 
 async function main (): Promise<void> {
   if (!statSync(NDS72, { throwIfNoEntry: false })) { console.log(`skipped: ${NDS72} not found`); return }
-  const dir = mkdtempSync(path.join(tmpdir(), 'tri-bench-resp-'))
-  const sim = await startSimulator({ host: '127.0.0.1' })
-  try {
+  await withBenchApp('tri-bench-resp-', async ({ dir, listen }) => {
     const plain = path.join(dir, 'q72.json')
     const src = await openEventLog(NDS72)
     const w = createWriteStream(plain)
@@ -59,17 +51,8 @@ async function main (): Promise<void> {
     const big = path.join(dir, 'generated.json')
     const g = await generateLog(await replaySource(plain), big, gb * 1024 * MB)
 
-    const baseEnv = { DATA_DIR: path.join(dir, 'flows'), DEMO_MODE: 'on', LOG_LEVEL: 'warn' }
-    const config = await loadEffectiveConfig(baseEnv)
-    const log = createLogger('warn')
-    const resolver = createTargetResolver(async () => sim)
-    const { demo, targets } = await resolver.resolve(config)
-    const services = createServices({ config, demo, targets, log })
-    const settings = createSettingsService({ store: services.store, baseEnv, upstreams: services.upstreams, flows: services.flows, resolver, log })
-    const app = await buildApp({ services, settings, loggerInstance: log })
-    await app.listen({ host: '127.0.0.1', port: 0 })
-    const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/`
-    try {
+    const url = `${await listen()}/`
+    {
       console.log(`GET / while a ${(g.bytes / MB).toFixed(0)} MB log (nds_q72 replayed ${g.rounds} times) is analysed`)
       let t0 = performance.now()
       const idle = await probe(url, new Promise((resolve) => setTimeout(resolve, 2000)))
@@ -88,14 +71,8 @@ async function main (): Promise<void> {
       const p99 = pct(during, 0.99)
       console.log(`  p99 of GET / during the worker analysis ${p99.toFixed(0)} ms ${p99 < 200 ? 'OK' : 'OVER'} (target < 200 ms)`)
       if (!(p99 < 200)) process.exitCode = 1
-    } finally {
-      await app.close()
-      await services.close()
     }
-  } finally {
-    await sim.close()
-    rmSync(dir, { recursive: true, force: true })
-  }
+  })
 }
 
 await main()

@@ -6,11 +6,12 @@ import { redirectAfterPost, wantsFragment } from '../plugins/htmx.js'
 import { FlowName, FlowParamsSchema, PageQuerySchema, RunParamsSchema } from '../plugins/route-schemas.js'
 import { loadFlow } from '../plugins/load-flow.js'
 import { flowPath } from '../shared/format.js'
+import { lookAlikeFlowNames, newFlowNameProblem, normalizeFlowName } from '../shared/flow-name.js'
 import { buildRunRows, pageOfRows } from './runs-table.js'
 import { PART_LABELS, timingRows } from './decompose.js'
 import type { FlowData } from '../shared/flow-types.js'
 
-const AddFlowBody = Type.Object({ name: FlowName })
+const AddFlowBody = Type.Object({ name: FlowName, confirm: Type.Optional(Type.Literal('1')) })
 const NO_JS_WAIT_MS = 20_000
 
 /** Pages and actions of flows: list, add, remove, runs table, collect, one run. */
@@ -21,8 +22,8 @@ export async function flowRoutes (fastify: FastifyInstance): Promise<void> {
   /** What the runs table needs: one page of rows (newest first), the pairs' decompositions, the analysed runs. */
   async function runsTable (flow: FlowData, page: number | undefined) {
     const pager = pageOfRows(buildRunRows(flow), page)
-    const [timings, analysed] = await Promise.all([flows.timings.forFlow(flow), store.analyses.analysedRunIds(flow.name)])
-    return { rows: pager.rows, pager, timings, analysed, partLabels: PART_LABELS }
+    const timings = await flows.timings.forFlow(flow)
+    return { rows: pager.rows, pager, timings, analysed: timings.analysed, partLabels: PART_LABELS }
   }
 
   app.get('/', async (_req, reply) => {
@@ -42,7 +43,18 @@ export async function flowRoutes (fastify: FastifyInstance): Promise<void> {
   })
 
   app.post('/flows', { schema: { body: AddFlowBody } }, async (req, reply) => {
-    const flow = await store.addFlow(req.body.name.trim())
+    const name = normalizeFlowName(req.body.name)
+    const existing = await store.listFlows()
+    if (!existing.includes(name)) {
+      const problem = newFlowNameProblem(name)
+      if (problem !== null) throw app.httpErrors.badRequest(problem)
+      // a name that looks like a saved one is added only once the user confirms (a form: works without JS)
+      const similar = lookAlikeFlowNames(name, existing)
+      if (similar.length > 0 && req.body.confirm !== '1') {
+        return await reply.code(409).page('pages/add-flow', { suggestions: [], name, similar }, { title: 'Add a flow' })
+      }
+    }
+    const flow = await store.addFlow(name)
     return await redirectAfterPost(req, reply, flowPath(flow.name))
   })
 

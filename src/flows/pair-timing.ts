@@ -12,6 +12,8 @@ export interface FlowTimings {
   byPair: Map<string, PairTiming>
   aggregate: FlowTiming
   advice: TimingAdvice[]
+  /** analysis keys of the flow that have an analysis (as of the same revision) */
+  analysed: Set<string>
 }
 
 export const pairKey = (aacJobGroupId: number, onpremJobGroupId: number): string => `${aacJobGroupId}:${onpremJobGroupId}`
@@ -64,7 +66,7 @@ export function createPairTimings (deps: { store: FlowStore }): PairTimings {
       if (t !== null) byPair.set(pairKey(p.aacJobGroupId, p.onpremJobGroupId), t)
     })))
     const aggregate = aggregateTimings([...byPair.values()])
-    return { byPair, aggregate, advice: adviceFor(aggregate) }
+    return { byPair, aggregate, advice: adviceFor(aggregate), analysed }
   }
 
   return {

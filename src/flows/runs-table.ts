@@ -38,8 +38,20 @@ function total (r: Run): number | null {
   return r.runMs + (r.queueMs ?? 0)
 }
 
-/** Rows of the runs table: pairs and unpaired runs, newest first. */
+// the store hands out the same flow document until its file changes: its rows are worked out once
+const rowsOf = new WeakMap<FlowData, RunRow[]>()
+
+/** Rows of the runs table: pairs and unpaired runs, newest first (kept per flow document; do not change them). */
 export function buildRunRows (flow: FlowData): RunRow[] {
+  let rows = rowsOf.get(flow)
+  if (rows === undefined) {
+    rows = computeRunRows(flow)
+    rowsOf.set(flow, rows)
+  }
+  return rows
+}
+
+function computeRunRows (flow: FlowData): RunRow[] {
   const byKey = new Map<string, Run>()
   for (const r of flow.runs) byKey.set(`${r.platform}:${r.jobGroupId}`, r)
   const used = new Set<string>()

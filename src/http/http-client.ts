@@ -260,7 +260,7 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
     return `${basePath}${path}${qs === '' ? '' : `?${qs}`}`
   }
 
-  async function once (method: 'GET' | 'POST', path: string, ro: RequestOptions, signal: AbortSignal): Promise<{ status: number, headers: Record<string, string | string[] | undefined>, text: string, token: string }> {
+  async function once (method: 'GET' | 'POST', path: string, ro: RequestOptions, signal: AbortSignal, phase: { headers: boolean }): Promise<{ status: number, headers: Record<string, string | string[] | undefined>, text: string, token: string }> {
     const token = await auth.token(ro.signal)
     const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${token}` }
     let body: string | undefined
@@ -270,6 +270,7 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
     }
     const perCall = ro.timeoutMs === undefined ? {} : { headersTimeout: ro.timeoutMs, bodyTimeout: ro.timeoutMs }
     const res = await pool.request({ origin: url.origin, method, path: buildPath(path, ro.query), headers, body, signal, ...perCall })
+    phase.headers = true
     const ok = res.statusCode >= 200 && res.statusCode < 300
     // an error body only needs its message: its head is kept, however long it claims or turns out to be
     const limit = ok ? (ro.maxBytes ?? maxBodyBytes) : MAX_ERROR_BODY
@@ -296,8 +297,9 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
       const attemptMs = ro.timeoutMs ?? timeoutMs
       const deadline = AbortSignal.timeout(attemptMs)
       const signal = ro.signal === undefined ? deadline : AbortSignal.any([ro.signal, deadline])
+      const phase = { headers: false }
       try {
-        const res = await once(method, path, ro, signal)
+        const res = await once(method, path, ro, signal, phase)
         if (res.status >= 200 && res.status < 300) {
           try {
             return res.text === '' ? null : (ro.quoteBigInts ?? opts.quoteBigInts) === true ? parseJsonKeepingBigInts(res.text) : JSON.parse(res.text)
@@ -338,12 +340,13 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
         if (err instanceof BodyTooLarge) {
           throw fail({ upstream: name, kind: 'too-large', message: `${what}: the response ${err.what}, more than the ${mib(err.limit)} this request allows; it was not read` })
         }
-        if (deadline.aborted) {
+        if (deadline.aborted && phase.headers) {
           // the upstream answers, but too slowly to finish: trying again would take as long
           throw fail({ upstream: name, kind: 'timeout', message: `${what} did not finish within ${attemptMs / 1000} s (the upstream sends its answer too slowly)` })
         }
         const code = (err as { code?: string }).code ?? ''
-        const isTimeout = err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || err instanceof undiciErrors.ConnectTimeoutError
+        // no answer at all within the time: the same as undici's headers timeout (retried)
+        const isTimeout = deadline.aborted || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || err instanceof undiciErrors.ConnectTimeoutError
         lastError = fail({
           upstream: name,
           kind: isTimeout ? 'timeout' : 'network',

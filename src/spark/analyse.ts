@@ -3,7 +3,7 @@ import { Aggregator } from './aggregator.js'
 import type { Analysis } from './analysis-types.js'
 import { buildAnalysis } from './build-analysis.js'
 import { EventLogParser } from './event-parser.js'
-import { openEventLog } from './read/index.js'
+import { openEventLog, type ReadLimits } from './read/index.js'
 
 export interface AnalyseOptions {
   /** quantiles for taskSummaries (default 0, 0.25, 0.5, 0.75, 1) */
@@ -12,6 +12,8 @@ export interface AnalyseOptions {
   environment?: 'spark' | 'full'
   /** a longer line is skipped and counted as one bad line (default 128 MiB, see DEFAULT_MAX_LINE_BYTES) */
   maxLineBytes?: number
+  /** bounds on the decompressed bytes of a part (decompression bombs; defaults DEFAULT_READ_LIMITS) */
+  readLimits?: Partial<ReadLimits>
 }
 
 function start (opts: AnalyseOptions): { agg: Aggregator; parser: EventLogParser } {
@@ -21,7 +23,7 @@ function start (opts: AnalyseOptions): { agg: Aggregator; parser: EventLogParser
 
 /** Streams an event log (file, rolling folder or Databricks folder) and returns its analysis. */
 export async function analyseEventLog (input: string, opts: AnalyseOptions = {}): Promise<Analysis> {
-  const src = await openEventLog(input)
+  const src = await openEventLog(input, opts.readLimits)
   const { agg, parser } = start(opts)
   for await (const chunk of src.chunks({ reuseBuffers: true })) parser.push(chunk.data, chunk.partIndex)
   const health = parser.end()

@@ -320,7 +320,8 @@ export function computeFlags (a: Analysis, inputs: FlagInputs | Map<string, Stag
     const u = a.kpis.coreUtilisation
     if (u !== null && wall >= T.idleMinAppMs && u < T.idleCoreUtilisation) {
       const idle = a.timeline.availableCoreMs - a.timeline.busyCoreMs
-      add('idle_cores', cores > 0 ? idle / cores : 0, 'Idle cores: most of the paid core time ran no task', [
+      // no wall-clock impact: idle cores cost money, not time (the evidence line says how much)
+      add('idle_cores', 0, 'Idle cores: most of the paid core time ran no task', [
         `busy ${fmtMs(a.timeline.busyCoreMs)} of ${fmtMs(a.timeline.availableCoreMs)} core time available (${pct(u)} utilisation)`,
         `up to ${a.kpis.executorsMax} executors / ${cores} cores over ${fmtMs(wall)}`,
       ], { coreUtilisation: u, availableCoreMs: a.timeline.availableCoreMs, busyCoreMs: a.timeline.busyCoreMs }, {}, 'warning',

@@ -13,6 +13,8 @@ import type { FaultSpec } from '../../src/simulator/index.js'
  */
 const HX = { 'hx-request': 'true' }
 const MB = 1024 * 1024
+// 8 MiB over loopback can take seconds on a loaded shared machine: the size cap, not the 3 s test timeout, must end these
+const SLOW_MACHINE = { UPSTREAM_TIMEOUT_MS: '30000' }
 
 interface Watch { maxLatencyMs: number, maxRssGrowthMb: number, probes: number }
 
@@ -57,28 +59,28 @@ async function collectWatched (t: Test, ta: TestApp, fault: Omit<FaultSpec, 'ups
 }
 
 t.test('#1 a 300 MB body is cut at the JSON cap, not read', async (t) => {
-  const ta = await buildTestApp(t, { onprem: false })
+  const ta = await buildTestApp(t, { onprem: false, env: SLOW_MACHINE })
   const r = await collectWatched(t, ta, { path: '/v4/jobLibrary', kind: 'huge-body', bytes: 300 * MB })
   healthy(t, r.watch)
   t.match(r.aacError, /AAC GET \/jobLibrary: the response sent more than 8 MiB, more than the 8 MiB this request allows; it was not read/)
 })
 
 t.test('#1 a body announcing 3 GB is refused before reading', async (t) => {
-  const ta = await buildTestApp(t, { onprem: false })
+  const ta = await buildTestApp(t, { onprem: false, env: SLOW_MACHINE })
   const r = await collectWatched(t, ta, { path: '/v4/jobLibrary', kind: 'huge-body', bytes: 3 * 1024 * MB, announce: true })
   healthy(t, r.watch)
   t.match(r.aacError, /the response announced 3072 MiB/)
 })
 
 t.test('#1 an endless body: collection fails with a message, the server stays up', async (t) => {
-  const ta = await buildTestApp(t, { onprem: false })
+  const ta = await buildTestApp(t, { onprem: false, env: SLOW_MACHINE })
   const r = await collectWatched(t, ta, { path: '/v4/jobLibrary', kind: 'endless-body' })
   healthy(t, r.watch)
   t.match(r.aacError, /more than 8 MiB/)
 })
 
 t.test('#1 flow-name suggestions survive an endless or trickling body', async (t) => {
-  const ta = await buildTestApp(t, { onprem: false })
+  const ta = await buildTestApp(t, { onprem: false, env: SLOW_MACHINE })
   ta.sim.faults.add({ upstream: 'aac', path: '/v4/flows', kind: 'endless-body' })
   const { value: page, watch: w } = await watch(ta, ta.app.inject('/flows/new'))
   healthy(t, w)

@@ -1,26 +1,12 @@
 // Every fixture log analyses without throwing; broken ones report their damage in `parse`.
-import { readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
 import { analyseEventLog } from '../../src/spark/analyse.js'
-import { FIXTURES } from '../helper-fixtures.js'
+import { FIXTURES, eventLogInputs } from '../helper-fixtures.js'
 
 const LOGS = path.join(FIXTURES, 'eventlogs')
 
-/** Inputs: each file, but a rolling / Databricks folder as one input (as the app would pass it). */
-function inputs (dir: string): string[] {
-  const out: string[] = []
-  for (const name of readdirSync(dir).sort()) {
-    const p = path.join(dir, name)
-    if (statSync(p).isDirectory()) {
-      if (name.startsWith('eventlog_v2_') || name === 'db_sim_eventlog') out.push(p)
-      else out.push(...inputs(p))
-    } else if (!name.endsWith('.md')) out.push(p)
-  }
-  return out
-}
-
-const all = inputs(LOGS)
+const all = eventLogInputs(LOGS)
 const rel = (p: string): string => path.relative(LOGS, p)
 
 t.test('fixture set is complete', async (t) => {
