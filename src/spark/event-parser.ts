@@ -6,6 +6,7 @@ import { bytes as formatBytes } from '../shared/format.js'
 import { after, needle, numberAt, plainStringAt, stringAt } from './byte-scan.js'
 import type { ParseHealth } from './analysis-types.js'
 import { asSparkEvent, type SparkEvent } from './event-types.js'
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth.js'
 import { ScanState, scanFields, TI } from './field-scanner.js'
 import { scanTaskEnd } from './task-end-scanner.js'
 import { newTaskEndRecord, taskEndFromJson } from './task-metrics.js'
@@ -22,6 +23,7 @@ function startsWith (line: Buffer, what: Buffer, at: number): boolean {
   return true
 }
 const MAX_BAD_LINE_NUMBERS = 100
+const TOO_DEEP = `JSON nested deeper than ${MAX_JSON_DEPTH} levels`
 /** largest carry buffer kept between lines */
 const CARRY_KEEP = 8 * 1024 * 1024
 /**
@@ -246,6 +248,7 @@ export class EventLogParser {
     }
     // An unterminated last line is parsed strictly: the byte scanners would accept a cut line.
     if (type === undefined || unterminated) {
+      if (nestedDeeperThan(line)) { this.bad(TOO_DEEP, unterminated); return }
       let parsed: unknown
       try {
         parsed = JSON.parse(line.toString('utf8'))
@@ -309,6 +312,7 @@ export class EventLogParser {
       ? K_PROPS
       : type === 'SparkListenerEnvironmentUpdate' && !this.opts.classpath ? K_CLASSPATH : undefined
     const end = line.length
+    if (nestedDeeperThan(line)) return this.reject(type, TOO_DEEP)
     if (cut === undefined || end < TRIM_MIN || line[end - 1] !== 0x7d) return this.parse(line, type)
     // The last top-level field (Spark writes these two last). Inside a string every quote is escaped, so the needle
     // only matches a key; lastIndexOf finds the top-level one as nothing after it can hold that key.
@@ -331,6 +335,7 @@ export class EventLogParser {
 
   /** The whole line decoded; undefined (one bad line, the event uncounted) when it is not JSON or not an event. */
   private parse (line: Buffer, type: string): SparkEvent | undefined {
+    if (nestedDeeperThan(line)) return this.reject(type, TOO_DEEP)
     let j: SparkEvent | undefined
     try {
       j = asSparkEvent(JSON.parse(line.toString('utf8')))
@@ -338,9 +343,14 @@ export class EventLogParser {
       j = undefined
     }
     if (j !== undefined) return j
+    return this.reject(type, `invalid JSON (${type})`)
+  }
+
+  /** A line whose event type was counted turns out unusable: uncounted, one bad line. */
+  private reject (type: string, reason: string): undefined {
     this.health.events--
     this.counts.set(type, (this.counts.get(type) ?? 1) - 1)
-    this.bad(`invalid JSON (${type})`, false)
+    this.bad(reason, false)
     return undefined
   }
 

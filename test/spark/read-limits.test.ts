@@ -141,3 +141,25 @@ t.test('a 2 GiB zstd bomb analysed end to end: bounded memory, a damage report, 
   t.equal(r.badLines.count, 1, 'the line cut by the bound')
   t.ok(r.peakRssMiB < 300, `peak RSS ${r.peakRssMiB.toFixed(0)} MiB`)
 })
+
+t.test('a line nested 10,000 deep is one bad line, not a failed analysis', async (t) => {
+  const { analyseEventLog } = await import('../../src/spark/analyse.js')
+  const { readFile } = await import('node:fs/promises')
+  const dir = await mkdtemp(join(tmpdir(), 'tri-deep-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const source = join(EVENTLOGS, 'spark/local-1642039451826')
+  const lines = (await readFile(source, 'utf8')).split('\n')
+  const deep = '{"x":'.repeat(10_000) + '1' + '}'.repeat(10_000)
+  lines.splice(2, 0, `{"Event":"SparkListenerEnvironmentUpdate","JVM Information":{},"Spark Properties":{"deep":${deep}},"System Properties":{},"Classpath Entries":{}}`)
+  // Brackets and escaped quotes inside strings are not nesting.
+  const tricky = `{"Event":"SparkListenerLogStart","Spark Version":"3.2.0","note":"${'[{\\"'.repeat(3000)}"}`
+  lines.splice(3, 0, tricky)
+  const path = join(dir, 'app-deep')
+  await writeFile(path, lines.join('\n'))
+  const a = await analyseEventLog(path)
+  const plain = await analyseEventLog(source)
+  t.equal(a.parse.badLines.count, 1)
+  t.match(a.parse.badLines.first[0], { line: 3, reason: /nested deeper than 1000 levels/ })
+  t.equal(a.parse.events, plain.parse.events + 1, 'every other event read (the tricky line too)')
+  t.same(a.stages, plain.stages)
+})
