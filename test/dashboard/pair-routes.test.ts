@@ -65,7 +65,7 @@ t.test('AAC vs on-prem: decomposition on the table, run page, flow page; the pai
     t.match(body, /<h1>AAC job \d+ vs on-prem job \d+<\/h1>/)
     t.match(body, /id="compare-summary"/)
     t.match(body, /AAC took <strong>[+−]/)
-    const items = [...body.matchAll(/<li id="summary-([a-z-]+)"><strong class="delta-\w+">([+−][^<]+)<\/strong>/g)]
+    const items = [...body.matchAll(/<li id="summary-([a-z-]+)"><strong class="d-\w+">([+−][^<]+)<\/strong>/g)]
     t.ok(items.length >= 2, 'several parts explain the difference')
     const UNIT: Record<string, number> = { h: 3600_000, m: 60_000, s: 1000, ms: 1 }
     const toMs = (s: string): number => {

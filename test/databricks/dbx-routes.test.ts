@@ -31,7 +31,7 @@ t.test('panel as an htmx fragment and as a full page', async (t) => {
   t.notMatch(frag.body, /<html/i, 'a fragment has no <html>')
   t.match(frag.body, new RegExp(`^\\s*<section id="dbx-panel-${n.jobGroupId}" class="dbx-panel"`))
   t.match(frag.body, /hx-post="[^"]+\/dbx\/refresh" hx-target="closest \.dbx-panel" hx-swap="outerHTML"/)
-  t.match(frag.body, `<div id="download-progress-${n.jobGroupId}" class="download-progress progress-box">`)
+  t.match(frag.body, `<div id="download-progress-${n.jobGroupId}" class="download-progress progress-box" tabindex="-1" data-autofocus>`)
   t.match(frag.body, /hx-post="[^"]+\/eventlog\/download" hx-target="closest \.download-progress" hx-swap="outerHTML"/)
   t.match(frag.body, /<form method="post" action="[^"]+\/eventlog\/download"/, 'works without JS')
   // run
@@ -227,7 +227,7 @@ t.test('runs table and run page expand the panel in place', async (t) => {
   t.equal(flow.statusCode, 200)
   const link = new RegExp(`<a class="details" href="${base(n.jobGroupId)}"[^>]* hx-get="${base(n.jobGroupId)}/dbx" hx-target="#dbx-slot-${n.jobGroupId}" hx-swap="innerHTML"[^>]*>DBX ▸</a>`)
   t.match(flow.body, link)
-  t.match(flow.body, new RegExp(`<td colspan="13" id="dbx-slot-${n.jobGroupId}" class="dbx-slot"></td>`))
+  t.match(flow.body, new RegExp(`<td colspan="\\d+" id="dbx-slot-${n.jobGroupId}" class="dbx-slot"></td>`))
   const run = await ta.app.inject(base(n.jobGroupId))
   t.equal(run.statusCode, 200)
   t.match(run.body, new RegExp(`<div id="dbx-slot-${n.jobGroupId}" class="dbx-slot" hx-get="${base(n.jobGroupId)}/dbx" hx-trigger="load" hx-swap="innerHTML">`))

@@ -5,6 +5,8 @@ import { buildTestApp } from '../helper.js'
 import { launchBrowser } from './browser.js'
 import { checkA11y } from './axe.js'
 import { ROOT } from '../../src/app.js'
+import { analyseEventLog } from '../../src/spark/analyse.js'
+import { SAMPLE_DIR } from '../../src/simulator/sample-logs.js'
 
 t.test('a new user adds a flow, collects its runs and sees pairs', async (t) => {
   const browser = await launchBrowser(t)
@@ -70,6 +72,42 @@ t.test('a new user adds a flow, collects its runs and sees pairs', async (t) => 
   if (process.env.UPDATE_SCREENSHOTS === '1') {
     mkdirSync(join(ROOT, 'docs'), { recursive: true })
     await page.screenshot({ path: join(ROOT, 'docs', 'runs-table.png'), fullPage: false })
+  }
+
+  // The trend chart is drawn from its JSON endpoint; each pair says where its time went.
+  await page.waitForSelector('#flow-trend canvas', { timeout: 10_000 })
+  const drawn = 'window.triTrackerCharts && window.triTrackerCharts.trend ? window.triTrackerCharts.trend.data.labels.length : 0'
+  let bars = 0
+  for (let i = 0; i < 150 && bars === 0; i++) {
+    bars = Number(await page.evaluate(drawn))
+    if (bars === 0) await page.waitForTimeout(100)
+  }
+  t.ok(bars >= paired, `trend chart drawn (${bars} runs)`)
+  t.match(await page.textContent('#flow-trend [data-trend-status]') ?? '', /Click a bar/)
+  t.match(await page.locator('#runs-table td.timing-cell a').first().textContent() ?? '', /^[+−]\d[^,]* [a-z]/, 'a pair\'s decomposition headline')
+  t.match(await page.textContent('#flow-timing') ?? '', /Over \d+ pairs? AAC is/)
+
+  // The AAC vs on-prem page of a pair, with both sides analysed (real sample logs through the project's engine).
+  const flow = (await ta.services.store.readFlow(name))!
+  const pair = flow.pairs.find((p) => flow.runs.some((r) => r.platform === 'aac' && r.jobGroupId === p.aacJobGroupId && r.status === 'Complete' && r.databricksRunId !== null) &&
+    flow.runs.some((r) => r.platform === 'onprem' && r.jobGroupId === p.onpremJobGroupId && r.status === 'Complete'))!
+  const aacRun = flow.runs.find((r) => r.platform === 'aac' && r.jobGroupId === pair.aacJobGroupId)!
+  await ta.services.dbx.panel(name, aacRun.databricksRunId!)
+  for (const [key, sample] of [[aacRun.databricksRunId!, 'eventlog_3nodes_12cores_exec_removed'], [`onprem-${pair.onpremJobGroupId}`, 'application_1538416563558_0014']] as const) {
+    await ta.services.store.createEventLogs(name, key)
+    await ta.services.store.analyses.write(name, key, await analyseEventLog(join(SAMPLE_DIR, sample)))
+  }
+  await page.reload()
+  await page.click(`#runs-table a[href$="/pairs/${pair.aacJobGroupId}/${pair.onpremJobGroupId}"]`)
+  await page.waitForURL(`${base}/flows/${encodeURIComponent(name)}/pairs/${pair.aacJobGroupId}/${pair.onpremJobGroupId}`)
+  t.match(await page.textContent('#compare-summary') ?? '', /AAC took [+−]\S+ (longer|less) than on-prem/)
+  t.ok(await page.locator('#compare-summary li').count() >= 2, 'the summary explains the difference part by part')
+  t.ok(await page.locator('#pair-kpis').isVisible(), 'key figures side by side')
+  t.ok(await page.locator('#pair-stages').isVisible(), 'stages matched')
+  await checkA11y(t, page, 'AAC vs on-prem page of a pair')
+  if (process.env.UPDATE_SCREENSHOTS === '1') {
+    await page.setViewportSize({ width: 1400, height: 1300 })
+    await page.screenshot({ path: join(ROOT, 'docs', 'compare.png'), fullPage: false })
   }
   t.same(problems, [], 'no console errors')
 })
