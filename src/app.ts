@@ -87,7 +87,7 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
   await app.register(viewPlugin, {
     views: opts.views ?? join(ROOT, 'views'),
     cache: opts.cacheTemplates ?? true,
-    layout: async () => ({ flows: await services.store.listFlows(), demo: services.upstreams.demo, onpremConfigured: services.upstreams.onprem() !== null })
+    layout: async () => ({ flows: await services.store.listFlows(), demo: services.upstreams.demo, onpremConfigured: services.upstreams.onprem() !== null, tlsSkipped: services.upstreams.targets.onprem?.network?.skipTlsVerify === true })
   })
   await app.register(errorPagesPlugin)
   await app.register(assetsPlugin, { publicDir: join(ROOT, 'public') })

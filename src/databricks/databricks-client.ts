@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { createHttpClient, type HttpClient } from '../http/http-client.js'
+import { createHttpClient, type NetworkOptions, type HttpClient } from '../http/http-client.js'
 import { UpstreamError } from '../http/upstream-error.js'
 
 /*
@@ -148,6 +148,8 @@ export interface DatabricksClientOptions {
   retries?: number
   baseDelayMs?: number
   connections?: number
+  /** proxies and a CA file for the workspace */
+  network?: NetworkOptions
   log?: Logger
 }
 
@@ -390,8 +392,11 @@ export function isResourceGone (err: unknown): boolean {
   if (err.code === 'RESOURCE_DOES_NOT_EXIST') return true
   // an unknown endpoint is a configuration problem, not a missing resource
   if (err.status === 404) return err.code !== 'ENDPOINT_NOT_FOUND' && err.code !== 'NOT_FOUND_ENDPOINT'
-  // runs/get answers 400 INVALID_PARAMETER_VALUE "Run 123 does not exist" on some workspaces
-  return err.status === 400 && err.code === 'INVALID_PARAMETER_VALUE' && /does not exist/i.test(err.upstreamMessage ?? '')
+  // As the Databricks SDKs' generated error overrides map them to ResourceDoesNotExist (databricks-sdk-go
+  // apierr/error_overrides.go, databricks-sdk-java core/error/ErrorOverrides.java): 400 INVALID_PARAMETER_VALUE
+  // "Cluster … does not exist" (clusters/get), "Job … does not exist" (jobs/get), and "Run … does not exist" or
+  // "Run: … in job: … doesn't exist" (jobs/runs/get).
+  return err.status === 400 && err.code === 'INVALID_PARAMETER_VALUE' && /\b(does not|doesn't) exist\b/i.test(err.upstreamMessage ?? '')
 }
 
 /** Creates the Databricks client; its pool is bound to the workspace origin, so the token cannot go elsewhere. */
@@ -399,6 +404,7 @@ export function createDatabricksClient (opts: DatabricksClientOptions): Databric
   const base = new URL(opts.host)
   if (base.protocol !== 'https:' && base.protocol !== 'http:') throw new Error('DATABRICKS_HOST must be an http(s) URL')
   const http: HttpClient = createHttpClient({
+    network: opts.network,
     name: 'Databricks',
     baseUrl: base.origin,
     token: opts.token,

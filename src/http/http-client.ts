@@ -1,4 +1,5 @@
-import { Pool, errors as undiciErrors, type Dispatcher } from 'undici'
+import { EnvHttpProxyAgent, Pool, errors as undiciErrors, type Dispatcher } from 'undici'
+import { readFileSync } from 'node:fs'
 import type { Logger } from 'pino'
 import { UpstreamError, scrubSecrets } from './upstream-error.js'
 import { staticToken, type TokenSource } from './token-source.js'
@@ -20,11 +21,35 @@ export interface HttpClientOptions {
   /** a Retry-After longer than this fails the call instead of waiting */
   maxRetryAfterMs?: number
   connections?: number
+  /** the network between here and the upstream: proxies, a private CA, skipped verification (on-prem only) */
+  network?: NetworkOptions
   /** turn integers too long for a double into strings before parsing (Databricks' int64 ids) */
   quoteBigInts?: boolean
   /** the largest success body read (default MAX_JSON_BODY); a larger one fails the call, unread */
   maxBodyBytes?: number
   log?: Logger
+}
+
+/** How to reach one upstream through a corporate network. */
+export interface NetworkOptions {
+  /**
+   * Proxies as the standard variables name them (HTTPS_PROXY / HTTP_PROXY / NO_PROXY, either case); default: the
+   * process environment. undici ignores them unless told, hence its EnvHttpProxyAgent.
+   */
+  proxy?: { httpProxy?: string, httpsProxy?: string, noProxy?: string }
+  /** a PEM file of CA certificates to trust for this upstream (a private CA, a self-signed on-prem server) */
+  caFile?: string
+  /** accept any certificate: only ever set for on-prem Trifacta, and shown as a warning on every page */
+  skipTlsVerify?: boolean
+}
+
+/** The proxy variables of an environment (lower case wins, as curl does). */
+export function proxyEnv (env: Record<string, string | undefined> = process.env): NonNullable<NetworkOptions['proxy']> {
+  const pick = (k: string): string | undefined => {
+    const v = env[k.toLowerCase()] ?? env[k]
+    return v === undefined || v.trim() === '' ? undefined : v.trim()
+  }
+  return { httpProxy: pick('HTTP_PROXY'), httpsProxy: pick('HTTPS_PROXY'), noProxy: pick('NO_PROXY') }
 }
 
 export type Query = Record<string, string | number | boolean | undefined | null>
@@ -184,6 +209,43 @@ class BodyTooLarge extends Error {
   }
 }
 
+/** A dispatcher that fails every request with the same configuration error (e.g. an unreadable CA file). */
+class FailingDispatcher extends Pool {
+  constructor (origin: string, private readonly error: UpstreamError) { super(origin) }
+  override async request (): Promise<never> { throw this.error }
+}
+
+/**
+ * The connections of one upstream: a Pool to its origin, or undici's EnvHttpProxyAgent when a proxy is configured
+ * (it honours NO_PROXY per host); a CA bundle and skipped verification apply to the upstream's TLS either way.
+ */
+export function createDispatcher (name: string, origin: string, net: NetworkOptions, pool: Pool.Options): Dispatcher {
+  const tls: { ca?: Buffer, rejectUnauthorized?: boolean } = {}
+  if (net.caFile !== undefined && net.caFile !== '') {
+    try {
+      tls.ca = readFileSync(net.caFile)
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message
+      return new FailingDispatcher(origin, new UpstreamError({ upstream: name, kind: 'config', message: `The CA file for ${name} (${net.caFile}) cannot be read (${code}): fix the path in Settings or .env` }))
+    }
+  }
+  if (net.skipTlsVerify === true) tls.rejectUnauthorized = false
+  const proxy = net.proxy ?? proxyEnv()
+  if (proxy.httpProxy === undefined && proxy.httpsProxy === undefined) return new Pool(origin, { ...pool, connect: { ...tls, timeout: pool.connectTimeout } })
+  return new EnvHttpProxyAgent({
+    httpProxy: proxy.httpProxy,
+    httpsProxy: proxy.httpsProxy,
+    noProxy: proxy.noProxy ?? '',
+    connections: pool.connections,
+    headersTimeout: pool.headersTimeout,
+    bodyTimeout: pool.bodyTimeout,
+    keepAliveTimeout: pool.keepAliveTimeout,
+    // the upstream's TLS, whether reached through the proxy (requestTls) or directly (connect)
+    requestTls: tls,
+    connect: { ...tls, timeout: pool.connectTimeout }
+  })
+}
+
 /** Creates the pooled JSON client of one upstream. */
 export function createHttpClient (opts: HttpClientOptions): HttpClient {
   const url = new URL(opts.baseUrl)
@@ -194,7 +256,7 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
   const maxDelayMs = opts.maxDelayMs ?? 10_000
   const maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000
   const maxBodyBytes = opts.maxBodyBytes ?? MAX_JSON_BODY
-  const pool = new Pool(url.origin, {
+  const pool = createDispatcher(opts.name, url.origin, opts.network ?? {}, {
     connections: opts.connections ?? 8,
     connectTimeout: Math.min(timeoutMs, 15_000),
     headersTimeout: timeoutMs,
@@ -235,7 +297,7 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
       headers['content-type'] = 'application/json'
     }
     const perCall = ro.timeoutMs === undefined ? {} : { headersTimeout: ro.timeoutMs, bodyTimeout: ro.timeoutMs }
-    const res = await pool.request({ method, path: buildPath(path, ro.query), headers, body, signal, ...perCall })
+    const res = await pool.request({ origin: url.origin, method, path: buildPath(path, ro.query), headers, body, signal, ...perCall })
     phase.headers = true
     const ok = res.statusCode >= 200 && res.statusCode < 300
     // an error body only needs its message: its head is kept, however long it claims or turns out to be

@@ -10,6 +10,8 @@ export interface LayoutState {
   flows: string[]
   demo: boolean
   onpremConfigured: boolean
+  /** TLS verification is off for on-prem Trifacta: every page says so */
+  tlsSkipped: boolean
 }
 
 export interface ViewOptions {

@@ -53,7 +53,8 @@ export interface AacOAuthOptions {
   /** PLATFORM_API_TOKEN_URL, else the access token's `iss` claim + /token */
   tokenUrl?: string
   store: OAuthTokenStore
-  dispatcher?: Dispatcher
+  /** the connections to the token endpoint's origin (proxy, CA file); default: undici's global dispatcher */
+  dispatcherFor?: (origin: string) => Dispatcher
   timeoutMs?: number
   log?: Logger
   now?: () => number
@@ -120,6 +121,14 @@ export function createAacTokenSource (opts: AacOAuthOptions): AacTokenSource {
   let inflight: Promise<void> | null = null
   let lastRefreshAt: number | null = null
   let problem: string | null = null
+  const dispatchers = new Map<string, Dispatcher>()
+  const dispatcherOf = (url: string): Dispatcher | undefined => {
+    if (opts.dispatcherFor === undefined) return undefined
+    const origin = new URL(url).origin
+    let d = dispatchers.get(origin)
+    if (d === undefined) dispatchers.set(origin, d = opts.dispatcherFor(origin))
+    return d
+  }
 
   const fromConfig = (): State => {
     const claims = jwtClaims(opts.accessToken)
@@ -193,7 +202,7 @@ export function createAacTokenSource (opts: AacOAuthOptions): AacTokenSource {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
           body,
-          dispatcher: opts.dispatcher,
+          dispatcher: dispatcherOf(tokenUrl),
           headersTimeout: timeout,
           bodyTimeout: timeout
         })

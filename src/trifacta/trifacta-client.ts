@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { Platform, Run } from '../shared/flow-types.js'
-import { createHttpClient, type HttpClient } from '../http/http-client.js'
+import { createHttpClient, type HttpClient, type NetworkOptions } from '../http/http-client.js'
 import type { TokenSource } from '../http/token-source.js'
 import { UpstreamError } from '../http/upstream-error.js'
 import { flowIdOf, flowNameOf, jobsOf, looseName, parseJobGroup } from './job-group-parse.js'
@@ -12,6 +12,8 @@ export interface TrifactaClientOptions {
   baseUrl: string
   /** a long-lived token, or AAC's OAuth token source */
   token: string | TokenSource
+  /** proxies, a CA file, skipped verification (on-prem only) */
+  network?: NetworkOptions
   timeoutMs?: number
   retries?: number
   baseDelayMs?: number
@@ -83,7 +85,7 @@ interface ResolvedFlow { ids: Set<number>, platformName: string | null, loose: b
 /** Creates the client of one Trifacta platform (AAC or on-prem). */
 export function createTrifactaClient (opts: TrifactaClientOptions): TrifactaClient {
   const name = opts.platform === 'aac' ? 'AAC' : 'on-prem Trifacta'
-  const http: HttpClient = createHttpClient({ name, baseUrl: opts.baseUrl, token: opts.token, timeoutMs: opts.timeoutMs, retries: opts.retries, baseDelayMs: opts.baseDelayMs, log: opts.log })
+  const http: HttpClient = createHttpClient({ name, baseUrl: opts.baseUrl, token: opts.token, network: opts.network, timeoutMs: opts.timeoutMs, retries: opts.retries, baseDelayMs: opts.baseDelayMs, log: opts.log })
   const uiHost = opts.baseUrl.replace(/\/+$/, '').replace(/\/v4$/, '')
 
   /** Completes rows whose jobs were not embedded (older on-prem), concurrently and bounded. */

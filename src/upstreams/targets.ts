@@ -1,13 +1,14 @@
 import { isDemo, type Config } from '../config.js'
 import type { Simulator } from '../simulator/index.js'
 import type { SparkHistoryTarget } from '../spark-history/history-client.js'
+import type { NetworkOptions } from '../http/http-client.js'
 
 /** Where the upstreams are and which tokens they take, once demo mode has been resolved. */
 export interface UpstreamTargets {
   /** refreshToken '' = a long-lived token; clientId / tokenUrl '' = from the access token's claims */
-  aac: { baseUrl: string, token: string, refreshToken: string, clientId: string, tokenUrl: string }
-  onprem: { baseUrl: string, token: string } | null
-  databricks: { host: string, token: string } | null
+  aac: { baseUrl: string, token: string, refreshToken: string, clientId: string, tokenUrl: string, network?: NetworkOptions }
+  onprem: { baseUrl: string, token: string, network?: NetworkOptions } | null
+  databricks: { host: string, token: string, network?: NetworkOptions } | null
   /** the on-prem Spark History Server (its root, without /api/v1) */
   sparkHistory: SparkHistoryTarget | null
 }
@@ -23,9 +24,10 @@ export interface TargetResolver {
 /** The targets a configuration names (no simulator involved). */
 export function configTargets (config: Config): UpstreamTargets {
   return {
-    aac: { baseUrl: config.PLATFORM_API_BASE_URL, token: config.PLATFORM_API_TOKEN, refreshToken: config.PLATFORM_API_REFRESH_TOKEN, clientId: config.PLATFORM_API_CLIENT_ID, tokenUrl: config.PLATFORM_API_TOKEN_URL.replace(/\/+$/, '') },
-    onprem: config.ONPREM_API_BASE_URL === '' ? null : { baseUrl: config.ONPREM_API_BASE_URL, token: config.ONPREM_API_TOKEN },
-    databricks: config.DATABRICKS_HOST === '' ? null : { host: config.DATABRICKS_HOST, token: config.DATABRICKS_TOKEN },
+    aac: { baseUrl: config.PLATFORM_API_BASE_URL, token: config.PLATFORM_API_TOKEN, refreshToken: config.PLATFORM_API_REFRESH_TOKEN, clientId: config.PLATFORM_API_CLIENT_ID, tokenUrl: config.PLATFORM_API_TOKEN_URL.replace(/\/+$/, ''), network: { caFile: config.PLATFORM_API_CA_FILE } },
+    // skipping TLS verification exists for on-prem only (the original tool disabled it there); AAC and Databricks never
+    onprem: config.ONPREM_API_BASE_URL === '' ? null : { baseUrl: config.ONPREM_API_BASE_URL, token: config.ONPREM_API_TOKEN, network: { caFile: config.ONPREM_API_CA_FILE, skipTlsVerify: config.ONPREM_TLS_SKIP_VERIFY === 'true' } },
+    databricks: config.DATABRICKS_HOST === '' ? null : { host: config.DATABRICKS_HOST, token: config.DATABRICKS_TOKEN, network: { caFile: config.DATABRICKS_CA_FILE } },
     sparkHistory: config.SPARK_HISTORY_SERVER_URL === ''
       ? null
       : { baseUrl: config.SPARK_HISTORY_SERVER_URL, auth: config.SPARK_HISTORY_SERVER_AUTH, user: config.SPARK_HISTORY_SERVER_USER, token: config.SPARK_HISTORY_SERVER_TOKEN }

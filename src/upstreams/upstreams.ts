@@ -4,6 +4,8 @@ import { createTrifactaClient, type TrifactaClient } from '../trifacta/trifacta-
 import { createDatabricksClient, type DatabricksClient } from '../databricks/databricks-client.js'
 import { createSparkHistoryClient, type SparkHistoryClient } from '../spark-history/history-client.js'
 import type { UpstreamTargets } from './targets.js'
+import { createDispatcher } from '../http/http-client.js'
+import type { Dispatcher } from 'undici'
 import { createAacTokenSource, type AacTokenSource, type OAuthTokenStore } from '../trifacta/aac-oauth.js'
 
 /** The configuration in force and the clients made from it; the settings page swaps them whole. */
@@ -46,7 +48,9 @@ export function createUpstreams (opts: { config: Config, demo: boolean, targets:
   function tokenSourceFor (t: UpstreamTargets['aac'], timeoutMs: number): AacTokenSource {
     const key = JSON.stringify([t.token, t.refreshToken, t.clientId, t.tokenUrl])
     if (aacToken?.key !== key) {
-      aacToken = { key, source: createAacTokenSource({ accessToken: t.token, refreshToken: t.refreshToken, clientId: t.clientId, tokenUrl: t.tokenUrl, store: opts.tokenStore, timeoutMs, log }) }
+      // the token endpoint is another host (AAC: pingauth…): reached through the proxy and with AAC's CA file too
+      const dispatcherFor = (origin: string): Dispatcher => createDispatcher('AAC token endpoint', origin, t.network ?? {}, { connectTimeout: 15_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
+      aacToken = { key, source: createAacTokenSource({ accessToken: t.token, refreshToken: t.refreshToken, clientId: t.clientId, tokenUrl: t.tokenUrl, store: opts.tokenStore, timeoutMs, log, dispatcherFor }) }
     }
     return aacToken.source
   }
@@ -58,7 +62,7 @@ export function createUpstreams (opts: { config: Config, demo: boolean, targets:
       demo,
       targets,
       aacToken: token,
-      aac: createTrifactaClient({ platform: 'aac', baseUrl: targets.aac.baseUrl, token, ...common }),
+      aac: createTrifactaClient({ platform: 'aac', baseUrl: targets.aac.baseUrl, token, network: targets.aac.network, ...common }),
       onprem: targets.onprem === null ? null : createTrifactaClient({ platform: 'onprem', ...targets.onprem, ...common }),
       databricks: targets.databricks === null ? null : createDatabricksClient({ ...targets.databricks, ...common }),
       sparkHistory: targets.sparkHistory === null ? null : createSparkHistoryClient({ ...targets.sparkHistory, ...common })

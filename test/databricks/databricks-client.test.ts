@@ -158,3 +158,12 @@ t.test('non-JSON and numeric-code error bodies; the token goes to the workspace 
   t.ok(seen.every((h) => h.authorization === `Bearer ${token}`), 'every request carried the token to this host')
   t.equal(c.host, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, 'the path part of DATABRICKS_HOST is ignored')
 })
+
+t.test('does-not-exist messages are "gone" as the Databricks SDKs map them', async (t) => {
+  const e = (status: number, code: string, msg: string): UpstreamError => new UpstreamError({ upstream: 'Databricks', kind: 'http', status, code, upstreamMessage: msg, message: msg })
+  t.ok(isResourceGone(e(400, 'INVALID_PARAMETER_VALUE', 'Run 611203884112345 does not exist')))
+  t.ok(isResourceGone(e(400, 'INVALID_PARAMETER_VALUE', "Run: 611203884112345 in job: 42 doesn't exist")))
+  t.ok(isResourceGone(e(400, 'INVALID_PARAMETER_VALUE', 'Cluster 0101-abc does not exist')))
+  t.notOk(isResourceGone(e(400, 'INVALID_PARAMETER_VALUE', 'page_size must be between 0 and 500')))
+  t.notOk(isResourceGone(e(400, 'INVALID_STATE', 'Run 1 does not exist')))
+})
