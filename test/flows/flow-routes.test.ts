@@ -80,6 +80,13 @@ t.test('collect without JavaScript: POST, redirect, same result', async (t) => {
   t.match(page.body, /<div id="runs-table" class="runs-table-wrap">/)
   t.match(page.body, /\d+ pairs, \d+ unpaired runs/)
   t.match(page.body, /DBX ▸/)
+  // colour is never the only carrier of meaning: every AAC-vs-on-prem delta says slower / faster / same in words,
+  // and the trend chart is described by a pointer to the table with its numbers (issue 14)
+  const deltas = [...page.body.matchAll(/<td class="num delta delta-(slower|faster|same)"[^>]*>(.*?)<\/td>/g)]
+  t.ok(deltas.length > 0, 'pairs show deltas')
+  for (const [, verdict, cell] of deltas) t.match(cell, new RegExp(`<small class="delta-word">${verdict}</small>`))
+  t.match(page.body, /<canvas role="img" aria-describedby="flow-trend-alt"/)
+  t.match(page.body, /id="flow-trend-alt">[^<]*<a href="#runs-table">/)
   const json = await app.inject(`/api/flows/${enc(name)}`)
   t.equal(json.statusCode, 200)
   const data = json.json() as FlowData & { rows: unknown[] }
