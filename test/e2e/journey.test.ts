@@ -87,17 +87,46 @@ t.test('a new user adds a flow, collects its runs and sees pairs', async (t) => 
   t.match(await page.locator('#runs-table td.timing-cell a').first().textContent() ?? '', /^[+−]\d[^,]* [a-z]/, 'a pair\'s decomposition headline')
   t.match(await page.textContent('#flow-timing') ?? '', /Over \d+ pairs? AAC is/)
 
-  // The AAC vs on-prem page of a pair, with both sides analysed (real sample logs through the project's engine).
+  // A pair whose on-prem run has a Spark application on the simulated History Server. Its AAC side is analysed
+  // directly (real sample log through the project's engine; the AAC download has its own browser test).
   const flow = (await ta.services.store.readFlow(name))!
-  const pair = flow.pairs.find((p) => flow.runs.some((r) => r.platform === 'aac' && r.jobGroupId === p.aacJobGroupId && r.status === 'Complete' && r.databricksRunId !== null) &&
+  const history = ta.sim.world.history.byJobGroup
+  const pair = flow.pairs.find((p) => history.has(p.onpremJobGroupId) &&
+    flow.runs.some((r) => r.platform === 'aac' && r.jobGroupId === p.aacJobGroupId && r.status === 'Complete' && r.databricksRunId !== null) &&
     flow.runs.some((r) => r.platform === 'onprem' && r.jobGroupId === p.onpremJobGroupId && r.status === 'Complete'))!
+  t.ok(pair, 'a pair whose on-prem run is on the History Server')
   const aacRun = flow.runs.find((r) => r.platform === 'aac' && r.jobGroupId === pair.aacJobGroupId)!
   await ta.services.dbx.panel(name, aacRun.databricksRunId!)
-  for (const [key, sample] of [[aacRun.databricksRunId!, 'eventlog_3nodes_12cores_exec_removed'], [`onprem-${pair.onpremJobGroupId}`, 'application_1538416563558_0014']] as const) {
-    await ta.services.store.createEventLogs(name, key)
-    await ta.services.store.analyses.write(name, key, await analyseEventLog(join(SAMPLE_DIR, sample)))
+  await ta.services.store.createEventLogs(name, aacRun.databricksRunId!)
+  await ta.services.store.analyses.write(name, aacRun.databricksRunId!, await analyseEventLog(join(SAMPLE_DIR, 'eventlog_3nodes_12cores_exec_removed')))
+
+  // The on-prem run's page: its panel finds the Spark application on the History Server (or asks which one),
+  // downloads the log through the History Server's REST API and analyses it.
+  const appId = history.get(pair.onpremJobGroupId)!
+  const runUrl = `${base}/flows/${encodeURIComponent(name)}/runs/${pair.onpremJobGroupId}`
+  await page.goto(runUrl)
+  const panel = page.locator('#history-panel')
+  await panel.waitFor({ timeout: 20_000 })
+  await checkA11y(t, page, 'on-prem run page, History Server panel')
+  if (await panel.locator('form.history-pick').count() > 0) {
+    await panel.locator(`input[name=app][value="${appId}"], input[name=app][value^="${appId}/"]`).check()
+    await panel.locator('form.history-pick button[type=submit]').click()
+    await panel.locator('.history-choice').waitFor({ timeout: 20_000 })
+    await checkA11y(t, page, 'on-prem run page, application picked')
   }
-  await page.reload()
+  t.match(await panel.textContent() ?? '', appId, 'the application found or picked is the run\'s')
+  await panel.locator('.download-progress button', { hasText: 'Download event log' }).click()
+  const dashLink = panel.locator('.download-done a.dash-link')
+  await dashLink.waitFor({ timeout: 90_000 })
+  t.match(await panel.locator('.download-done').textContent() ?? '', /analysed/)
+  await checkA11y(t, page, 'on-prem run page, event log downloaded and analysed')
+  await dashLink.click()
+  await page.locator('#dashboard-panel [role="dialog"]').waitFor({ timeout: 20_000 })
+  await page.waitForURL(`${runUrl}/dashboard`)
+  await page.waitForSelector('#dashboard-content[data-charts="ready"]', { timeout: 20_000 })
+  await checkA11y(t, page, 'dashboard of the on-prem run')
+
+  await page.goto(`${base}/flows/${encodeURIComponent(name)}`)
   await page.click(`#runs-table a[href$="/pairs/${pair.aacJobGroupId}/${pair.onpremJobGroupId}"]`)
   await page.waitForURL(`${base}/flows/${encodeURIComponent(name)}/pairs/${pair.aacJobGroupId}/${pair.onpremJobGroupId}`)
   t.match(await page.textContent('#compare-summary') ?? '', /AAC took [+−]\S+ (longer|less) than on-prem/)
