@@ -8,6 +8,7 @@ import { FlowParamsSchema, RunParamsSchema, type RunParams } from '../plugins/ro
 import { loadFlow, loadRun } from '../plugins/load-flow.js'
 import { flowPath } from '../shared/format.js'
 import { dashboardView } from './dashboard-view.js'
+import { clusterUsage } from '../databricks/cluster-usage.js'
 import { chartData, CHART_DATA_VERSION } from './chart-data.js'
 import { compareRows, signedPercent } from './compare.js'
 import { analyseTaskKey, downloadTaskKey } from '../databricks/dbx-service.js'
@@ -47,6 +48,9 @@ export async function dashboardRoutes (fastify: FastifyInstance): Promise<void> 
     const jobRunId = analysisKeyOf(run)
     const onprem = run.platform === 'onprem'
     const task = (key: string): string | null => tasks.get(key)?.status ?? null
+    // an AAC run's cluster events, when the DBX panel cached them, give the node-hours the cloud billed
+    const details = !onprem && jobRunId !== null && found.kind === 'ok' ? await dbx.cachedDetails(flow.name, jobRunId) : null
+    const cluster = details === null ? null : clusterUsage(details.events)
     return {
       flowName: flow.name,
       run,
@@ -55,7 +59,7 @@ export async function dashboardRoutes (fastify: FastifyInstance): Promise<void> 
       apiUrl: `/api${runUrl}/analysis`,
       state: found.kind,
       message: found.kind === 'unreadable' ? found.message : null,
-      view: found.kind === 'ok' ? dashboardView(found.saved.analysis, { allStages: all === 'stages' || all === 'both', allExecutors: all === 'executors' || all === 'both' }) : null,
+      view: found.kind === 'ok' ? dashboardView(found.saved.analysis, { allStages: all === 'stages' || all === 'both', allExecutors: all === 'executors' || all === 'both', cluster }) : null,
       analysedAt: found.kind === 'ok' ? found.saved.analysis.generatedAt : null,
       canDownload: onprem ? history.configured : jobRunId !== null && dbx.configured,
       // whether the run has a Spark event log somewhere (Databricks, or the on-prem History Server)

@@ -1,3 +1,4 @@
+import type { ClusterUsage } from '../databricks/cluster-usage.js'
 import type { Analysis, ExecutorSummary, Flag, Severity, StageData } from '../spark/analysis-types.js'
 import { approxDuration, bytes, duration, impactText, number, percent } from '../shared/format.js'
 
@@ -109,12 +110,16 @@ export function executorAnchor (id: string): string {
 }
 
 /** Node-hours and busy vs held core-hours (analyses made before they existed have none). */
-function usageCards (a: Analysis): KpiCard[] {
+function usageCards (a: Analysis, cluster: ClusterUsage | null): KpiCard[] {
   const u = a.usage
-  if (!u) return []
+  // the cluster's own events, when cached, are what was billed: set-up and idle time before and after the Spark app
+  const nodeHours: KpiCard | null = cluster !== null
+    ? { id: 'node-hours', label: 'Node-hours', value: (cluster.workerNodeHours + cluster.driverHours).toFixed(2), detail: `${cluster.workerNodeHours.toFixed(2)} on up to ${cluster.peakWorkers} worker${cluster.peakWorkers === 1 ? '' : 's'} + ${cluster.driverHours.toFixed(2)} driver (cluster events)`, tone: null, hint: 'hours each node was held, from the Databricks cluster events: creation to termination, set-up included' }
+    : u ? { id: 'node-hours', label: 'Node-hours', value: (u.workerNodeHours + u.driverHours).toFixed(2), detail: `${u.workerNodeHours.toFixed(2)} on ${u.workerNodes} worker${u.workerNodes === 1 ? '' : 's'} + ${u.driverHours.toFixed(2)} driver`, tone: null, hint: 'hours each node was held: workers from their executors\' lifetimes, the driver for the whole run' } : null
+  if (!u) return nodeHours === null ? [] : [nodeHours]
   const busy = u.heldCoreHours > 0 ? u.busyCoreHours / u.heldCoreHours : null
   return [
-    { id: 'node-hours', label: 'Node-hours', value: (u.workerNodeHours + u.driverHours).toFixed(2), detail: `${u.workerNodeHours.toFixed(2)} on ${u.workerNodes} worker${u.workerNodes === 1 ? '' : 's'} + ${u.driverHours.toFixed(2)} driver`, tone: null, hint: 'hours each node was held: workers from their executors\' lifetimes, the driver for the whole run' },
+    nodeHours!,
     { id: 'core-hours', label: 'Core-hours busy / held', value: `${u.busyCoreHours.toFixed(2)} / ${u.heldCoreHours.toFixed(2)}`, detail: busy === null ? null : `${percent(1 - busy, 0)} idle`, tone: busy === null ? null : busy < 0.2 ? 'bad' : busy < 0.5 ? 'warn' : 'good', hint: 'core-hours tasks ran vs core-hours the executors held: the idle part is what an idle cluster costs' },
   ]
 }
@@ -129,7 +134,7 @@ function pct100 (p: number): string {
 }
 
 /** The spec's KPI cards, from the analysis' kpis. */
-export function kpiCards (a: Analysis): KpiCard[] {
+export function kpiCards (a: Analysis, cluster: ClusterUsage | null = null): KpiCard[] {
   const k = a.kpis
   const failedRatio = k.tasks > 0 ? k.failedTasks / k.tasks : 0
   const spill = k.memoryBytesSpilled + k.diskBytesSpilled
@@ -146,7 +151,7 @@ export function kpiCards (a: Analysis): KpiCard[] {
     { id: 'shuffle', label: 'Shuffle read / write', value: `${bytes(k.shuffleReadBytes)} / ${bytes(k.shuffleWriteBytes)}`, detail: null, tone: null, hint: 'shuffle bytes read and written' },
     { id: 'spill', label: 'Spill mem / disk', value: `${bytes(k.memoryBytesSpilled)} / ${bytes(k.diskBytesSpilled)}`, detail: spill === 0 ? 'no spill' : null, tone: k.diskBytesSpilled > 0 ? 'warn' : spill === 0 ? 'good' : null, hint: 'bytes spilled from memory, and written to disk by spills' },
     { id: 'failed-tasks', label: 'Failed tasks', value: number(k.failedTasks), detail: k.killedTasks > 0 ? `${number(k.killedTasks)} killed` : (k.tasks > 0 ? percent(failedRatio) + ' of tasks' : null), tone: k.failedTasks === 0 ? 'good' : failedRatio >= 0.05 ? 'bad' : 'warn', hint: 'task attempts that failed' },
-    ...usageCards(a),
+    ...usageCards(a, cluster),
     { id: 'stages-jobs', label: 'Stages / jobs', value: `${number(k.stages)} / ${number(k.jobs)}`, detail: k.failedStages + k.failedJobs > 0 ? `${k.failedStages} stage${k.failedStages === 1 ? '' : 's'}, ${k.failedJobs} job${k.failedJobs === 1 ? '' : 's'} failed` : null, tone: k.failedStages + k.failedJobs > 0 ? 'bad' : null, hint: 'stage attempts and jobs' }
   ]
 }
@@ -263,7 +268,7 @@ function executorRow (e: ExecutorSummary, origin: number | null, flags: string[]
 const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, warning: 1, info: 2 }
 
 /** Everything the server-rendered dashboard shows (the charts fetch their own data). */
-export function dashboardView (a: Analysis, opts: { allStages?: boolean, allExecutors?: boolean } = {}): DashboardView {
+export function dashboardView (a: Analysis, opts: { allStages?: boolean, allExecutors?: boolean, cluster?: ClusterUsage | null } = {}): DashboardView {
   const origin = a.application.startTime
   const flagsByStage = new Map<number, string[]>()
   const flagsByExecutor = new Map<string, string[]>()
@@ -320,7 +325,7 @@ export function dashboardView (a: Analysis, opts: { allStages?: boolean, allExec
     sparkVersion: app.sparkVersion,
     runtime: app.databricksRuntime ?? null,
     startIso: app.startTime === null ? null : new Date(app.startTime).toISOString(),
-    kpis: kpiCards(a),
+    kpis: kpiCards(a, opts.cluster ?? null),
     notices: notices(a),
     zeroTasks: a.kpis.tasks === 0,
     flags,

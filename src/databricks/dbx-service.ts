@@ -47,6 +47,8 @@ export interface DbxService {
   startDownload: (flowName: string, jobRunId: string) => TaskState
   cancelDownload: (flowName: string, jobRunId: string) => boolean
   downloadView: (flowName: string, jobRunId: string) => Promise<DownloadView>
+  /** the run's details as last cached (no upstream call): what the dashboard shows beside the analysis */
+  cachedDetails: (flowName: string, jobRunId: string) => Promise<DbxDetails | null>
 }
 
 export interface DbxServiceDeps {
@@ -145,6 +147,10 @@ export function createDbxService (deps: DbxServiceDeps): DbxService {
 
   return {
     get configured () { return currentClient() !== null },
+
+    async cachedDetails (flowName, jobRunId) {
+      return (await readCache(flowName, jobRunId))?.details ?? null
+    },
 
     async panel (flowName, jobRunId, opts = {}) {
       const key = `${flowName}\u0000${jobRunId}\u0000${opts.refresh === true ? 'r' : ''}`

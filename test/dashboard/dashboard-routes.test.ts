@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises'
 import { buildTestApp, type TestApp } from '../helper.js'
 import { notable, saveSampleAnalysis, seedDbxFlow } from '../helper-dbx.js'
 import type { ChartData } from '../../src/dashboard/chart-data.js'
+import { clusterUsage } from '../../src/databricks/cluster-usage.js'
 
 const FLOW = 'Dashboard · Ünïcode flow'
 const flowUrl = `/flows/${encodeURIComponent(FLOW)}`
@@ -22,6 +23,20 @@ t.test('dashboard routes', async (t) => {
   await saveAnalysis(ta, restarted.runId, 'eventlog_3nodes_12cores_exec_removed')
   const dash = (id: number): string => `${flowUrl}/runs/${id}/dashboard`
   const api = (id: number): string => `/api${flowUrl}/runs/${id}/analysis`
+
+  t.test('node-hours from the cluster events once the DBX panel cached them, else from the executors (issue 10)', async (t) => {
+    const before = (await ta.app.inject(dash(rolled.jobGroupId))).body
+    t.match(before, /id="kpi-node-hours"/)
+    t.notMatch(before, /\(cluster events\)/, 'no cluster events cached yet: executors\' lifetimes')
+    const panel = await ta.app.inject(`${flowUrl}/runs/${rolled.jobGroupId}/dbx`)
+    t.equal(panel.statusCode, 200)
+    const details = await ta.services.dbx.cachedDetails(FLOW, rolled.runId)
+    t.ok(details !== null && details.events.length > 0, 'the panel cached the run\'s cluster events')
+    const want = clusterUsage(details!.events)
+    t.ok(want !== null, 'the simulated job cluster was created and terminated within the run\'s events')
+    const after = (await ta.app.inject(dash(rolled.jobGroupId))).body
+    t.match(after, new RegExp(`${(want!.workerNodeHours + want!.driverHours).toFixed(2)}[\\s\\S]{0,400}\\(cluster events\\)`), 'node-hours from creation to termination')
+  })
 
   t.test('JSON endpoint: shape, bounded sizes, caching headers', async (t) => {
     const res = await ta.app.inject({ url: api(rolled.jobGroupId) })

@@ -39,10 +39,9 @@ const aac = (path: string) => get(sim.urls.aac, sim.tokens.aac, path)
 const aacFlow = (x: Row): string | undefined => sim.world.aac.flows.find((f) => f.id === x.flowId)?.name
 const onprem = (path: string) => get(sim.urls.onprem, sim.tokens.onprem, path)
 
-t.test('world is generated fast and deterministically', async (t) => {
-  const t0 = performance.now()
+// speed is the bench's business (a timed unit test fails on a loaded machine and proves nothing): this checks the answer
+t.test('world is generated deterministically', async (t) => {
   const a = generateWorld({ seed: 's', now })
-  t.ok(performance.now() - t0 < 300, 'under 300 ms')
   const b = generateWorld({ seed: 's', now })
   t.same(a.aac.jobGroups.map((g) => g.id), b.aac.jobGroups.map((g) => g.id))
   t.ok(a.aac.jobGroups.length > 300 && a.onprem.jobGroups.length > 300)
