@@ -24,7 +24,7 @@ export async function flowRoutes (fastify: FastifyInstance): Promise<void> {
   async function runsTable (flow: FlowData, page: number | undefined) {
     const pager = pageOfRows(buildRunRows(flow), page)
     const timings = await flows.timings.forFlow(flow)
-    return { rows: pager.rows, pager, timings, analysed: timings.analysed, partLabels: PART_LABELS }
+    return { rows: pager.rows, pager, timings, analysed: timings.analysed, analysisKeyOf, partLabels: PART_LABELS }
   }
 
   app.get('/', async (_req, reply) => {

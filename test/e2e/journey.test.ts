@@ -127,6 +127,8 @@ t.test('a new user adds a flow, collects its runs and sees pairs', async (t) => 
   await checkA11y(t, page, 'dashboard of the on-prem run')
 
   await page.goto(`${base}/flows/${encodeURIComponent(name)}`)
+  t.equal(await page.locator(`#runs-table a.dash-link[href$="/runs/${pair.onpremJobGroupId}/dashboard"]`).count(), 1, 'the runs table links the analysed on-prem run to its dashboard')
+  await checkA11y(t, page, 'flow page, an on-prem run analysed')
   await page.click(`#runs-table a[href$="/pairs/${pair.aacJobGroupId}/${pair.onpremJobGroupId}"]`)
   await page.waitForURL(`${base}/flows/${encodeURIComponent(name)}/pairs/${pair.aacJobGroupId}/${pair.onpremJobGroupId}`)
   t.match(await page.textContent('#compare-summary') ?? '', /AAC took [+−]\S+ (longer|less) than on-prem/)

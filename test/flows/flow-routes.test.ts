@@ -3,6 +3,9 @@ import { existsSync } from 'node:fs'
 import { buildTestApp } from '../helper.js'
 import { collectTaskKey } from '../../src/flows/flow-service.js'
 import type { FlowData, Run } from '../../src/shared/flow-types.js'
+import { join } from 'node:path'
+import { analyseEventLog } from '../../src/spark/analyse.js'
+import { SAMPLE_DIR } from '../../src/simulator/sample-logs.js'
 
 const enc = encodeURIComponent
 const HX = { 'hx-request': 'true' }
@@ -122,6 +125,27 @@ t.test('one run page, and errors as pages or fragments', async (t) => {
   const api404 = await app.inject('/api/flows/nope')
   t.equal(api404.statusCode, 404)
   t.match(api404.json(), { error: 404, message: /no flow named “nope”/ })
+})
+
+t.test('an analysed on-prem run has a ➜ Dashboard link in the runs table', async (t) => {
+  const { app, sim, services } = await buildTestApp(t)
+  const name = sim.world.notable.multiOutputFlow
+  await app.inject({ method: 'POST', url: '/flows', payload: { name } })
+  await app.inject({ method: 'POST', url: `/flows/${enc(name)}/collect` })
+  const flow = (await services.store.readFlow(name))!
+  const [analysed, other] = flow.runs.filter((r) => r.platform === 'onprem' && flow.pairs.some((p) => p.onpremJobGroupId === r.jobGroupId))
+  t.ok(analysed !== undefined && other !== undefined, 'two paired on-prem runs')
+  const link = (r: Run): RegExp => new RegExp(`<a class="dash-link" href="/flows/${enc(name)}/runs/${r.jobGroupId}/dashboard"`)
+  const before = await app.inject(`/flows/${enc(name)}`)
+  t.notMatch(before.body, link(analysed!), 'no link before the analysis')
+  await services.store.createEventLogs(name, `onprem-${analysed!.jobGroupId}`)
+  await services.store.analyses.write(name, `onprem-${analysed!.jobGroupId}`, await analyseEventLog(join(SAMPLE_DIR, 'application_1538416563558_0014')))
+  const after = await app.inject(`/flows/${enc(name)}`)
+  t.equal(after.statusCode, 200)
+  t.match(after.body, link(analysed!), 'the analysed on-prem run links to its dashboard')
+  t.notMatch(after.body, link(other!), 'a run without an analysis has none')
+  const dash = await app.inject(`/flows/${enc(name)}/runs/${analysed!.jobGroupId}/dashboard`)
+  t.equal(dash.statusCode, 200, 'the link leads to the dashboard')
 })
 
 t.test('remove a flow: only its folder goes', async (t) => {
