@@ -52,6 +52,8 @@ t.test('the whole journey from the keyboard alone, with visible focus', async (t
     throw new Error(`${max} presses of ${back ? 'Shift+Tab' : 'Tab'} never reached ${selector}`)
   }
   async function focusIs (selector: string, what: string): Promise<void> {
+    // the focus moves after htmx settles the swap (focus.js): wait for it to arrive rather than look at once
+    await page.waitForFunction(`document.activeElement !== null && document.activeElement.matches(${JSON.stringify(selector)})`, undefined, { timeout: 10_000 }).catch(() => {})
     const f = await focused(page)
     t.ok(await matches(page, selector), `${what} (focus on ${f.desc})`)
     t.ok(f.visible, `${what}: the focus shows`)
