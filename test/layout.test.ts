@@ -20,6 +20,7 @@ const RANK: Record<string, number> = {
   plugins: 3,
   trifacta: 3,
   s3: 3,
+  'log-sources': 3,
   databricks: 4,
   'spark-history': 4,
   upstreams: 5,
