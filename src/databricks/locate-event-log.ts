@@ -1,5 +1,6 @@
 import type { DatabricksClient, DbfsFileInfo, DbxLogConf } from './databricks-client.js'
 import { dbfsApiPath, isResourceGone } from './databricks-client.js'
+import type { LogPart } from '../log-sources/log-source.js'
 
 /*
  * Where a run's Spark event log is on DBFS (api-databricks.md §6):
@@ -24,14 +25,8 @@ export interface LocateInput {
   now?: number
 }
 
-export interface EventLogPart {
-  /** Databricks' file name: eventlog-2024-03-19--11-00.gz, eventlog */
-  name: string
-  /** DBFS API path (no dbfs: prefix) */
-  path: string
-  size: number
-  modificationTime: number | null
-}
+/** A part's path is the DBFS API path (no dbfs: prefix), or the /Volumes/... path of a volume. */
+export type EventLogPart = LogPart
 
 export type NotFoundReason = 'no-cluster' | 'unsupported-destination' | 'no-delivery' | 'not-yet' | 'expired' | 'empty'
 

@@ -2,7 +2,7 @@ import type { HistorySampleId } from './history-samples.js'
 
 /** Shapes of the seeded world. Field names follow the upstream APIs so routes can serialise them directly. */
 
-export type Upstream = 'aac' | 'onprem' | 'databricks' | 'sparkHistory'
+export type Upstream = 'aac' | 'onprem' | 'databricks' | 'sparkHistory' | 's3'
 export type SidePlatform = 'aac' | 'onprem'
 
 export interface SimPerson {

@@ -59,6 +59,8 @@ export interface DownloadPartState {
 /** download-state.json: the checkpoint a killed download resumes from. */
 export interface DownloadState {
   schemaVersion: number
+  /** the kind of source the chunks come from (dbfs, volume, s3); absent in checkpoints written before sources (DBFS) */
+  source?: string
   chunkSize: number
   parts: Record<string, DownloadPartState>
 }
