@@ -40,6 +40,7 @@ export const ConfigSchema = Type.Object({
   UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600000, default: 120000, description: 'one upstream call, body included' }),
   COLLECT_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 3600000, default: 300000, description: 'one collection of a flow, all its calls together' }),
   MAX_EVENT_LOG_GB: Type.Number({ minimum: 0.001, maximum: 10000, default: 20, description: 'a larger event log is refused before downloading' }),
+  EVENTLOG_UPLOAD_MAX_MB: Type.Integer({ minimum: 1, maximum: 1048576, default: 2048, description: 'the largest event log file uploaded on a run\'s page, MiB; a larger upload is cut off (413)' }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' })
 })
 

@@ -24,6 +24,9 @@ export interface DbxRunState {
 export interface DbxLogConf {
   kind: 'dbfs' | 's3' | 'volumes' | 'unknown'
   destination: string | null
+  /** s3 only: the bucket's region and a custom endpoint (either may be set; the endpoint wins) */
+  region?: string | null
+  endpoint?: string | null
 }
 
 /** A `new_cluster` spec found in the run: enough to recover the log destination when clusters/get is gone. */
@@ -220,7 +223,7 @@ export function parseLogConf (v: unknown): DbxLogConf | null {
   if (o === null) return null
   for (const kind of ['dbfs', 's3', 'volumes'] as const) {
     const d = obj(o[kind])
-    if (d !== null) return { kind, destination: str(d.destination) }
+    if (d !== null) return kind === 's3' ? { kind, destination: str(d.destination), region: str(d.region), endpoint: str(d.endpoint) } : { kind, destination: str(d.destination) }
   }
   return Object.keys(o).length === 0 ? null : { kind: 'unknown', destination: null }
 }
