@@ -55,6 +55,8 @@ export function proxyEnv (env: Record<string, string | undefined> = process.env)
 export type Query = Record<string, string | number | boolean | undefined | null>
 
 export interface RequestOptions {
+  /** extra request headers (Range, If-Range, ...) */
+  headers?: Record<string, string>
   query?: Query
   body?: unknown
   /** POST reads (e.g. Databricks clusters/events) may be retried when the caller says so */
@@ -79,7 +81,18 @@ export interface HttpClient {
    * UpstreamErrors getJson would otherwise. Not retried: the caller resumes (Range) or starts over.
    */
   download: (path: string, opts?: DownloadRequestOptions) => Promise<DownloadResponse>
+  /**
+   * GET (or HEAD) of a bounded binary body (a ranged read), retried like getJson: the 2xx status, headers and bytes
+   * (at most `maxBytes`, else too-large). The path's segments must already be encoded.
+   */
+  getBytes: (path: string, opts?: RequestOptions & { method?: 'GET' | 'HEAD' }) => Promise<BytesResponse>
   close: () => Promise<void>
+}
+
+export interface BytesResponse {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: Buffer
 }
 
 export interface DownloadRequestOptions {
@@ -165,18 +178,24 @@ type Body = AsyncIterable<Buffer> & { destroy: (err?: Error) => unknown }
  * dropped rather than drained): `over` tells, and `text` holds the first `limit` bytes.
  */
 export async function readBodyLimited (body: Body, limit: number): Promise<{ text: string, over: boolean, bytes: number }> {
+  const read = await readBytesLimited(body, limit)
+  return { text: read.data.toString('utf8'), over: read.over, bytes: read.data.length }
+}
+
+/** readBodyLimited's bytes: binary bodies (ranged file reads) are not decoded. */
+export async function readBytesLimited (body: Body, limit: number): Promise<{ data: Buffer, over: boolean }> {
   const chunks: Buffer[] = []
   let bytes = 0
   for await (const chunk of body) {
     if (bytes + chunk.length > limit) {
       chunks.push(chunk.subarray(0, limit - bytes))
       body.destroy()
-      return { text: Buffer.concat(chunks).toString('utf8'), over: true, bytes: limit }
+      return { data: Buffer.concat(chunks), over: true }
     }
     chunks.push(chunk)
     bytes += chunk.length
   }
-  return { text: Buffer.concat(chunks).toString('utf8'), over: false, bytes }
+  return { data: Buffer.concat(chunks), over: false }
 }
 
 const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(n < 1024 * 1024 ? 2 : 0)} MiB`
@@ -246,6 +265,8 @@ export function createDispatcher (name: string, origin: string, net: NetworkOpti
   })
 }
 
+type Method = 'GET' | 'POST' | 'HEAD'
+
 /** Creates the pooled JSON client of one upstream. */
 export function createHttpClient (opts: HttpClientOptions): HttpClient {
   const url = new URL(opts.baseUrl)
@@ -288,9 +309,9 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
     return `${basePath}${path}${qs === '' ? '' : `?${qs}`}`
   }
 
-  async function once (method: 'GET' | 'POST', path: string, ro: RequestOptions, signal: AbortSignal, phase: { headers: boolean }): Promise<{ status: number, headers: Record<string, string | string[] | undefined>, text: string, token: string }> {
+  async function once (method: Method, path: string, ro: RequestOptions, signal: AbortSignal, phase: { headers: boolean }, binary: boolean): Promise<{ status: number, headers: Record<string, string | string[] | undefined>, text: string, data: Buffer | null, token: string }> {
     const { header, token } = await authorization(ro.signal)
-    const headers: Record<string, string> = { accept: 'application/json', ...header }
+    const headers: Record<string, string> = { accept: binary ? '*/*' : 'application/json', ...ro.headers, ...header }
     let body: string | undefined
     if (ro.body !== undefined) {
       body = JSON.stringify(ro.body)
@@ -303,17 +324,23 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
     // an error body only needs its message: its head is kept, however long it claims or turns out to be
     const limit = ok ? (ro.maxBytes ?? maxBodyBytes) : MAX_ERROR_BODY
     const declared = Number(res.headers['content-length'])
-    if (ok && Number.isFinite(declared) && declared > limit) {
+    // a HEAD's content-length is the file's, not a body's
+    if (ok && method !== 'HEAD' && Number.isFinite(declared) && declared > limit) {
       res.body.destroy()
       throw new BodyTooLarge(`announced ${mib(declared)}`, limit)
     }
+    if (ok && binary) {
+      const bin = await readBytesLimited(res.body, limit)
+      if (bin.over) throw new BodyTooLarge(`sent more than ${mib(limit)}`, limit)
+      return { status: res.statusCode, headers: res.headers, text: '', data: bin.data, token }
+    }
     const read = await readBodyLimited(res.body, limit)
     if (ok && read.over) throw new BodyTooLarge(`sent more than ${mib(limit)}`, limit)
-    return { status: res.statusCode, headers: res.headers, text: read.text, token }
+    return { status: res.statusCode, headers: res.headers, text: read.text, data: null, token }
   }
 
-  async function call (method: 'GET' | 'POST', path: string, ro: RequestOptions = {}): Promise<unknown> {
-    const retryable = method === 'GET' || ro.idempotent === true
+  async function call (method: Method, path: string, ro: RequestOptions = {}, binary = false): Promise<unknown> {
+    const retryable = method !== 'POST' || ro.idempotent === true
     const what = `${name} ${method} ${path}`
     let refreshed = false
     for (let attempt = 0; ; attempt++) {
@@ -327,8 +354,9 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
       const signal = ro.signal === undefined ? deadline : AbortSignal.any([ro.signal, deadline])
       const phase = { headers: false }
       try {
-        const res = await once(method, path, ro, signal, phase)
+        const res = await once(method, path, ro, signal, phase, binary)
         if (res.status >= 200 && res.status < 300) {
+          if (binary) return { status: res.status, headers: res.headers, body: res.data ?? Buffer.alloc(0) } satisfies BytesResponse
           try {
             return res.text === '' ? null : (ro.quoteBigInts ?? opts.quoteBigInts) === true ? parseJsonKeepingBigInts(res.text) : JSON.parse(res.text)
           } catch {
@@ -436,6 +464,7 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
     getJson: async (path, ro) => await call('GET', path, ro),
     postJson: async (path, ro) => await call('POST', path, ro),
     download,
+    getBytes: async (path, ro = {}) => await call(ro.method ?? 'GET', path, ro, true) as BytesResponse,
     close: async () => { await pool.close() }
   }
 }

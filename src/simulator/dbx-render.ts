@@ -43,7 +43,7 @@ export function clusterSpec (c: SimCluster): Record<string, unknown> {
     runtime_engine: p.runtimeEngine,
     data_security_mode: 'NONE',
   }
-  if (p.logDest) spec.cluster_log_conf = { dbfs: { destination: p.logDest } }
+  if (p.logDest) spec.cluster_log_conf = p.logConfKind === 'volumes' ? { volumes: { destination: p.logDest } } : { dbfs: { destination: p.logDest } }
   return spec
 }
 

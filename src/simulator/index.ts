@@ -5,6 +5,7 @@ import { aacErrorBody, registerAacRoutes } from './aac-routes.js'
 import { databricksErrorBody, registerDatabricksRoutes } from './databricks-routes.js'
 import { Dbfs } from './dbfs.js'
 import { layoutEventLogs } from './dbfs-layout.js'
+import { FILES_PAGE_MAX, registerFilesRoutes } from './files-routes.js'
 import { Faults } from './faults.js'
 import { SampleLogs } from './sample-logs.js'
 import { SimOAuth, type SimOAuthOptions } from './oauth.js'
@@ -34,6 +35,10 @@ export interface SimulatorOptions {
   cacheDir?: string
   /** the most rows one v4 list page returns (both Trifacta upstreams); default 100 */
   pageCap?: number
+  /** the most entries one Files API directory page holds (default 1000, the documented maximum) */
+  filesPageCap?: number
+  /** legacy DBFS disabled in the workspace: the DBFS API answers 403 "Public DBFS root is disabled" */
+  dbfsDisabled?: boolean
   /** AAC OAuth 2.0 token lifetimes (the static aac token works too) */
   oauth?: SimOAuthOptions
 }
@@ -65,6 +70,10 @@ export interface Simulator {
   setHistoryRanges(enabled: boolean): void
   /** the most rows one v4 list page returns from now on */
   setPageCap(rows: number): void
+  /** the most entries one Files API directory page holds from now on */
+  setFilesPageCap(entries: number): void
+  /** turns legacy DBFS off (or back on) in the workspace */
+  setDbfsDisabled(disabled: boolean): void
   close(): Promise<void>
 }
 
@@ -86,6 +95,8 @@ export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simu
   const samples = new SampleLogs({ cacheDir: opts.cacheDir })
   const dbfs = new Dbfs(samples)
   layoutEventLogs(world, dbfs, samples)
+  dbfs.rootDisabled = opts.dbfsDisabled ?? false
+  let filesPageCap = opts.filesPageCap ?? FILES_PAGE_MAX
 
   const common = { faults, onRequest, logger: opts.logger }
   const oauth = new SimOAuth(opts.oauth)
@@ -111,6 +122,7 @@ export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simu
   const databricks = createUpstreamServer({ ...common, upstream: 'databricks', token: tokens.databricks, errorBody: databricksErrorBody })
   let dbxUrlValue = ''
   registerDatabricksRoutes(databricks, { world, dbfs, host: () => dbxUrlValue })
+  registerFilesRoutes(databricks, { dbfs, pageCap: () => filesPageCap })
 
   const basic = `Basic ${Buffer.from(`${users.sparkHistory}:${tokens.sparkHistory}`).toString('base64')}`
   const sparkHistory = createUpstreamServer({
@@ -158,6 +170,12 @@ export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simu
       },
       setPageCap (rows) {
         pageCap = rows
+      },
+      setFilesPageCap (entries) {
+        filesPageCap = Math.max(1, entries)
+      },
+      setDbfsDisabled (disabled) {
+        dbfs.rootDisabled = disabled
       },
       async close () {
         faults.clear()

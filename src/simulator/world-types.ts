@@ -83,6 +83,8 @@ export interface ClusterProfile {
   runtimeEngine: 'STANDARD' | 'PHOTON'
   /** cluster_log_conf destination; null = no cluster_log_conf */
   logDest: string | null
+  /** which cluster_log_conf kind logDest is (default dbfs) */
+  logConfKind?: 'dbfs' | 'volumes'
   /** where logs really land when logDest is null (AAC's default root), or null when not delivered at all */
   fallbackDest: string | null
   /** event log samples this profile's runs cycle through (see sample-logs.ts) */
@@ -172,6 +174,8 @@ export interface WorldNotables {
   noLogConfFallback: { jobGroupId: number; runId: number }
   /** no cluster_log_conf and nothing delivered anywhere */
   noLogDelivery: { jobGroupId: number; runId: number }
+  /** cluster_log_conf.volumes: the event log is on a Unity Catalog volume (Files API) */
+  volumeLogs: { jobGroupId: number; runId: number }
 }
 
 export interface World {
