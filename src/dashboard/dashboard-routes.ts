@@ -79,7 +79,8 @@ export async function dashboardRoutes (fastify: FastifyInstance): Promise<void> 
     const failures = [
       { what: 'download', t: tasks.get(downloadTaskKey(flowName, jobRunId)) },
       { what: 'analysis', t: tasks.get(analyseTaskKey(flowName, jobRunId)) }
-    ].filter(({ t }) => t !== null && t.status === 'failed' && t.finishedAt !== null && Date.parse(t.finishedAt) > savedMs)
+      // a failed upload kept nothing (the log on disk is the analysed one): not a reason to doubt the analysis
+    ].filter(({ t }) => t !== null && t.kind !== 'upload' && t.status === 'failed' && t.finishedAt !== null && Date.parse(t.finishedAt) > savedMs)
     const last = failures.sort((a, b) => Date.parse(b.t!.finishedAt!) - Date.parse(a.t!.finishedAt!))[0]
     return last === undefined ? null : { what: last.what, at: last.t!.finishedAt!, error: last.t!.error, savedAt: new Date(savedMs).toISOString() }
   }

@@ -25,6 +25,9 @@ export interface DbxRunState {
 export interface DbxLogConf {
   kind: 'dbfs' | 's3' | 'volumes' | 'unknown'
   destination: string | null
+  /** s3 only: the bucket's region and a custom endpoint (either may be set; the endpoint wins) */
+  region?: string | null
+  endpoint?: string | null
 }
 
 /** A `new_cluster` spec found in the run: enough to recover the log destination when clusters/get is gone. */
@@ -241,7 +244,7 @@ export function parseLogConf (v: unknown): DbxLogConf | null {
   if (o === null) return null
   for (const kind of ['dbfs', 's3', 'volumes'] as const) {
     const d = obj(o[kind])
-    if (d !== null) return { kind, destination: str(d.destination) }
+    if (d !== null) return kind === 's3' ? { kind, destination: str(d.destination), region: str(d.region), endpoint: str(d.endpoint) } : { kind, destination: str(d.destination) }
   }
   return Object.keys(o).length === 0 ? null : { kind: 'unknown', destination: null }
 }
@@ -575,16 +578,16 @@ export function createDatabricksClient (opts: DatabricksClientOptions): Databric
   }
 
   async function filesGetMetadata (path: string, o: { signal?: AbortSignal } = {}): Promise<VolumeFileMetadata> {
-    let res
+    let headers
     try {
-      res = await http.getBytes(filesApiPath('files', path), { method: 'HEAD', signal: o.signal, maxBytes: 0 })
+      headers = await http.head(filesApiPath('files', path), { signal: o.signal })
     } catch (err) {
       throw volumeError(err, path)
     }
-    const size = Number(header(res.headers, 'content-length'))
-    const lastModified = header(res.headers, 'last-modified')
+    const size = Number(header(headers, 'content-length'))
+    const lastModified = header(headers, 'last-modified')
     const mtime = lastModified === null ? Number.NaN : Date.parse(lastModified)
-    if (!Number.isSafeInteger(size) || size < 0) throw new UpstreamError({ upstream: 'Databricks', kind: 'malformed', message: `Databricks HEAD /api/2.0/fs/files${path}: no usable content-length (${String(header(res.headers, 'content-length'))})` })
+    if (!Number.isSafeInteger(size) || size < 0) throw new UpstreamError({ upstream: 'Databricks', kind: 'malformed', message: `Databricks HEAD /api/2.0/fs/files${path}: no usable content-length (${String(header(headers, 'content-length'))})` })
     return { size, modificationTime: Number.isNaN(mtime) ? null : mtime, lastModified }
   }
 

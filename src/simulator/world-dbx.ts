@@ -88,7 +88,7 @@ export function buildDbxRun (input: DbxRunInput): { run: SimDbxRun; cluster: Sim
   const restarted = input.tag === 'restartedCluster' || (spot && rng.chance(0.1))
   const nodesLost = input.tag === 'restartedCluster' || (spot && rng.chance(0.3))
   // one run of the demo delivers to a Unity Catalog volume, as workspaces without legacy DBFS do
-  const profile = input.tag === 'volumeLogs' ? { ...input.profile, logDest: VOLUME_LOG_DEST, logConfKind: 'volumes' as const } : input.profile
+  const profile = input.tag === 'volumeLogs' ? { ...input.profile, logDest: VOLUME_LOG_DEST } : input.profile
   const dest = profile.logDest ?? profile.fallbackDest
   let logs: LogPlacement
   if (dest === null) logs = { kind: 'none' }

@@ -2,7 +2,7 @@ import type { HistorySampleId } from './history-samples.js'
 
 /** Shapes of the seeded world. Field names follow the upstream APIs so routes can serialise them directly. */
 
-export type Upstream = 'aac' | 'onprem' | 'databricks' | 'sparkHistory'
+export type Upstream = 'aac' | 'onprem' | 'databricks' | 'sparkHistory' | 's3'
 export type SidePlatform = 'aac' | 'onprem'
 
 export interface SimPerson {
@@ -81,10 +81,8 @@ export interface ClusterProfile {
   autoscale?: { min_workers: number; max_workers: number }
   availability: 'ON_DEMAND' | 'SPOT' | 'SPOT_WITH_FALLBACK'
   runtimeEngine: 'STANDARD' | 'PHOTON'
-  /** cluster_log_conf destination; null = no cluster_log_conf */
+  /** cluster_log_conf destination (dbfs:/..., /Volumes/... or s3://...); null = no cluster_log_conf */
   logDest: string | null
-  /** which cluster_log_conf kind logDest is (default dbfs) */
-  logConfKind?: 'dbfs' | 'volumes'
   /** where logs really land when logDest is null (AAC's default root), or null when not delivered at all */
   fallbackDest: string | null
   /** event log samples this profile's runs cycle through (see sample-logs.ts) */

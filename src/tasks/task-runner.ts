@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 
-export type TaskKind = 'collect' | 'download' | 'analyse'
+export type TaskKind = 'collect' | 'download' | 'upload' | 'analyse'
 export type TaskStatus = 'running' | 'done' | 'failed' | 'cancelled'
 
 export interface TaskProgress {
