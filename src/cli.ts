@@ -1,6 +1,6 @@
 // `tri-track analyze <file-or-folder> [--json] [--out <file>]`: analyse a Spark event log from the command line.
 import { pathToFileURL } from 'node:url'
-import { analyseEventLog } from './spark/analyse.js'
+import { analyseEventLog, noEventsReason } from './spark/analyse.js'
 import { writeFileAtomic } from './store/atomic-write.js'
 import type { Analysis } from './spark/analysis-types.js'
 import { approxDuration, bytes, duration as dur, impactText, percent } from './shared/format.js'
@@ -77,8 +77,9 @@ export async function runCli (argv: string[], out: NodeJS.WritableStream = proce
     err.write(`tri-track: cannot read ${input}: ${(e as Error).message}\n`)
     return 66
   }
-  if (analysis.parse.events === 0) {
-    err.write(`tri-track: no Spark events found in ${input} (${analysis.parse.bytes} bytes, ${analysis.parse.badLines.count} unparseable line(s)${analysis.parse.damage.length ? `; ${analysis.parse.damage.map((d) => d.message).join('; ')}` : ''})\n`)
+  const empty = noEventsReason(analysis, input)
+  if (empty !== null) {
+    err.write(`tri-track: ${empty}\n`)
     return 65
   }
   if (outFile) {

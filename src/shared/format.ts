@@ -90,7 +90,17 @@ export function statusClass (status: string): string {
   }
 }
 
-export const fmt = { safeUrl, duration, signedDuration, dateTime, shortDateTime, bytes, percent, number, flowPath, statusClass }
+/** Where a downloaded event log came from, by its manifest's source destination: "DBFS", "S3", … */
+export function logSource (destination: string | null | undefined): string {
+  const d = destination ?? ''
+  if (/^dbfs:/i.test(d)) return 'DBFS'
+  if (/^\/Volumes\//.test(d)) return 'a Unity Catalog volume'
+  if (/^s3[an]?:\/\//i.test(d)) return 'S3'
+  if (/^https?:\/\//i.test(d)) return 'the Spark History Server'
+  return d === '' ? 'its source' : d
+}
+
+export const fmt = { safeUrl, duration, signedDuration, dateTime, shortDateTime, bytes, percent, number, flowPath, statusClass, logSource }
 export type Fmt = typeof fmt
 
 /** "1.5 s", "2.2 min", "1.3 h": a compact duration for impacts. */

@@ -3,6 +3,8 @@ import { SAMPLE_INFO } from './sample-logs.js'
 import type { ClusterProfile, ClusterRuntime, LogPlacement, SimCluster, SimDbxRun, WorldNotables } from './world-types.js'
 
 export const DBX_WORKSPACE_ID = '4045893158723001'
+/** where the volume-delivering cluster's logs go (cluster_log_conf.volumes.destination) */
+export const VOLUME_LOG_DEST = '/Volumes/main/trifacta/cluster_logs'
 
 export interface DbxRunInput {
   seed: string
@@ -39,7 +41,7 @@ export function logSampleFor (profile: ClusterProfile, opts: { tag: keyof WorldN
   if (dest === null || profile.logSamples.length === 0) return null
   if (opts.tag === 'logsNotDelivered' || opts.tag === 'emptyLogFolder') return null
   if (opts.tag === 'restartedCluster') return 'db-13.3-photon-q88'
-  if (opts.tag === 'rolledParts' || opts.outcome !== 'Complete') return 'exec-fail'
+  if (opts.tag === 'rolledParts' || opts.tag === 'volumeLogs' || opts.outcome !== 'Complete') return 'exec-fail'
   return profile.logSamples[opts.k % profile.logSamples.length] ?? null
 }
 
@@ -124,7 +126,9 @@ export function buildDbxRun (input: DbxRunInput): { run: SimDbxRun; cluster: Sim
   const spot = input.profile.availability !== 'ON_DEMAND'
   const restarted = input.tag === 'restartedCluster'
   const nodesLost = input.tag === 'restartedCluster' || (spot && rng.chance(0.3))
-  const dest = input.profile.logDest ?? input.profile.fallbackDest
+  // one run of the demo delivers to a Unity Catalog volume, as workspaces without legacy DBFS do
+  const profile = input.tag === 'volumeLogs' ? { ...input.profile, logDest: VOLUME_LOG_DEST } : input.profile
+  const dest = profile.logDest ?? profile.fallbackDest
   let logs: LogPlacement
   if (dest === null) logs = { kind: 'none' }
   else if (input.tag === 'logsNotDelivered') logs = { kind: 'not-yet', dest }
@@ -151,7 +155,7 @@ export function buildDbxRun (input: DbxRunInput): { run: SimDbxRun; cluster: Sim
     clusterName: `job-${input.jobId}-run-${input.runId}`,
     jobId: input.jobId,
     runId: input.runId,
-    profile: input.profile,
+    profile,
     runtime: runtimeFor(input.profile, input.log?.sample ?? null),
     startTime,
     // the cluster is torn down during the run's clean-up: terminated when the run ends
