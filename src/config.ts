@@ -35,7 +35,7 @@ export const ConfigSchema = Type.Object({
   HOST: Type.String({ pattern: '^[A-Za-z0-9.:\\[\\]-]+$', maxLength: 255, default: '127.0.0.1' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 5050 }),
   DATA_DIR: Type.String({ pattern: noControl, minLength: 1, maxLength: 1024, default: './flows' }),
-  DBFS_LOG_ROOT: Type.String({ pattern: '^dbfs:/[^\\u0000-\\u001f]*$', maxLength: 1024, default: 'dbfs:/trifacta/logs' }),
+  DBFS_LOG_ROOT: Type.String({ pattern: '^(dbfs:/|/Volumes/[^/\\u0000-\\u001f]+/[^/\\u0000-\\u001f]+/[^/\\u0000-\\u001f]+)[^\\u0000-\\u001f]*$', maxLength: 1024, default: 'dbfs:/trifacta/logs' }),
   DEMO_MODE: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], { default: 'auto', description: 'auto: demo when PLATFORM_API_TOKEN is empty' }),
   UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600000, default: 120000, description: 'one upstream call, body included' }),
   COLLECT_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 3600000, default: 300000, description: 'one collection of a flow, all its calls together' }),
@@ -87,7 +87,7 @@ function describe (key: ConfigKey, schema: TSchema): string {
   if (key === 'SPARK_HISTORY_SERVER_USER') return 'a user name without control characters or ":"'
   if (key.endsWith('_URL') || key === 'DATABRICKS_HOST') return 'an http(s) URL without spaces or control characters'
   if (key === 'RANFOR_FILTER') return 'a comma-separated list of words (e.g. recipe,plan)'
-  if (key === 'DBFS_LOG_ROOT') return 'a dbfs:/ path'
+  if (key === 'DBFS_LOG_ROOT') return 'a dbfs:/ path or a /Volumes/<catalog>/<schema>/<volume>/ path'
   if (key === 'AWS_ACCESS_KEY_ID') return 'letters and digits (e.g. AKIAIOSFODNN7EXAMPLE)'
   if (key === 'AWS_REGION') return 'an AWS region such as eu-west-1'
   return 'a value without control characters'

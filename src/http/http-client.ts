@@ -342,7 +342,8 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
     // an error body only needs its message: its head is kept, however long it claims or turns out to be
     const limit = ok ? (ro.maxBytes ?? maxBodyBytes) : MAX_ERROR_BODY
     const declared = Number(res.headers['content-length'])
-    if (ok && Number.isFinite(declared) && declared > limit) {
+    // a HEAD's content-length is the file's, not a body's
+    if (ok && method !== 'HEAD' && Number.isFinite(declared) && declared > limit) {
       res.body.destroy()
       throw new BodyTooLarge(`announced ${mib(declared)}`, limit)
     }

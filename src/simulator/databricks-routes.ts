@@ -144,6 +144,7 @@ export function registerDatabricksRoutes (app: FastifyInstance, opts: Databricks
   const pathParam = (q: Query): string => {
     const p = one(q, 'path')
     if (p === undefined || p === '') throw new SimHttpError(400, "Missing required parameter 'path'", 'INVALID_PARAMETER_VALUE')
+    dbfs.checkDbfsApi(p)
     return p
   }
 

@@ -20,6 +20,7 @@ export interface LogConfEnv {
 
 /** cluster_log_conf for a destination: dbfs:/…, or s3://… with the simulated bucket's region and endpoint */
 function logConf (dest: string, env: LogConfEnv): Record<string, unknown> {
+  if (dest.startsWith('/Volumes/')) return { volumes: { destination: dest } }
   if (!dest.startsWith('s3://')) return { dbfs: { destination: dest } }
   return { s3: { destination: dest, region: SIM_S3_REGION, ...(env.s3Endpoint ? { endpoint: env.s3Endpoint } : {}), enable_encryption: true, canned_acl: 'bucket-owner-full-control' } }
 }

@@ -5,6 +5,7 @@ import { aacErrorBody, registerAacRoutes } from './aac-routes.js'
 import { databricksErrorBody, registerDatabricksRoutes } from './databricks-routes.js'
 import { Dbfs } from './dbfs.js'
 import { layoutEventLogs } from './dbfs-layout.js'
+import { FILES_PAGE_MAX, registerFilesRoutes } from './files-routes.js'
 import { Faults } from './faults.js'
 import { SampleLogs } from './sample-logs.js'
 import { SimOAuth, type SimOAuthOptions } from './oauth.js'
@@ -37,6 +38,10 @@ export interface SimulatorOptions {
   cacheDir?: string
   /** the most rows one v4 list page returns (both Trifacta upstreams); default 100 */
   pageCap?: number
+  /** the most entries one Files API directory page holds (default 1000, the documented maximum) */
+  filesPageCap?: number
+  /** legacy DBFS disabled in the workspace: the DBFS API answers 403 "Public DBFS root is disabled" */
+  dbfsDisabled?: boolean
   /** AAC OAuth 2.0 token lifetimes (the static aac token works too) */
   oauth?: SimOAuthOptions
 }
@@ -74,6 +79,10 @@ export interface Simulator {
   setHistoryRanges(enabled: boolean): void
   /** the most rows one v4 list page returns from now on */
   setPageCap(rows: number): void
+  /** the most entries one Files API directory page holds from now on */
+  setFilesPageCap(entries: number): void
+  /** turns legacy DBFS off (or back on) in the workspace */
+  setDbfsDisabled(disabled: boolean): void
   close(): Promise<void>
 }
 
@@ -99,6 +108,8 @@ export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simu
   const aws = { accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(30).toString('base64'), region: SIM_S3_REGION }
   s3.addKey(aws.accessKeyId, aws.secretAccessKey)
   layoutEventLogs(world, dbfs, samples, s3)
+  dbfs.rootDisabled = opts.dbfsDisabled ?? false
+  let filesPageCap = opts.filesPageCap ?? FILES_PAGE_MAX
 
   const common = { faults, onRequest, logger: opts.logger }
   const oauth = new SimOAuth(opts.oauth)
@@ -125,6 +136,7 @@ export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simu
   let dbxUrlValue = ''
   let s3UrlValue = ''
   registerDatabricksRoutes(databricks, { world, dbfs, host: () => dbxUrlValue, s3Endpoint: () => s3UrlValue })
+  registerFilesRoutes(databricks, { dbfs, pageCap: () => filesPageCap })
 
   const basic = `Basic ${Buffer.from(`${users.sparkHistory}:${tokens.sparkHistory}`).toString('base64')}`
   const sparkHistory = createUpstreamServer({
@@ -179,6 +191,12 @@ export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simu
       },
       setPageCap (rows) {
         pageCap = rows
+      },
+      setFilesPageCap (entries) {
+        filesPageCap = Math.max(1, entries)
+      },
+      setDbfsDisabled (disabled) {
+        dbfs.rootDisabled = disabled
       },
       async close () {
         faults.clear()

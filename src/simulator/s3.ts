@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { open } from 'node:fs/promises'
+import { open, stat } from 'node:fs/promises'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { SampleLogs } from './sample-logs.js'
 import type { ErrorBody } from './server.js'
@@ -12,7 +12,7 @@ import { verifySigV4, type SimAwsKey } from './s3-sigv4.js'
  * default, so continuation tokens are always exercised), serves HEAD and ranged GETs, and answers errors in S3's XML.
  */
 
-type Content = { kind: 'buffer', data: Buffer } | { kind: 'sample', sample: string, part: number }
+type Content = { kind: 'buffer', data: Buffer } | { kind: 'sample', sample: string, part: number } | { kind: 'disk', path: string, size: number }
 interface SimObject { mtime: number, content: Content }
 interface Bucket { region: string, objects: Map<string, SimObject> }
 
@@ -79,6 +79,12 @@ export class SimS3 {
     this.bucket(bucket).objects.set(key, { mtime, content: { kind: 'sample', sample, part } })
   }
 
+  /** serve a local file (read from disk per request) as an object */
+  async addFile (bucket: string, key: string, localPath: string, mtime = Date.now()): Promise<void> {
+    const st = await stat(localPath)
+    this.bucket(bucket).objects.set(key, { mtime, content: { kind: 'disk', path: localPath, size: st.size } })
+  }
+
   remove (bucket: string, key: string): boolean {
     return this.buckets.get(bucket)?.objects.delete(key) ?? false
   }
@@ -96,7 +102,7 @@ export class SimS3 {
   async stat (bucket: string, key: string): Promise<{ size: number, mtime: number, etag: string } | null> {
     const o = this.buckets.get(bucket)?.objects.get(key)
     if (o === undefined) return null
-    const size = o.content.kind === 'buffer' ? o.content.data.length : (await this.part(o.content.sample, o.content.part)).size
+    const size = o.content.kind === 'buffer' ? o.content.data.length : (await this.disk(o.content)).size
     return { size, mtime: o.mtime, etag: `"${createHash('md5').update(`${bucket}/${key}/${o.mtime}/${size}`).digest('hex')}"` }
   }
 
@@ -105,7 +111,7 @@ export class SimS3 {
     const o = this.buckets.get(bucket)?.objects.get(key)
     if (o === undefined) return Buffer.alloc(0)
     if (o.content.kind === 'buffer') return o.content.data.subarray(start, end + 1)
-    const d = await this.part(o.content.sample, o.content.part)
+    const d = await this.disk(o.content)
     const buf = Buffer.allocUnsafe(end - start + 1)
     const fh = await open(d.path, 'r')
     try {
@@ -126,7 +132,7 @@ export class SimS3 {
     const o = this.buckets.get(bucket)?.objects.get(key)
     if (o === undefined) return Buffer.alloc(0)
     if (o.content.kind === 'buffer') return o.content.data
-    const d = await this.part(o.content.sample, o.content.part)
+    const d = await this.disk(o.content)
     return d.size === 0 ? Buffer.alloc(0) : createReadStream(d.path, { start: d.offset, end: d.offset + d.size - 1 })
   }
 
@@ -163,9 +169,11 @@ export class SimS3 {
     return b
   }
 
-  private async part (sample: string, part: number): Promise<{ path: string, offset: number, size: number }> {
-    const d = (await this.samples.parts(sample))[part]
-    if (d === undefined) throw new Error(`sample ${sample} has no part ${part}`)
+  /** where an object's bytes are on disk */
+  private async disk (c: Exclude<Content, { kind: 'buffer' }>): Promise<{ path: string, offset: number, size: number }> {
+    if (c.kind === 'disk') return { path: c.path, offset: 0, size: c.size }
+    const d = (await this.samples.parts(c.sample))[c.part]
+    if (d === undefined) throw new Error(`sample ${c.sample} has no part ${c.part}`)
     return d
   }
 }

@@ -256,8 +256,11 @@ export function computeFlags (a: Analysis, inputs: FlagInputs | Map<string, Stag
   }
 
   // disk_spill: bytes spilled to disk, or the in-memory spill when the log reports no disk bytes (Spark 1.x, GPU spill).
-  // Impact: writing and reading back the spill at ~100 MB/s per task, over the stage's parallelism.
+  // Impact: writing and reading back the spill at ~100 MB/s per task (plus, for a CPU's memory-only spill, serialising
+  // the spilled records and reading them back), over the stage's parallelism.
   {
+    const plugins = a.environment.sparkProperties.find(([k]) => k === 'spark.plugins')?.[1] ?? ''
+    const gpu = /com\.nvidia\.spark\.SQLPlugin/.test(plugins) || a.environment.sparkProperties.some(([k, v]) => k === 'spark.rapids.sql.enabled' && v === 'true')
     const hit: StageData[] = []
     const ev: string[] = []
     let impact = 0
@@ -267,12 +270,15 @@ export function computeFlags (a: Analysis, inputs: FlagInputs | Map<string, Stag
       const volume = Math.max(s.inputBytes, s.outputBytes, s.shuffleReadBytes, s.shuffleWriteBytes)
       const r = volume > 0 ? onDisk / volume : 1
       if (r < T.spillRatio) continue
-      const cost = Math.min(stageWall(s), (2 * onDisk) / T.spillBytesPerMs / parallelism(s))
+      // memory-only spill on a CPU (Spark 1.x reports no disk bytes): the spilled records are also serialised and read
+      // back, at ~100 MB/s per task (assumption); a GPU spills device buffers to host memory, with no such cost
+      const serde = s.diskBytesSpilled > 0 || gpu ? 0 : (2 * s.memoryBytesSpilled) / T.spillSerdeBytesPerMs
+      const cost = Math.min(stageWall(s), ((2 * onDisk) / T.spillBytesPerMs + serde) / parallelism(s))
       hit.push(s)
       impact += cost
       ev.push(s.diskBytesSpilled > 0
         ? `${stageLabel(s)}: ${fmtBytes(s.diskBytesSpilled)} spilled to disk (${fmtBytes(s.memoryBytesSpilled)} in memory), ${pct(r)} of its ${fmtBytes(volume)} data`
-        : `${stageLabel(s)}: ${fmtBytes(s.memoryBytesSpilled)} spilled from memory (the log reports no disk bytes: older Spark or GPU spill), about ${fmtBytes(onDisk)} written`)
+        : `${stageLabel(s)}: ${fmtBytes(s.memoryBytesSpilled)} spilled from memory (the log reports no disk bytes: ${gpu ? 'GPU spill' : 'older Spark'}), about ${fmtBytes(onDisk)} written${serde > 0 ? `; ~${fmtMs(cost)} of the stage's wall clock to serialise, write and read it back` : ''}`)
     }
     // memory-only spill: the disk cost is a guess (GPU spill goes to host memory), so it is capped at warning
     const diskKnown = hit.some((s) => s.diskBytesSpilled > 0)
