@@ -1,7 +1,7 @@
 // `tri-track analyze <file-or-folder> [--json] [--out <file>]`: analyse a Spark event log from the command line.
 import { pathToFileURL } from 'node:url'
 import type { Analysis } from './spark/analysis-types.js'
-import { approxDuration, bytes, duration as dur, impactText, percent } from './shared/format.js'
+import { approxDuration, bytes, duration as dur, impactOverlapText, impactText, percent } from './shared/format.js'
 
 const USAGE = `usage: tri-track analyze <event-log file or folder> [--json] [--out <analysis.json>]
 
@@ -34,6 +34,8 @@ export function summary (a: Analysis): string {
     for (const e of f.evidence.slice(0, 5)) lines.push(`      ${e}`)
     if (f.evidence.length > 5) lines.push(`      … ${f.evidence.length - 5} more`)
   }
+  const overlap = impactOverlapText(a.flags.map((f) => f.impactMs), k.wallClockMs)
+  if (overlap !== null) lines.push(`  ${overlap}`)
   const w = a.whatIf
   if (w) {
     lines.push('', `  what-if (replay of the stage DAG on other core counts; model ${approxDuration(w.modelMs)} vs actual ${approxDuration(w.actualMs)}):`)
