@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import fastifyFormbody from '@fastify/formbody'
 import fastifySensible from '@fastify/sensible'
+import fastifyMultipart from '@fastify/multipart'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import type { Services } from './services.js'
@@ -11,6 +12,8 @@ import type { FlowService } from './flows/flow-service.js'
 import type { DbxService } from './databricks/dbx-service.js'
 import type { SettingsService } from './settings/settings-service.js'
 import type { HistoryService } from './spark-history/history-service.js'
+import type { UploadService } from './flows/upload-service.js'
+import { uploadRoutes } from './flows/upload-routes.js'
 import { historyRoutes } from './spark-history/history-routes.js'
 import { securityPlugin } from './plugins/security.js'
 import { assetsPlugin } from './plugins/assets.js'
@@ -34,6 +37,7 @@ declare module 'fastify' {
     flows: FlowService
     dbx: DbxService
     history: HistoryService
+    uploads: UploadService
     settings: SettingsService
   }
 }
@@ -79,11 +83,14 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
   app.decorate('flows', services.flows)
   app.decorate('dbx', services.dbx)
   app.decorate('history', services.history)
+  app.decorate('uploads', services.uploads)
   app.decorate('settings', opts.settings)
 
   await app.register(securityPlugin, { host: services.upstreams.config.HOST })
   await app.register(fastifySensible)
   await app.register(fastifyFormbody)
+  // multipart bodies are streamed by the routes that take a file (req.file()); nothing is buffered or written here
+  await app.register(fastifyMultipart, { limits: { files: 1, fields: 10, fieldSize: 1024, parts: 20, headerPairs: 100 } })
   await app.register(viewPlugin, {
     views: opts.views ?? join(ROOT, 'views'),
     cache: opts.cacheTemplates ?? true,
@@ -96,6 +103,7 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
   await app.register(flowApiRoutes)
   await app.register(dbxRoutes)
   await app.register(historyRoutes)
+  await app.register(uploadRoutes)
   await app.register(dashboardRoutes)
   await app.register(pairRoutes)
   await app.register(settingsRoutes)

@@ -19,6 +19,10 @@ export const ConfigSchema = Type.Object({
   ONPREM_TLS_SKIP_VERIFY: Type.Union([Type.Literal('false'), Type.Literal('true')], { default: 'false', description: 'true: accept any certificate from on-prem Trifacta (a warning shows on every page)' }),
   DATABRICKS_HOST: Type.Union([Type.Literal(''), Type.String({ pattern: httpUrl, maxLength: 2048 })], { default: '', description: 'Databricks workspace URL' }),
   DATABRICKS_TOKEN: Type.String({ ...token, default: '' }),
+  AWS_ACCESS_KEY_ID: Type.String({ pattern: '^[A-Za-z0-9]*$', maxLength: 128, default: '', description: 'AWS access key id for event logs delivered to S3 (cluster_log_conf.s3)' }),
+  AWS_SECRET_ACCESS_KEY: Type.String({ ...token, default: '', description: 'AWS secret access key (never shown or logged)' }),
+  AWS_SESSION_TOKEN: Type.String({ ...token, default: '', description: 'AWS session token of temporary credentials; empty for long-term keys' }),
+  AWS_REGION: Type.String({ pattern: '^([a-z]{2}(-[a-z]+)+-\\d+)?$', maxLength: 32, default: '', description: 'region of S3 log buckets whose cluster_log_conf.s3 names none (default us-east-1)' }),
   ONPREM_API_BASE_URL: Type.Union([Type.Literal(''), Type.String({ pattern: httpUrl, maxLength: 2048 })], { default: '', description: 'on-prem Trifacta API base URL including /v4 (optional)' }),
   ONPREM_API_TOKEN: Type.String({ ...token, default: '' }),
   SPARK_HISTORY_SERVER_URL: Type.Union([Type.Literal(''), Type.String({ pattern: httpUrl, maxLength: 2048 })], { default: '', description: 'on-prem Spark History Server, e.g. http://historyserver:18080 (optional)' }),
@@ -31,11 +35,12 @@ export const ConfigSchema = Type.Object({
   HOST: Type.String({ pattern: '^[A-Za-z0-9.:\\[\\]-]+$', maxLength: 255, default: '127.0.0.1' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 5050 }),
   DATA_DIR: Type.String({ pattern: noControl, minLength: 1, maxLength: 1024, default: './flows' }),
-  DBFS_LOG_ROOT: Type.String({ pattern: '^dbfs:/[^\\u0000-\\u001f]*$', maxLength: 1024, default: 'dbfs:/trifacta/logs' }),
+  DBFS_LOG_ROOT: Type.String({ pattern: '^(dbfs:/|/Volumes/[^/\\u0000-\\u001f]+/[^/\\u0000-\\u001f]+/[^/\\u0000-\\u001f]+)[^\\u0000-\\u001f]*$', maxLength: 1024, default: 'dbfs:/trifacta/logs' }),
   DEMO_MODE: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], { default: 'auto', description: 'auto: demo when PLATFORM_API_TOKEN is empty' }),
   UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600000, default: 120000, description: 'one upstream call, body included' }),
   COLLECT_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 3600000, default: 300000, description: 'one collection of a flow, all its calls together' }),
   MAX_EVENT_LOG_GB: Type.Number({ minimum: 0.001, maximum: 10000, default: 20, description: 'a larger event log is refused before downloading' }),
+  EVENTLOG_UPLOAD_MAX_MB: Type.Integer({ minimum: 1, maximum: 1048576, default: 2048, description: 'the largest event log file uploaded on a run\'s page, MiB; a larger upload is cut off (413)' }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' })
 })
 
@@ -82,7 +87,9 @@ function describe (key: ConfigKey, schema: TSchema): string {
   if (key === 'SPARK_HISTORY_SERVER_USER') return 'a user name without control characters or ":"'
   if (key.endsWith('_URL') || key === 'DATABRICKS_HOST') return 'an http(s) URL without spaces or control characters'
   if (key === 'RANFOR_FILTER') return 'a comma-separated list of words (e.g. recipe,plan)'
-  if (key === 'DBFS_LOG_ROOT') return 'a dbfs:/ path'
+  if (key === 'DBFS_LOG_ROOT') return 'a dbfs:/ path or a /Volumes/<catalog>/<schema>/<volume>/ path'
+  if (key === 'AWS_ACCESS_KEY_ID') return 'letters and digits (e.g. AKIAIOSFODNN7EXAMPLE)'
+  if (key === 'AWS_REGION') return 'an AWS region such as eu-west-1'
   return 'a value without control characters'
 }
 
@@ -91,7 +98,7 @@ export function parseConfigValue (key: ConfigKey, raw: string): unknown {
   const schema = ConfigSchema.properties[key] as TSchema
   const trimmed = raw.trim()
   const value = Value.Convert(schema, trimmed)
-  const shown = (): string => /TOKEN/.test(key) ? '(hidden)' : JSON.stringify(trimmed.slice(0, 80))
+  const shown = (): string => /TOKEN|SECRET/.test(key) ? '(hidden)' : JSON.stringify(trimmed.slice(0, 80))
   if (!Value.Check(schema, value)) throw new ConfigError(key, `${key} must be ${describe(key, schema)}; got ${shown()}`)
   const problem = URL_KEYS.has(key) && value !== '' ? urlProblem(String(value)) : null
   if (problem !== null) throw new ConfigError(key, `${key} must be ${describe(key, schema)}: ${problem}; got ${shown()}`)

@@ -6,6 +6,8 @@ export const LOG_REDACT_PATHS = [
   'token', '*.token', '*.*.token', 'tokens', '*.tokens',
   'PLATFORM_API_TOKEN', 'PLATFORM_API_REFRESH_TOKEN', 'DATABRICKS_TOKEN', 'ONPREM_API_TOKEN',
   '*.PLATFORM_API_TOKEN', '*.PLATFORM_API_REFRESH_TOKEN', '*.DATABRICKS_TOKEN', '*.ONPREM_API_TOKEN',
+  'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', '*.AWS_SECRET_ACCESS_KEY', '*.AWS_SESSION_TOKEN',
+  'secretAccessKey', 'sessionToken', '*.secretAccessKey', '*.sessionToken', '*.*.secretAccessKey', '*.*.sessionToken',
   'accessToken', 'refreshToken', '*.accessToken', '*.refreshToken', 'access_token', 'refresh_token', '*.access_token', '*.refresh_token'
 ]
 

@@ -1,15 +1,17 @@
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import { createFlowStore, type FlowStore } from './store/flow-store.js'
-import { createTaskRunner, type TaskRunner } from './tasks/task-runner.js'
-import { createDbxService, analyseTaskKey, type DbxService } from './databricks/dbx-service.js'
+import { createTaskRunner, type TaskRunner, type TaskState } from './tasks/task-runner.js'
+import { createDbxService, analyseTaskKey, parseRunTaskKey, type DbxService } from './databricks/dbx-service.js'
 import { analyseInWorker } from './spark/analyse-in-worker.js'
+import { noEventsReason } from './spark/analyse.js'
 import { createUpstreams, type Upstreams } from './upstreams/upstreams.js'
 import type { UpstreamTargets } from './upstreams/targets.js'
 import type { EventLogFiles, EventLogManifest } from './store/eventlog-files.js'
 import { createFlowService, type FlowService } from './flows/flow-service.js'
 import { analysisKeyOf } from './flows/analysis-key.js'
 import { createHistoryService, type HistoryService } from './spark-history/history-service.js'
+import { createUploadService, type UploadService } from './flows/upload-service.js'
 
 /** The services of one app instance; app.ts hands each to the routes as its own Fastify decorator. */
 export interface Services {
@@ -22,6 +24,8 @@ export interface Services {
   readonly dbx: DbxService
   /** on-prem runs' Spark applications through the History Server (find, pick, download); works unconfigured */
   readonly history: HistoryService
+  /** event log files uploaded on a run's page (bring your own log), analysed like downloads */
+  readonly uploads: UploadService
   close: () => Promise<void>
 }
 
@@ -29,7 +33,16 @@ export interface Services {
 export function createServices (opts: { config: Config, demo: boolean, targets: UpstreamTargets, log: Logger, retryBaseDelayMs?: number, analysisHeapMb?: number }): Services {
   const { log } = opts
   const store = createFlowStore({ dataDir: opts.config.DATA_DIR })
-  const tasks = createTaskRunner({ log })
+  // a failed download or analysis is remembered beside the run's analysis, so its dashboard still says "stale" after
+  // a restart (the task list is in memory only); an upload that failed kept nothing and doubts nothing
+  const recordFailure = (state: TaskState): void => {
+    const run = state.status === 'failed' && state.kind !== 'upload' ? parseRunTaskKey(state.key) : null
+    if (run === null) return
+    const failure = { what: run.kind === 'download' ? 'download' as const : 'analysis' as const, at: state.finishedAt ?? new Date().toISOString(), error: state.error }
+    store.analyses.writeFailure(run.flowName, run.jobRunId, failure)
+      .catch((err: unknown) => { log.warn({ flow: run.flowName, jobRunId: run.jobRunId, err: (err as Error).message }, 'could not record the failed task') })
+  }
+  const tasks = createTaskRunner({ log, onFinish: recordFailure })
   const upstreams = createUpstreams({ ...opts, tokenStore: store })
   const flows = createFlowService({ upstreams, store, tasks, log })
 
@@ -42,6 +55,10 @@ export function createServices (opts: { config: Config, demo: boolean, targets: 
         signal: ctx.signal,
         ...(opts.analysisHeapMb !== undefined ? { maxHeapMb: opts.analysisHeapMb } : {})
       })
+      // a file with no Spark event in it (an uploaded file of something else, a log damaged from its first byte) has
+      // nothing to show: the task fails with why, and an analysis saved before stays (marked stale on its dashboard)
+      const empty = noEventsReason(analysis)
+      if (empty !== null) throw new Error(`This is not a Spark event log, or it is damaged from its start: ${empty}. Nothing was saved.`)
       await store.analyses.write(flowName, key, analysis)
     })
   }
@@ -63,6 +80,7 @@ export function createServices (opts: { config: Config, demo: boolean, targets: 
     log,
     analyse
   })
+  const uploads = createUploadService({ store, tasks, log, analyse })
 
   return {
     store,
@@ -71,6 +89,7 @@ export function createServices (opts: { config: Config, demo: boolean, targets: 
     flows,
     dbx,
     history,
+    uploads,
     async close () {
       await tasks.close()
       await upstreams.close()

@@ -2,10 +2,12 @@ import type { Run } from '../src/shared/flow-types.js'
 import type { Simulator, WorldNotables } from '../src/simulator/index.js'
 import type { FlowStore } from '../src/store/flow-store.js'
 import { join } from 'node:path'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { analyseEventLog } from '../src/spark/analyse.js'
 import { SAMPLE_DIR } from '../src/simulator/sample-logs.js'
 
-export type NotableRun = 'expired' | 'noLogConfFallback' | 'noLogDelivery' | 'rolledParts' | 'manyTasks' | 'restartedCluster' | 'emptyLogFolder' | 'logsNotDelivered' | 'inProgress'
+export type NotableRun = 'expired' | 'noLogConfFallback' | 'noLogDelivery' | 'rolledParts' | 'manyTasks' | 'restartedCluster' | 'emptyLogFolder' | 'logsNotDelivered' | 'inProgress' | 'volumeLogs'
 export const NOTABLE_RUNS: NotableRun[] = ['expired', 'noLogConfFallback', 'noLogDelivery', 'rolledParts', 'manyTasks', 'restartedCluster', 'emptyLogFolder', 'logsNotDelivered', 'inProgress']
 
 /** The simulator's notable Databricks run of a kind: AAC job group id and Databricks run id (as a string). */
@@ -15,8 +17,8 @@ export function notable (sim: Simulator, key: NotableRun): { jobGroupId: number,
 }
 
 /** Saves a flow whose AAC runs are the simulator's notable Databricks runs (faster and more targeted than a collect). */
-export async function seedDbxFlow (store: FlowStore, sim: Simulator, flowName = 'DBX drill-down'): Promise<void> {
-  const runs: Run[] = NOTABLE_RUNS.map((k) => {
+export async function seedDbxFlow (store: FlowStore, sim: Simulator, flowName = 'DBX drill-down', keys: NotableRun[] = NOTABLE_RUNS): Promise<void> {
+  const runs: Run[] = keys.map((k) => {
     const n = notable(sim, k)
     return {
       platform: 'aac',
@@ -81,4 +83,17 @@ export function cachedDbxDetails (runId: string, start: number, runMs: number): 
     logConf: null,
     logConfSource: null
   }
+}
+
+/** helper-download-child.ts started on `parts` into `dir` (env: TT_VOLUME, TT_CHUNK, ...): its exit signal and output so far. */
+export function startDownloadChild (sim: Simulator, parts: unknown[], dir: string, env: Record<string, string> = {}): { child: ChildProcess, exited: Promise<NodeJS.Signals | null>, output: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./helper-download-child.ts', import.meta.url))], {
+    env: { ...process.env, TT_DBX_HOST: sim.urls.databricks, TT_DBX_TOKEN: sim.tokens.databricks, TT_PARTS: JSON.stringify(parts), TT_DIR: dir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let out = ''
+  child.stdout?.on('data', (d: Buffer) => { out += d.toString() })
+  child.stderr?.on('data', (d: Buffer) => { out += d.toString() })
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => { resolve(signal) }))
+  return { child, exited, output: () => out }
 }

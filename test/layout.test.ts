@@ -19,6 +19,8 @@ const RANK: Record<string, number> = {
   store: 2,
   plugins: 3,
   trifacta: 3,
+  s3: 3,
+  'log-sources': 3,
   databricks: 4,
   'spark-history': 4,
   upstreams: 5,

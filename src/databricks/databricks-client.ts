@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import { createHttpClient, type NetworkOptions, type HttpClient } from '../http/http-client.js'
 import { UpstreamError } from '../http/upstream-error.js'
+import { FileChanged } from '../log-sources/log-source.js'
 
 /*
  * Databricks Jobs, Clusters and DBFS reads (see docs api-databricks.md §2-5). Responses are parsed here, once,
@@ -24,6 +25,9 @@ export interface DbxRunState {
 export interface DbxLogConf {
   kind: 'dbfs' | 's3' | 'volumes' | 'unknown'
   destination: string | null
+  /** s3 only: the bucket's region and a custom endpoint (either may be set; the endpoint wins) */
+  region?: string | null
+  endpoint?: string | null
 }
 
 /** A `new_cluster` spec found in the run: enough to recover the log destination when clusters/get is gone. */
@@ -163,8 +167,28 @@ export interface DatabricksClient {
   dbfsGetStatus: (path: string, opts?: { signal?: AbortSignal }) => Promise<DbfsFileInfo>
   /** one read of at most 1 MiB: the decoded bytes (fewer at EOF, none past it) */
   dbfsRead: (path: string, offset: number, length: number, opts?: { signal?: AbortSignal, timeoutMs?: number }) => Promise<Buffer>
+  /** Files API: every entry of a /Volumes/... directory, page after page until no next_page_token */
+  filesList: (path: string, opts?: { signal?: AbortSignal, pageSize?: number }) => Promise<DbfsFileInfo[]>
+  /** Files API HEAD: the file's size and last-modified (kept as sent, for If-Unmodified-Since) */
+  filesGetMetadata: (path: string, opts?: { signal?: AbortSignal }) => Promise<VolumeFileMetadata>
+  /** Files API ranged GET of bytes [offset, offset + length): fewer at the end, none past it; FileChanged on 412 */
+  filesRead: (path: string, offset: number, length: number, opts?: { signal?: AbortSignal, ifUnmodifiedSince?: string | null }) => Promise<Buffer>
   close: () => Promise<void>
 }
+
+export interface VolumeFileMetadata {
+  size: number
+  /** epoch ms (HTTP dates have whole seconds) */
+  modificationTime: number | null
+  /** the last-modified header as sent */
+  lastModified: string | null
+}
+
+/** The most one Files API page lists (larger page_size values are coerced to it). */
+export const FILES_MAX_PAGE = 1000
+/** Ranged reads of a volume file: 8 MiB per request (no documented cap; bounded so memory stays at concurrency x this). */
+export const VOLUME_CHUNK = 8 * 1024 * 1024
+const MAX_DIRECTORY_PAGES = 200
 
 /** DBFS read's cap per call (MAX_READ_SIZE_EXCEEDED above it). */
 export const DBFS_MAX_READ = 1024 * 1024
@@ -220,7 +244,7 @@ export function parseLogConf (v: unknown): DbxLogConf | null {
   if (o === null) return null
   for (const kind of ['dbfs', 's3', 'volumes'] as const) {
     const d = obj(o[kind])
-    if (d !== null) return { kind, destination: str(d.destination) }
+    if (d !== null) return kind === 's3' ? { kind, destination: str(d.destination), region: str(d.region), endpoint: str(d.endpoint) } : { kind, destination: str(d.destination) }
   }
   return Object.keys(o).length === 0 ? null : { kind: 'unknown', destination: null }
 }
@@ -386,6 +410,62 @@ export function dbfsApiPath (p: string): string {
   return s.startsWith('/') ? (s === '' ? '/' : s) : `/${s}`
 }
 
+const VOLUME_PATH = /^\/Volumes\/([^/]+)\/([^/]+)\/([^/]+)(\/.*)?$/
+
+/**
+ * A Unity Catalog volume path, checked segment by segment ("dbfs:/Volumes/..." accepted, trailing slashes dropped):
+ * /Volumes/<catalog>/<schema>/<volume>/...; null for anything else (empty, `.` or `..` segments, control characters).
+ */
+export function volumePath (p: string): string | null {
+  const s = p.replace(/^dbfs:/, '').replace(/\/+$/, '')
+  if (s.length > 4096 || !VOLUME_PATH.test(s)) return null
+  // eslint-disable-next-line no-control-regex
+  const bad = s.slice(1).split('/').some((seg) => seg === '' || seg === '.' || seg === '..' || /[\u0000-\u001f\u007f]/.test(seg))
+  return bad ? null : s
+}
+
+/** "catalog.schema.volume" of a volume path (what GRANT ... ON VOLUME names) */
+export function volumeName (p: string): string {
+  const m = VOLUME_PATH.exec(p)
+  return m === null ? p : `${m[1]!}.${m[2]!}.${m[3]!}`
+}
+
+/** The Files API path of a volume path: each segment URL-encoded (as the SDKs do). */
+function filesApiPath (endpoint: 'files' | 'directories', p: string): string {
+  const v = volumePath(p)
+  if (v === null) throw new UpstreamError({ upstream: 'Databricks', kind: 'config', message: `Not a Unity Catalog volume path: ${JSON.stringify(p.slice(0, 200))} (expected /Volumes/<catalog>/<schema>/<volume>/...)` })
+  return `/api/2.0/fs/${endpoint}${v.split('/').map(encodeURIComponent).join('/')}`
+}
+
+/** A 403 on a volume says which grant is missing; everything else passes through. */
+function volumeError (err: unknown, path: string): unknown {
+  if (!(err instanceof UpstreamError) || err.status !== 403) return err
+  const name = volumeName(path)
+  const [catalog, schema] = name.split('.')
+  return new UpstreamError({
+    upstream: err.upstream,
+    kind: 'auth',
+    status: 403,
+    code: err.code,
+    upstreamMessage: err.upstreamMessage,
+    message: `Databricks refused to read the volume ${name} (${path}): 403 ${err.code ?? 'PERMISSION_DENIED'}. Grant the token's user READ VOLUME on ${name} (with USE CATALOG on ${catalog ?? ''} and USE SCHEMA on ${catalog ?? ''}.${schema ?? ''}), or upload the event log yourself on the run page.`
+  })
+}
+
+const header = (h: Record<string, string | string[] | undefined>, name: string): string | null => {
+  const v = h[name]
+  const one = Array.isArray(v) ? v[0] : v
+  return one === undefined || one === '' ? null : one
+}
+
+/** Parses a Files API directory entry into the listing shape DBFS has; null without a path. */
+export function parseDirectoryEntry (v: unknown): DbfsFileInfo | null {
+  const o = obj(v)
+  const path = str(o?.path)
+  if (o === null || path === null) return null
+  return { path: path.replace(/\/+$/, ''), isDir: bool(o.is_directory) === true, fileSize: num(o.file_size) ?? 0, modificationTime: num(o.last_modified) }
+}
+
 /** True when Databricks says the run, cluster or path does not exist (retention expired, deleted, never there). */
 export function isResourceGone (err: unknown): boolean {
   if (!(err instanceof UpstreamError)) return false
@@ -473,8 +553,74 @@ export function createDatabricksClient (opts: DatabricksClientOptions): Databric
     return { events: sortEvents(events), pages, truncated: false }
   }
 
+  async function filesList (path: string, o: { signal?: AbortSignal, pageSize?: number } = {}): Promise<DbfsFileInfo[]> {
+    const url = filesApiPath('directories', path)
+    const out: DbfsFileInfo[] = []
+    const seen = new Set<string>()
+    let token: string | null = null
+    try {
+      for (let page = 0; page < MAX_DIRECTORY_PAGES; page++) {
+        const query = { page_size: o.pageSize === undefined ? undefined : Math.max(1, Math.min(FILES_MAX_PAGE, o.pageSize)), page_token: token ?? undefined }
+        const body = obj(await http.getJson(url, { query, signal: o.signal }))
+        for (const e of arr(body?.contents)) {
+          const f = parseDirectoryEntry(e)
+          if (f !== null) out.push(f)
+        }
+        // the entry count never ends a listing; only a missing token does (a repeated token would loop for ever)
+        token = str(body?.next_page_token)
+        if (token === null || seen.has(token)) return out
+        seen.add(token)
+      }
+    } catch (err) {
+      throw volumeError(err, path)
+    }
+    throw new UpstreamError({ upstream: 'Databricks', kind: 'malformed', message: `Databricks GET /api/2.0/fs/directories${path}: still paging after ${MAX_DIRECTORY_PAGES} pages` })
+  }
+
+  async function filesGetMetadata (path: string, o: { signal?: AbortSignal } = {}): Promise<VolumeFileMetadata> {
+    let headers
+    try {
+      headers = await http.head(filesApiPath('files', path), { signal: o.signal })
+    } catch (err) {
+      throw volumeError(err, path)
+    }
+    const size = Number(header(headers, 'content-length'))
+    const lastModified = header(headers, 'last-modified')
+    const mtime = lastModified === null ? Number.NaN : Date.parse(lastModified)
+    if (!Number.isSafeInteger(size) || size < 0) throw new UpstreamError({ upstream: 'Databricks', kind: 'malformed', message: `Databricks HEAD /api/2.0/fs/files${path}: no usable content-length (${String(header(headers, 'content-length'))})` })
+    return { size, modificationTime: Number.isNaN(mtime) ? null : mtime, lastModified }
+  }
+
+  async function filesRead (path: string, offset: number, length: number, o: { signal?: AbortSignal, ifUnmodifiedSince?: string | null } = {}): Promise<Buffer> {
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 1) throw new RangeError('a read needs a non-negative offset and a positive length')
+    const headers: Record<string, string> = { range: `bytes=${offset}-${offset + length - 1}` }
+    if (o.ifUnmodifiedSince != null) headers['if-unmodified-since'] = o.ifUnmodifiedSince
+    let res
+    try {
+      res = await http.getBytes(filesApiPath('files', path), { headers, signal: o.signal, maxBytes: length })
+    } catch (err) {
+      // past the end: nothing there (the caller compares with the size it expects)
+      if (err instanceof UpstreamError && err.status === 416) return Buffer.alloc(0)
+      if (err instanceof UpstreamError && err.status === 412) throw new FileChanged(`${path} changed on the volume during the download (it was modified after ${o.ifUnmodifiedSince ?? 'the download began'}); download it again.`)
+      throw volumeError(err, path)
+    }
+    if (res.status === 206) {
+      const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header(res.headers, 'content-range') ?? '')
+      if (m === null || Number(m[1]) !== offset || Number(m[2]) - Number(m[1]) + 1 !== res.body.length) {
+        throw new UpstreamError({ upstream: 'Databricks', kind: 'malformed', message: `Databricks GET /api/2.0/fs/files${path}: content-range ${String(header(res.headers, 'content-range'))} does not match the ${res.body.length} bytes asked from ${offset}` })
+      }
+      return res.body
+    }
+    // a 200 is the whole file: only usable when the read starts at 0 (it fitted in length, or maxBytes refused it)
+    if (offset === 0) return res.body
+    throw new UpstreamError({ upstream: 'Databricks', kind: 'malformed', message: `Databricks GET /api/2.0/fs/files${path} ignored the Range header (answered ${res.status})` })
+  }
+
   return {
     host: base.origin,
+    filesList,
+    filesGetMetadata,
+    filesRead,
     getRun,
     async getCluster (clusterId, o = {}) {
       return parseCluster(await http.getJson('/api/2.1/clusters/get', { query: { cluster_id: clusterId }, signal: o.signal }), clusterId)

@@ -20,7 +20,7 @@ export async function dbxRoutes (fastify: FastifyInstance): Promise<void> {
   }
 
   async function downloadData (flowName: string, run: DatabricksRun, base: string): Promise<Record<string, unknown>> {
-    return { base, configured: dbx.configured, jobGroupId: run.jobGroupId, jobRunId: run.databricksRunId, view: await dbx.downloadView(flowName, run.databricksRunId) }
+    return { base, configured: dbx.configured, jobGroupId: run.jobGroupId, jobRunId: run.databricksRunId, uploadMaxMb: app.upstreams.config.EVENTLOG_UPLOAD_MAX_MB, view: await dbx.downloadView(flowName, run.databricksRunId) }
   }
 
   async function sendPanel (req: FastifyRequest, params: RunParams, reply: FastifyReply, refresh: boolean): Promise<FastifyReply> {

@@ -5,7 +5,8 @@ import type { DatabricksClient } from './databricks-client.js'
 import { isResourceGone } from './databricks-client.js'
 import { UpstreamError } from '../http/upstream-error.js'
 import { locateEventLog, type LocateResult } from './locate-event-log.js'
-import { downloadEventLog, type DownloadProgress } from './download-event-log.js'
+import { dbfsSource, downloadEventLog, type DownloadProgress } from './download-event-log.js'
+import { volumeSource } from './volume-source.js'
 import { pendingDownload, type EventLogFiles, type EventLogManifest } from '../store/eventlog-files.js'
 import { asDbxDetails, fetchDbxDetails, isSettled, type DbxDetails } from './dbx-details.js'
 
@@ -56,7 +57,7 @@ export interface DbxServiceDeps {
   client: DatabricksClient | null | (() => DatabricksClient | null)
   store: FlowStore
   tasks: TaskRunner
-  /** DBFS_LOG_ROOT */
+  /** DBFS_LOG_ROOT (a dbfs:/ or /Volumes/ path) */
   defaultLogRoot: string
   log: Logger
   downloadConcurrency?: number
@@ -72,6 +73,12 @@ export function downloadTaskKey (flowName: string, jobRunId: string): string {
 
 export function analyseTaskKey (flowName: string, jobRunId: string): string {
   return `analyse:${flowName}:${jobRunId}`
+}
+
+/** The flow and run of a download or analysis task key (the inverse of the two above), or null for other keys. */
+export function parseRunTaskKey (key: string): { kind: 'download' | 'analyse', flowName: string, jobRunId: string } | null {
+  const m = /^(download|analyse):(.+):([^:]+)$/s.exec(key)
+  return m === null ? null : { kind: m[1] as 'download' | 'analyse', flowName: m[2]!, jobRunId: m[3]! }
 }
 
 const GONE_MESSAGE = 'Databricks keeps runs about 60 days; this one is gone.'
@@ -189,7 +196,7 @@ export function createDbxService (deps: DbxServiceDeps): DbxService {
         }
         ctx.progress({ done: 0, total: located.totalBytes, message: `downloading ${located.parts.length} part${located.parts.length === 1 ? '' : 's'}` })
         manifest = await downloadEventLog({
-          client,
+          logSource: located.store === 'volume' ? volumeSource(client, located.destination) : dbfsSource(client),
           parts: located.parts,
           files,
           source: { destination: located.destination, folder: located.folder, clusterId: details.clusterId, sparkContextId: details.sparkContextId },

@@ -1,10 +1,15 @@
 import type { DatabricksClient, DbfsFileInfo, DbxLogConf } from './databricks-client.js'
-import { dbfsApiPath, isResourceGone } from './databricks-client.js'
+import { dbfsApiPath, isResourceGone, volumePath } from './databricks-client.js'
+import { UpstreamError } from '../http/upstream-error.js'
+import type { LogPart } from '../log-sources/log-source.js'
 
 /*
- * Where a run's Spark event log is on DBFS (api-databricks.md §6):
+ * Where a run's Spark event log is (api-databricks.md §6), on DBFS or on a Unity Catalog volume:
  *   <dest>/<cluster_id>/eventlog/<cluster_id>_<driver ip>/<spark_context_id>/eventlog[-YYYY-MM-DD--HH-MM.gz]
- * The destination is the cluster's cluster_log_conf, else the workspace's default root (AAC writes there). The
+ * The destination is the cluster's cluster_log_conf, else the workspace's default root (AAC writes there). DBFS
+ * destinations are listed with the DBFS API, /Volumes/... ones with the Files API (as the Databricks SDKs route
+ * them), page after page. A destination that cannot be reached (legacy DBFS disabled in the workspace, no grant on
+ * the volume) is said so, with what to do, rather than taken for a missing log. The
  * driver-ip level has one folder per driver (restarts add folders), so the folders are listed rather than built
  * from the cluster's current driver IP, which is gone after termination anyway.
  */
@@ -15,7 +20,7 @@ export interface LocateInput {
   /** the run's spark_context_id (from runs/get), when known */
   sparkContextId: string | null
   logConf: DbxLogConf | null
-  /** DBFS_LOG_ROOT, e.g. dbfs:/trifacta/logs */
+  /** DBFS_LOG_ROOT, e.g. dbfs:/trifacta/logs or /Volumes/main/ops/cluster_logs */
   defaultRoot: string
   /** epoch ms the run ended; null while it runs */
   endedAt: number | null
@@ -24,24 +29,25 @@ export interface LocateInput {
   now?: number
 }
 
-export interface EventLogPart {
-  /** Databricks' file name: eventlog-2024-03-19--11-00.gz, eventlog */
-  name: string
-  /** DBFS API path (no dbfs: prefix) */
-  path: string
-  size: number
-  modificationTime: number | null
-}
+/** A part's path is the DBFS API path (no dbfs: prefix), or the /Volumes/... path of a volume. */
+export type EventLogPart = LogPart
 
-export type NotFoundReason = 'no-cluster' | 'unsupported-destination' | 'no-delivery' | 'not-yet' | 'expired' | 'empty'
+export type NotFoundReason = 'no-cluster' | 'unsupported-destination' | 'no-delivery' | 'not-yet' | 'expired' | 'empty' |
+  /** the destination exists but cannot be read: DBFS disabled in the workspace, no grant on the volume */
+  'unreachable'
+
+/** Which API reads the destination. */
+export type LogStoreKind = 'dbfs' | 'volume'
 
 export type LocateResult =
   | {
     kind: 'found'
-    /** dbfs:/ destination the log was found under */
+    /** the API the parts are read with */
+    store: LogStoreKind
+    /** the destination the log was found under: dbfs:/... or /Volumes/... */
     destination: string
     destinationSource: 'cluster_log_conf' | 'default root'
-    /** the <cluster_id>_<ip>/<spark_context_id> folder, DBFS API path */
+    /** the <cluster_id>_<ip>/<spark_context_id> folder (DBFS API path, or the volume path) */
     folder: string
     /** false when the run's context id was unknown or not among the folders (newest folder taken instead) */
     contextMatched: boolean
@@ -82,39 +88,103 @@ function basename (p: string): string {
   return p.slice(p.lastIndexOf('/') + 1)
 }
 
-async function listOrNull (client: DatabricksClient, path: string, signal?: AbortSignal): Promise<DbfsFileInfo[] | null> {
-  try {
-    return await client.dbfsList(path, { signal })
-  } catch (err) {
-    if (isResourceGone(err)) return null
-    throw err
+/** Databricks' answer when legacy DBFS (root and mounts) is disabled in the workspace: 403 "Public DBFS root is disabled" (DBFS_DISABLED). */
+export function isDbfsDisabled (err: unknown): boolean {
+  if (!(err instanceof UpstreamError)) return false
+  if (err.code === 'DBFS_DISABLED') return true
+  return (err.status === 403 || err.status === 400) && /DBFS_DISABLED|DBFS root is disabled|DBFS (?:root )?(?:access )?(?:is )?disabled/i.test(`${err.upstreamMessage ?? ''} ${err.message}`)
+}
+
+/** A destination that answers, but not to us. */
+class Unreachable extends Error {
+  constructor (readonly why: 'dbfs-disabled' | 'denied', readonly detail: string) {
+    super(detail)
   }
 }
 
+interface Store {
+  kind: LogStoreKind
+  /** the destination as shown (dbfs:/a/b, /Volumes/c/s/v/x) */
+  display: (apiPath: string) => string
+  /** the directory's entries, or null when it does not exist */
+  list: (path: string, signal?: AbortSignal) => Promise<DbfsFileInfo[] | null>
+}
+
+function storeOf (client: DatabricksClient, kind: LogStoreKind, pageSize?: number): Store {
+  return {
+    kind,
+    display: (p) => (kind === 'dbfs' ? `dbfs:${p}` : p),
+    async list (path, signal) {
+      try {
+        return kind === 'dbfs' ? await client.dbfsList(path, { signal }) : await client.filesList(path, { signal, pageSize })
+      } catch (err) {
+        if (isResourceGone(err)) return null
+        if (kind === 'dbfs' && isDbfsDisabled(err)) throw new Unreachable('dbfs-disabled', (err as UpstreamError).upstreamMessage ?? (err as Error).message)
+        if (kind === 'volume' && err instanceof UpstreamError && err.status === 403) throw new Unreachable('denied', err.message)
+        throw err
+      }
+    }
+  }
+}
+
+/** The destination to look in and the API that reads it; a string when it is unusable (why). */
+function destinationOf (conf: DbxLogConf | null, defaultRoot: string): { kind: LogStoreKind, root: string, source: 'cluster_log_conf' | 'default root' } | string {
+  const raw = conf?.destination ?? defaultRoot
+  const source = conf !== null ? 'cluster_log_conf' as const : 'default root' as const
+  const asVolume = volumePath(raw)
+  if (conf?.kind === 'volumes' && asVolume === null) return `The cluster's cluster_log_conf.volumes destination ${JSON.stringify(raw.slice(0, 200))} is not a /Volumes/<catalog>/<schema>/<volume>/... path.`
+  if (asVolume !== null) return { kind: 'volume', root: asVolume, source }
+  if (/^\/?Volumes(\/|$)/.test(raw.replace(/^dbfs:/, ''))) return `The log destination ${JSON.stringify(raw.slice(0, 200))} is not a valid /Volumes/<catalog>/<schema>/<volume>/... path.`
+  return { kind: 'dbfs', root: dbfsApiPath(raw), source }
+}
+
+const UPLOAD_HINT = 'or download the event log yourself and upload it on the run page'
+
 /** Finds the run's event log folder and its parts, or says why there is none and what to do. */
-export async function locateEventLog (client: DatabricksClient, input: LocateInput, opts: { signal?: AbortSignal } = {}): Promise<LocateResult> {
-  const now = input.now ?? Date.now()
+export async function locateEventLog (client: DatabricksClient, input: LocateInput, opts: { signal?: AbortSignal, pageSize?: number } = {}): Promise<LocateResult> {
   const looked: string[] = []
+  try {
+    return await locateIn(client, input, looked, opts)
+  } catch (err) {
+    if (!(err instanceof Unreachable)) throw err
+    const where = looked[looked.length - 1] ?? input.defaultRoot
+    const fromConf = input.logConf !== null
+    const hint = fromConf
+      ? `Point the job cluster's cluster_log_conf at a Unity Catalog volume (/Volumes/<catalog>/<schema>/<volume>/...) or S3, ${UPLOAD_HINT}.`
+      : `Set DBFS_LOG_ROOT to where the logs are, or give the job cluster a cluster_log_conf that delivers to a Unity Catalog volume (/Volumes/<catalog>/<schema>/<volume>/...) or S3, ${UPLOAD_HINT}.`
+    if (err.why === 'dbfs-disabled') {
+      return { kind: 'not-found', reason: 'unreachable', looked, hint, message: `The log destination ${where} (${fromConf ? 'the cluster\'s cluster_log_conf' : 'the default root, DBFS_LOG_ROOT'}) is on DBFS, and legacy DBFS is disabled in this workspace: Databricks answered "${err.detail.slice(0, 200)}". No other destination is configured for this cluster.` }
+    }
+    return { kind: 'not-found', reason: 'unreachable', looked, hint: `Ask a workspace admin for the grant, ${UPLOAD_HINT}.`, message: err.detail }
+  }
+}
+
+async function locateIn (client: DatabricksClient, input: LocateInput, looked: string[], opts: { signal?: AbortSignal, pageSize?: number }): Promise<LocateResult> {
+  const now = input.now ?? Date.now()
   const notFound = (reason: NotFoundReason, message: string, hint: string): LocateResult => ({ kind: 'not-found', reason, message, hint, looked })
   const { clusterId } = input
   if (clusterId === null) {
     return notFound('no-cluster', 'Databricks reports no cluster for this run (it never started, or it ran on serverless compute, which has no log delivery).', 'Nothing to download for this run.')
   }
   const conf = input.logConf
-  if (conf !== null && conf.kind !== 'dbfs') {
+  if (conf !== null && conf.kind !== 'dbfs' && conf.kind !== 'volumes') {
     const where = conf.destination ?? conf.kind
-    return notFound('unsupported-destination', `The cluster delivers its logs to ${where} (${conf.kind}), which the DBFS API cannot read.`, conf.kind === 's3' ? 'Copy the event log from the S3 bucket yourself, or point cluster_log_conf at a dbfs:/ destination.' : 'Point cluster_log_conf at a dbfs:/ destination.')
+    return notFound('unsupported-destination', `The cluster delivers its logs to ${where} (${conf.kind}), which Tri-Tracker cannot read through Databricks.`, conf.kind === 's3' ? 'Copy the event log from the S3 bucket yourself and upload it on the run page, or point cluster_log_conf at a dbfs:/ or /Volumes/ destination.' : `Point cluster_log_conf at a dbfs:/ or /Volumes/ destination, ${UPLOAD_HINT}.`)
   }
+  const dest = destinationOf(conf, input.defaultRoot)
+  if (typeof dest === 'string') return notFound('unsupported-destination', dest, `Fix cluster_log_conf (or DBFS_LOG_ROOT), ${UPLOAD_HINT}.`)
+  const store = storeOf(client, dest.kind, opts.pageSize)
   const fromConf = conf?.destination ?? null
-  const destination = `dbfs:${dbfsApiPath(fromConf ?? input.defaultRoot)}`
-  const destinationSource = fromConf !== null ? 'cluster_log_conf' as const : 'default root' as const
-  const clusterDir = `${dbfsApiPath(destination)}/${clusterId}`
+  const destination = store.display(dest.root)
+  const destinationSource = dest.source
+  const clusterDir = `${dest.root}/${clusterId}`
   const eventlogDir = `${clusterDir}/eventlog`
-  looked.push(`dbfs:${eventlogDir}`)
+  const shown = store.display
+  looked.push(shown(eventlogDir))
 
   const running = input.endedAt === null
   const sinceEnd = input.endedAt === null ? 0 : now - input.endedAt
-  const drivers = (await listOrNull(client, eventlogDir, opts.signal))?.filter((f) => f.isDir) ?? null
+  const drivers = (await store.list(eventlogDir, opts.signal))?.filter((f) => f.isDir) ?? null
 
   if (drivers === null || drivers.length === 0) {
     if (running || sinceEnd < DELIVERY_GRACE_MS) {
@@ -129,10 +199,10 @@ export async function locateEventLog (client: DatabricksClient, input: LocateInp
     if (drivers !== null) {
       return notFound('empty', `The event log folder ${destination}/${clusterId}/eventlog is there but empty.`, 'The driver may have died before writing its log, or the files were removed; check the cluster events and driver logs.')
     }
-    const clusterFolder = await listOrNull(client, clusterDir, opts.signal)
+    const clusterFolder = await store.list(clusterDir, opts.signal)
     if (clusterFolder === null) {
       return fromConf === null
-        ? notFound('no-delivery', `The cluster has no cluster_log_conf and nothing was delivered under the default root ${destination}.`, 'Turn on log delivery (cluster_log_conf with a dbfs:/ destination) in the job cluster spec, then re-run the job.')
+        ? notFound('no-delivery', `The cluster has no cluster_log_conf and nothing was delivered under the default root ${destination}.`, 'Turn on log delivery (cluster_log_conf with a dbfs:/ or /Volumes/ destination) in the job cluster spec, then re-run the job.')
         : notFound('no-delivery', `Log delivery is configured to ${destination}, but nothing arrived there for cluster ${clusterId}.`, 'Check cluster_log_status on the cluster for delivery errors and the permissions on the destination.')
     }
     return notFound('not-yet', `The cluster's logs are delivered to ${destination}/${clusterId}, but its event log is not there yet.`, 'Retry in a few minutes; if it never appears, check cluster_log_status on the cluster for delivery errors.')
@@ -141,16 +211,16 @@ export async function locateEventLog (client: DatabricksClient, input: LocateInp
   // <cluster_id>_<ip> folders, each holding one folder per Spark context
   const contexts: Array<{ folder: string, name: string }> = []
   for (const d of drivers.sort((a, b) => (a.path < b.path ? -1 : 1))) {
-    const children = (await listOrNull(client, d.path, opts.signal)) ?? []
+    const children = (await store.list(d.path, opts.signal)) ?? []
     for (const c of children) if (c.isDir) contexts.push({ folder: c.path, name: basename(c.path) })
   }
   const wanted = input.sparkContextId
   const match = wanted === null ? undefined : contexts.find((c) => c.name === wanted)
   if (match !== undefined) {
-    looked.push(`dbfs:${match.folder}`)
-    const parts = orderParts((await listOrNull(client, match.folder, opts.signal)) ?? [])
+    looked.push(shown(match.folder))
+    const parts = orderParts((await store.list(match.folder, opts.signal)) ?? [])
     if (parts.length === 0) {
-      return notFound(running || sinceEnd < DELIVERY_GRACE_MS ? 'not-yet' : 'empty', `The run's event log folder dbfs:${match.folder} is there but holds no event log file.`,
+      return notFound(running || sinceEnd < DELIVERY_GRACE_MS ? 'not-yet' : 'empty', `The run's event log folder ${shown(match.folder)} is there but holds no event log file.`,
         running || sinceEnd < DELIVERY_GRACE_MS ? 'Retry in a few minutes: delivery runs every 5 minutes.' : 'The driver may have died before writing its log, or the files were removed; check the cluster events and driver logs.')
     }
     return found(match.folder, true, parts)
@@ -158,8 +228,8 @@ export async function locateEventLog (client: DatabricksClient, input: LocateInp
   // context unknown, or not among the folders: the newest folder that has parts
   let best: { folder: string, parts: EventLogPart[], newest: number } | null = null
   for (const c of contexts) {
-    looked.push(`dbfs:${c.folder}`)
-    const parts = orderParts((await listOrNull(client, c.folder, opts.signal)) ?? [])
+    looked.push(shown(c.folder))
+    const parts = orderParts((await store.list(c.folder, opts.signal)) ?? [])
     if (parts.length === 0) continue
     const newest = Math.max(...parts.map((p) => p.modificationTime ?? 0))
     if (best === null || newest > best.newest) best = { folder: c.folder, parts, newest }
@@ -172,6 +242,6 @@ export async function locateEventLog (client: DatabricksClient, input: LocateInp
   return found(best.folder, false, best.parts)
 
   function found (folder: string, contextMatched: boolean, parts: EventLogPart[]): LocateResult {
-    return { kind: 'found', destination, destinationSource, folder, contextMatched, driverFolders: drivers?.length ?? 0, parts, totalBytes: parts.reduce((s, p) => s + p.size, 0) }
+    return { kind: 'found', store: store.kind, destination, destinationSource, folder, contextMatched, driverFolders: drivers?.length ?? 0, parts, totalBytes: parts.reduce((s, p) => s + p.size, 0) }
   }
 }

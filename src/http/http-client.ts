@@ -27,7 +27,24 @@ export interface HttpClientOptions {
   quoteBigInts?: boolean
   /** the largest success body read (default MAX_JSON_BODY); a larger one fails the call, unread */
   maxBodyBytes?: number
+  /**
+   * Signs each attempt instead of sending a bearer token (S3's AWS Signature V4): gets the request as it will be
+   * sent (path with its query string) and returns the headers to add. `secrets` are scrubbed from messages.
+   */
+  sign?: { headers: (req: SignableRequest) => Record<string, string>, secrets: () => string[] }
+  /** reads the upstream's error name and message from an error body (default: AAC / Databricks JSON) */
+  errorBody?: (text: string) => { code: string | null, message: string | null }
   log?: Logger
+}
+
+/** A request as it goes on the wire, for a signer. */
+export interface SignableRequest {
+  method: string
+  /** host[:port] as sent in the Host header */
+  host: string
+  /** path and query string, encoded */
+  path: string
+  headers: Record<string, string>
 }
 
 /** How to reach one upstream through a corporate network. */
@@ -52,6 +69,8 @@ export function proxyEnv (env: Record<string, string | undefined> = process.env)
   return { httpProxy: pick('HTTP_PROXY'), httpsProxy: pick('HTTPS_PROXY'), noProxy: pick('NO_PROXY') }
 }
 
+type Method = 'GET' | 'HEAD' | 'POST'
+
 export type Query = Record<string, string | number | boolean | undefined | null>
 
 export interface RequestOptions {
@@ -66,6 +85,15 @@ export interface RequestOptions {
   quoteBigInts?: boolean
   /** overrides the client's maxBodyBytes for this call (e.g. one DBFS chunk in base64) */
   maxBytes?: number
+  /** extra request headers (e.g. Range) */
+  headers?: Record<string, string>
+}
+
+/** A 2xx answer read whole (within the call's byte cap), for binary bodies such as a ranged S3 GET. */
+export interface BytesResponse {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: Buffer
 }
 
 /** A JSON client for one upstream: pooled connections, timeouts, retries with backoff, errors without tokens. */
@@ -74,6 +102,12 @@ export interface HttpClient {
   readonly origin: string
   getJson: (path: string, opts?: RequestOptions) => Promise<unknown>
   postJson: (path: string, opts?: RequestOptions) => Promise<unknown>
+  /** GET whose body is returned as text (XML APIs); same retries, caps and errors as getJson */
+  getText: (path: string, opts?: RequestOptions) => Promise<string>
+  /** HEAD: the response headers of a 2xx; same retries and errors as getJson */
+  head: (path: string, opts?: RequestOptions) => Promise<Record<string, string | string[] | undefined>>
+  /** GET of a bounded binary body (a ranged read), with getJson's retries; set maxBytes to what is expected */
+  getBytes: (path: string, opts?: RequestOptions) => Promise<BytesResponse>
   /**
    * GET of a large body, streamed: resolves on a 2xx with the open body (the caller consumes it), throws the
    * UpstreamErrors getJson would otherwise. Not retried: the caller resumes (Range) or starts over.
@@ -164,19 +198,21 @@ type Body = AsyncIterable<Buffer> & { destroy: (err?: Error) => unknown }
  * Reads a body up to `limit` bytes. Past it, the rest is not read (the stream is destroyed, so the connection is
  * dropped rather than drained): `over` tells, and `text` holds the first `limit` bytes.
  */
-export async function readBodyLimited (body: Body, limit: number): Promise<{ text: string, over: boolean, bytes: number }> {
+export async function readBodyLimited (body: Body, limit: number): Promise<{ text: string, over: boolean, bytes: number, buffer: Buffer }> {
   const chunks: Buffer[] = []
   let bytes = 0
   for await (const chunk of body) {
     if (bytes + chunk.length > limit) {
       chunks.push(chunk.subarray(0, limit - bytes))
       body.destroy()
-      return { text: Buffer.concat(chunks).toString('utf8'), over: true, bytes: limit }
+      const buffer = Buffer.concat(chunks)
+      return { text: buffer.toString('utf8'), over: true, bytes: limit, buffer }
     }
     chunks.push(chunk)
     bytes += chunk.length
   }
-  return { text: Buffer.concat(chunks).toString('utf8'), over: false, bytes }
+  const buffer = Buffer.concat(chunks)
+  return { text: buffer.toString('utf8'), over: false, bytes, buffer }
 }
 
 const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(n < 1024 * 1024 ? 2 : 0)} MiB`
@@ -268,14 +304,15 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
 
   // a Basic header's encoded user:password is a secret too
   const headerSecret = opts.authorization == null ? [] : [opts.authorization.replace(/^\S+\s+/, '')]
-  const authorization = async (signal?: AbortSignal): Promise<{ header: Record<string, string>, token: string }> => {
+  const authorization = async (signal?: AbortSignal, req?: Omit<SignableRequest, 'host'>): Promise<{ header: Record<string, string>, token: string }> => {
+    if (opts.sign !== undefined) return { header: opts.sign.headers({ method: req?.method ?? 'GET', host: url.host, path: req?.path ?? '/', headers: req?.headers ?? {} }), token: '' }
     if (opts.authorization !== undefined) return { header: opts.authorization === null ? {} : { authorization: opts.authorization }, token: '' }
     const token = await auth.token(signal)
     return { header: { authorization: `Bearer ${token}` }, token }
   }
 
   function fail (init: ConstructorParameters<typeof UpstreamError>[0]): UpstreamError {
-    const secrets = [...auth.secrets(), ...headerSecret]
+    const secrets = [...auth.secrets(), ...headerSecret, ...(opts.sign?.secrets() ?? [])]
     return new UpstreamError({ ...init, message: scrubSecrets(init.message, secrets), upstreamMessage: init.upstreamMessage == null ? null : scrubSecrets(init.upstreamMessage, secrets) })
   }
 
@@ -288,32 +325,35 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
     return `${basePath}${path}${qs === '' ? '' : `?${qs}`}`
   }
 
-  async function once (method: 'GET' | 'POST', path: string, ro: RequestOptions, signal: AbortSignal, phase: { headers: boolean }): Promise<{ status: number, headers: Record<string, string | string[] | undefined>, text: string, token: string }> {
-    const { header, token } = await authorization(ro.signal)
-    const headers: Record<string, string> = { accept: 'application/json', ...header }
+  async function once (method: Method, path: string, ro: RequestOptions, signal: AbortSignal, phase: { headers: boolean }): Promise<{ status: number, headers: Record<string, string | string[] | undefined>, text: string, buffer: Buffer, token: string }> {
+    const fullPath = buildPath(path, ro.query)
+    const extra = { ...(opts.sign === undefined ? { accept: 'application/json' } : {}), ...ro.headers }
+    const { header, token } = await authorization(ro.signal, { method, path: fullPath, headers: extra })
+    const headers: Record<string, string> = { ...extra, ...header }
     let body: string | undefined
     if (ro.body !== undefined) {
       body = JSON.stringify(ro.body)
       headers['content-type'] = 'application/json'
     }
     const perCall = ro.timeoutMs === undefined ? {} : { headersTimeout: ro.timeoutMs, bodyTimeout: ro.timeoutMs }
-    const res = await pool.request({ origin: url.origin, method, path: buildPath(path, ro.query), headers, body, signal, ...perCall })
+    const res = await pool.request({ origin: url.origin, method, path: fullPath, headers, body, signal, ...perCall })
     phase.headers = true
     const ok = res.statusCode >= 200 && res.statusCode < 300
     // an error body only needs its message: its head is kept, however long it claims or turns out to be
     const limit = ok ? (ro.maxBytes ?? maxBodyBytes) : MAX_ERROR_BODY
     const declared = Number(res.headers['content-length'])
-    if (ok && Number.isFinite(declared) && declared > limit) {
+    // a HEAD's content-length is the file's, not a body's
+    if (ok && method !== 'HEAD' && Number.isFinite(declared) && declared > limit) {
       res.body.destroy()
       throw new BodyTooLarge(`announced ${mib(declared)}`, limit)
     }
     const read = await readBodyLimited(res.body, limit)
     if (ok && read.over) throw new BodyTooLarge(`sent more than ${mib(limit)}`, limit)
-    return { status: res.statusCode, headers: res.headers, text: read.text, token }
+    return { status: res.statusCode, headers: res.headers, text: read.text, buffer: read.buffer, token }
   }
 
-  async function call (method: 'GET' | 'POST', path: string, ro: RequestOptions = {}): Promise<unknown> {
-    const retryable = method === 'GET' || ro.idempotent === true
+  async function call (method: Method, path: string, ro: RequestOptions = {}, as: 'json' | 'text' | 'headers' | 'bytes' = 'json'): Promise<unknown> {
+    const retryable = method !== 'POST' || ro.idempotent === true
     const what = `${name} ${method} ${path}`
     let refreshed = false
     for (let attempt = 0; ; attempt++) {
@@ -329,13 +369,16 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
       try {
         const res = await once(method, path, ro, signal, phase)
         if (res.status >= 200 && res.status < 300) {
+          if (as === 'text') return res.text
+          if (as === 'headers') return res.headers
+          if (as === 'bytes') return { status: res.status, headers: res.headers, body: res.buffer } satisfies BytesResponse
           try {
             return res.text === '' ? null : (ro.quoteBigInts ?? opts.quoteBigInts) === true ? parseJsonKeepingBigInts(res.text) : JSON.parse(res.text)
           } catch {
             lastError = fail({ upstream: name, kind: 'malformed', status: res.status, message: `${what}: the response was not valid JSON (${res.text.length} bytes)` })
           }
         } else {
-          const { code, message } = describeErrorBody(res.text)
+          const { code, message } = (opts.errorBody ?? describeErrorBody)(res.text)
           const detail = [code, message].filter((x) => x !== null).join(': ')
           const suffix = detail === '' ? '' : ` (${detail})`
           // An expired or revoked access token: refresh it once and try again (any method: the call was refused, not run).
@@ -403,14 +446,15 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
     }
     let res: Dispatcher.ResponseData
     try {
-      const { header } = await authorization(ro.signal)
-      res = await pool.request({ method: 'GET', path: buildPath(path, ro.query), headers: { ...header, ...ro.headers }, signal: ro.signal, ...perCall })
+      const fullPath = buildPath(path, ro.query)
+      const { header } = await authorization(ro.signal, { method: 'GET', path: fullPath, headers: ro.headers ?? {} })
+      res = await pool.request({ method: 'GET', path: fullPath, headers: { ...ro.headers, ...header }, signal: ro.signal, ...perCall })
     } catch (err) {
       throw transport(err)
     }
     if (res.statusCode < 200 || res.statusCode >= 300) {
       const { text } = await readBodyLimited(res.body, MAX_ERROR_BODY).catch(() => ({ text: '' }))
-      const { code, message } = describeErrorBody(text)
+      const { code, message } = (opts.errorBody ?? describeErrorBody)(text)
       const detail = [code, message].filter((x) => x !== null).join(': ')
       const suffix = detail === '' ? '' : ` (${detail})`
       const status = res.statusCode
@@ -435,6 +479,9 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
     origin: url.origin,
     getJson: async (path, ro) => await call('GET', path, ro),
     postJson: async (path, ro) => await call('POST', path, ro),
+    getText: async (path, ro) => await call('GET', path, ro, 'text') as string,
+    head: async (path, ro) => await call('HEAD', path, ro, 'headers') as Record<string, string | string[] | undefined>,
+    getBytes: async (path, ro) => await call('GET', path, ro, 'bytes') as BytesResponse,
     download,
     close: async () => { await pool.close() }
   }

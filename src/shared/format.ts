@@ -90,7 +90,17 @@ export function statusClass (status: string): string {
   }
 }
 
-export const fmt = { safeUrl, duration, signedDuration, dateTime, shortDateTime, bytes, percent, number, flowPath, statusClass }
+/** Where a downloaded event log came from, by its manifest's source destination: "DBFS", "S3", … */
+export function logSource (destination: string | null | undefined): string {
+  const d = destination ?? ''
+  if (/^dbfs:/i.test(d)) return 'DBFS'
+  if (/^\/Volumes\//.test(d)) return 'a Unity Catalog volume'
+  if (/^s3[an]?:\/\//i.test(d)) return 'S3'
+  if (/^https?:\/\//i.test(d)) return 'the Spark History Server'
+  return d === '' ? 'its source' : d
+}
+
+export const fmt = { safeUrl, duration, signedDuration, dateTime, shortDateTime, bytes, percent, number, flowPath, statusClass, logSource }
 export type Fmt = typeof fmt
 
 /** "1.5 s", "2.2 min", "1.3 h": a compact duration for impacts. */
@@ -103,4 +113,17 @@ export function approxDuration (ms: number): string {
 export function impactText (impactMs: number | undefined, wallMs: number): string | null {
   if (impactMs === undefined || impactMs <= 0 || !(wallMs > 0)) return null
   return `costs ~${approxDuration(impactMs)} of ${approxDuration(wallMs)}`
+}
+
+/**
+ * Said under a run's red flags when two or more have a wall-clock impact: each impact estimates what that one cause
+ * cost on its own, and causes share minutes (huge partitions spill, the spill slows the stage that failed the run),
+ * so the impacts are not additive; null when fewer than two flags have one.
+ */
+export function impactOverlapText (impactsMs: readonly (number | undefined)[], wallMs: number): string | null {
+  const xs = impactsMs.filter((x): x is number => x !== undefined && x > 0)
+  if (xs.length < 2 || !(wallMs > 0)) return null
+  const sum = xs.reduce((a, b) => a + b, 0)
+  const total = sum > wallMs ? `: together they come to ~${approxDuration(sum)}, more than the ${approxDuration(wallMs)} run` : ''
+  return `These impacts overlap, so they are not additive${total}. Each estimates what one cause cost on its own, and causes share the same minutes.`
 }

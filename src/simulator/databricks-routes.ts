@@ -53,6 +53,8 @@ export interface DatabricksRoutesOptions {
   dbfs: Dbfs
   /** this server's own URL, for run_page_url */
   host: () => string
+  /** the simulated S3's URL, the endpoint of cluster_log_conf.s3 */
+  s3Endpoint?: () => string
 }
 
 export function registerDatabricksRoutes (app: FastifyInstance, opts: DatabricksRoutesOptions): void {
@@ -86,14 +88,14 @@ export function registerDatabricksRoutes (app: FastifyInstance, opts: Databricks
         if (off === null) throw new SimHttpError(400, 'Invalid page_token', 'INVALID_PARAMETER_VALUE')
         pageOffset = off
       }
-      return renderRun(r, { version, host: opts.host(), workspaceId: world.workspaceId, cluster: world.clusters.get(r.clusterId), pageOffset })
+      return renderRun(r, { version, host: opts.host(), s3Endpoint: opts.s3Endpoint?.(), workspaceId: world.workspaceId, cluster: world.clusters.get(r.clusterId), pageOffset })
     })
   }
 
   for (const version of ['2.0', '2.1'] as const) {
     app.get(`/api/${version}/clusters/get`, async (req, reply) => {
       const c = getCluster(one(req.query as Query, 'cluster_id'))
-      return reply.type('application/json').send(renderCluster(c, runFor(c), world.now))
+      return reply.type('application/json').send(renderCluster(c, runFor(c), world.now, { s3Endpoint: opts.s3Endpoint?.() }))
     })
 
     app.post(`/api/${version}/clusters/events`, async (req) => {
@@ -120,7 +122,7 @@ export function registerDatabricksRoutes (app: FastifyInstance, opts: Databricks
       }
       const types = Array.isArray(body.event_types) ? (body.event_types as unknown[]).map(String) : null
       let events = eventsCache.get(c.clusterId)
-      if (!events) eventsCache.set(c.clusterId, (events = clusterEvents(c, runFor(c), world.now)))
+      if (!events) eventsCache.set(c.clusterId, (events = clusterEvents(c, runFor(c), world.now, { s3Endpoint: opts.s3Endpoint?.() })))
       let sel = events.filter(
         (e) =>
           (start === undefined || e.timestamp >= start) &&
@@ -142,6 +144,7 @@ export function registerDatabricksRoutes (app: FastifyInstance, opts: Databricks
   const pathParam = (q: Query): string => {
     const p = one(q, 'path')
     if (p === undefined || p === '') throw new SimHttpError(400, "Missing required parameter 'path'", 'INVALID_PARAMETER_VALUE')
+    dbfs.checkDbfsApi(p)
     return p
   }
 

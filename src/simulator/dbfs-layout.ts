@@ -1,4 +1,5 @@
 import type { Dbfs } from './dbfs.js'
+import type { LogSink, SimS3 } from './s3.js'
 import type { SampleLogs } from './sample-logs.js'
 import { MIN } from './world-plan.js'
 import type { SimCluster, World } from './world-types.js'
@@ -18,9 +19,13 @@ export function contextDir (dest: string, clusterId: string, driverIp: string, s
   return `${stripScheme(dest)}/${clusterId}/eventlog/${clusterId}_${driverIp.replaceAll('.', '_')}/${sparkContextId}`
 }
 
-function layoutCluster (c: SimCluster, dbfs: Dbfs, samples: SampleLogs, now: number): void {
-  const logs = c.logs
-  if (logs.kind === 'none') return
+function layoutCluster (c: SimCluster, sinks: { dbfs: Dbfs, s3: SimS3 | null }, samples: SampleLogs, now: number): void {
+  const placed = c.logs
+  if (placed.kind === 'none') return
+  // an s3://bucket/prefix destination is written into that bucket, with "/prefix" as the path
+  const s3 = /^s3:\/\/([^/]+)(\/.*)?$/.exec(placed.dest)
+  const dbfs: LogSink = s3 === null || sinks.s3 === null ? sinks.dbfs : sinks.s3.sink(s3[1]!)
+  const logs = s3 === null ? placed : { ...placed, dest: s3[2] ?? '' }
   const end = c.terminatedTime || now
   const base = `${stripScheme(logs.dest)}/${c.clusterId}`
   // delivery runs every 5 minutes: driver logs are there even when the event log is not yet
@@ -52,7 +57,7 @@ function layoutCluster (c: SimCluster, dbfs: Dbfs, samples: SampleLogs, now: num
 }
 
 /** Lays out every seeded cluster's log delivery on DBFS (metadata only: bodies are read from disk on demand). */
-export function layoutEventLogs (world: World, dbfs: Dbfs, samples: SampleLogs): void {
+export function layoutEventLogs (world: World, dbfs: Dbfs, samples: SampleLogs, s3: SimS3 | null = null): void {
   dbfs.mkdirs('/trifacta/logs', world.now - 200 * 86_400_000)
   dbfs.mkdirs('/cluster-logs', world.now - 200 * 86_400_000)
   dbfs.mkdirs('/FileStore/tables', world.now - 300 * 86_400_000)
@@ -61,6 +66,6 @@ export function layoutEventLogs (world: World, dbfs: Dbfs, samples: SampleLogs):
   for (const c of world.clusters.values()) {
     // log folders of clusters past retention are cleaned up too
     if (c.startTime < world.now - world.retentionMs) continue
-    layoutCluster(c, dbfs, samples, world.now)
+    layoutCluster(c, { dbfs, s3 }, samples, world.now)
   }
 }

@@ -45,7 +45,13 @@ export function normalizeDbfsPath (raw: string): string {
 /** An in-memory DBFS tree whose file bodies live on disk (or are tiny buffers). */
 export class Dbfs {
   private readonly root: DirNode = { type: 'dir', mtime: 0, children: new Map() }
-  private readonly denied: string[] = []
+  private denied: string[] = []
+  /**
+   * Legacy DBFS (root and mounts) disabled in the workspace: the DBFS API answers 403 "Public DBFS root is disabled"
+   * for every path but the reserved prefixes (docs: "Disable access to DBFS root and mounts"); volumes stay readable
+   * through the Files API.
+   */
+  rootDisabled = false
 
   constructor (private readonly samples: SampleLogs) {}
 
@@ -82,6 +88,37 @@ export class Dbfs {
   /** every path under prefix answers 403 PERMISSION_DENIED */
   deny (prefix: string): void {
     this.denied.push(normalizeDbfsPath(prefix))
+  }
+
+  /** undoes deny(prefix) */
+  allow (prefix: string): void {
+    const p = normalizeDbfsPath(prefix)
+    this.denied = this.denied.filter((d) => d !== p)
+  }
+
+  /**
+   * What the DBFS API refuses before looking: the root when DBFS is disabled, and /Volumes paths (the SDKs send those
+   * to the Files API; we assume the DBFS API does not serve them, so a client that routes them wrong fails here).
+   */
+  checkDbfsApi (raw: string): void {
+    const p = normalizeDbfsPath(raw)
+    if (p === '/Volumes' || p.startsWith('/Volumes/')) throw new SimHttpError(400, `Unity Catalog volume paths are not served by the DBFS API: ${p}. Use the Files API.`, 'INVALID_PARAMETER_VALUE')
+    if (this.rootDisabled && !p.startsWith('/databricks-datasets')) {
+      throw new SimHttpError(403, `Public DBFS root is disabled. Access is denied on path: ${p}`, 'PERMISSION_DENIED')
+    }
+  }
+
+  /** bytes [offset, offset + length) of a file, any length (the Files API's ranged GET); fewer at its end */
+  async readRange (raw: string, offset: number, length: number): Promise<Buffer> {
+    const out: Buffer[] = []
+    let got = 0
+    while (got < length) {
+      const b = await this.read(raw, offset + got, Math.min(MAX_READ, length - got))
+      if (b.length === 0) break
+      out.push(b)
+      got += b.length
+    }
+    return Buffer.concat(out)
   }
 
   async getStatus (raw: string): Promise<DbfsFileInfo> {

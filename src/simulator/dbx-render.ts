@@ -1,5 +1,5 @@
 import { createRng } from './rng.js'
-import { MIN } from './world-plan.js'
+import { MIN, SIM_S3_REGION } from './world-plan.js'
 import type { SimCluster, SimDbxRun } from './world-types.js'
 
 export interface ClusterEvent {
@@ -13,7 +13,19 @@ export interface ClusterEvent {
 const BIG = '@@bigint@@'
 export const stringifyWithBigInts = (v: unknown): string => JSON.stringify(v).replace(new RegExp(`"${BIG}(\\d+)"`, 'g'), '$1')
 
-export function clusterSpec (c: SimCluster): Record<string, unknown> {
+/** Where the simulated S3 answers: cluster_log_conf.s3.endpoint of clusters delivering to s3:// */
+export interface LogConfEnv {
+  s3Endpoint?: string
+}
+
+/** cluster_log_conf for a destination: dbfs:/…, or s3://… with the simulated bucket's region and endpoint */
+function logConf (dest: string, env: LogConfEnv): Record<string, unknown> {
+  if (dest.startsWith('/Volumes/')) return { volumes: { destination: dest } }
+  if (!dest.startsWith('s3://')) return { dbfs: { destination: dest } }
+  return { s3: { destination: dest, region: SIM_S3_REGION, ...(env.s3Endpoint ? { endpoint: env.s3Endpoint } : {}), enable_encryption: true, canned_acl: 'bucket-owner-full-control' } }
+}
+
+export function clusterSpec (c: SimCluster, env: LogConfEnv = {}): Record<string, unknown> {
   const p = c.profile
   const spec: Record<string, unknown> = {
     spark_version: p.sparkVersion,
@@ -43,14 +55,14 @@ export function clusterSpec (c: SimCluster): Record<string, unknown> {
     runtime_engine: p.runtimeEngine,
     data_security_mode: 'NONE',
   }
-  if (p.logDest) spec.cluster_log_conf = { dbfs: { destination: p.logDest } }
+  if (p.logDest) spec.cluster_log_conf = logConf(p.logDest, env)
   return spec
 }
 
-export function renderCluster (c: SimCluster, run: SimDbxRun | undefined, now: number): string {
+export function renderCluster (c: SimCluster, run: SimDbxRun | undefined, now: number, env: LogConfEnv = {}): string {
   const rng = createRng(`${c.seed}:render`)
   const running = c.state === 'RUNNING'
-  const spec = clusterSpec(c)
+  const spec = clusterSpec(c, env)
   const body: Record<string, unknown> = {
     cluster_id: c.clusterId,
     cluster_name: c.clusterName,
@@ -104,7 +116,7 @@ export function renderCluster (c: SimCluster, run: SimDbxRun | undefined, now: n
 }
 
 /** The cluster's event timeline, derived from its seed so it is stable without being stored. */
-export function clusterEvents (c: SimCluster, run: SimDbxRun | undefined, now: number): ClusterEvent[] {
+export function clusterEvents (c: SimCluster, run: SimDbxRun | undefined, now: number, env: LogConfEnv = {}): ClusterEvent[] {
   const rng = createRng(`${c.seed}:events`)
   const ev: ClusterEvent[] = []
   const add = (timestamp: number, type: string, details: Record<string, unknown> = {}): void => {
@@ -117,7 +129,7 @@ export function clusterEvents (c: SimCluster, run: SimDbxRun | undefined, now: n
   const p = c.profile
   const target = p.autoscale ? p.autoscale.min_workers : (p.numWorkers ?? 2)
   const size = p.autoscale ? { autoscale: p.autoscale } : { num_workers: target }
-  add(t0 + 800, 'CREATING', { user: 'svc-trifacta@example.com', cluster_size: size, attributes: { cluster_name: c.clusterName, ...clusterSpec(c) } })
+  add(t0 + 800, 'CREATING', { user: 'svc-trifacta@example.com', cluster_size: size, attributes: { cluster_name: c.clusterName, ...clusterSpec(c, env) } })
   add(t0 + 2_000, 'STARTING', {})
   add(t0 + Math.round(setup * 0.55), 'INIT_SCRIPTS_STARTED', { init_scripts: { reported_for_node: 'driver' } })
   add(t0 + Math.round(setup * 0.7), 'INIT_SCRIPTS_FINISHED', { init_scripts: { reported_for_node: 'driver' } })
@@ -193,6 +205,7 @@ export interface RunRenderOptions {
   host: string
   workspaceId: string
   cluster: SimCluster | undefined
+  s3Endpoint?: string
   /** 2.2 paging of tasks */
   pageOffset: number
 }
@@ -218,7 +231,7 @@ export function renderRun (r: SimDbxRun, o: RunRenderOptions): Record<string, un
   }
   const runPage = (runId: number): string => `${o.host}/?o=${o.workspaceId}#job/${r.jobId}/run/${runId}`
   const instance = { cluster_id: r.clusterId, spark_context_id: r.sparkContextId }
-  const spec = o.cluster ? clusterSpec(o.cluster) : {}
+  const spec = o.cluster ? clusterSpec(o.cluster, o) : {}
   const multi = r.taskCount > 1
   const runDuration = terminated ? r.endTime - r.startTime : 0
   const base: Record<string, unknown> = {

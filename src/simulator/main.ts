@@ -21,6 +21,10 @@ SPARK_HISTORY_SERVER_URL=${sim.urls.sparkHistory}
 SPARK_HISTORY_SERVER_AUTH=basic
 SPARK_HISTORY_SERVER_USER=${sim.users.sparkHistory}
 SPARK_HISTORY_SERVER_TOKEN=${sim.tokens.sparkHistory}
+AWS_ACCESS_KEY_ID=${sim.aws.accessKeyId}
+AWS_SECRET_ACCESS_KEY=${sim.aws.secretAccessKey}
+AWS_REGION=${sim.aws.region}
+(S3 at ${sim.urls.s3}, path style: the clusters' cluster_log_conf.s3.endpoint names it)
 
 Flows: ${sim.world.flowNames.map((n) => JSON.stringify(n)).join(', ')}
 Ctrl-C to stop.`)

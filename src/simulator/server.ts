@@ -172,7 +172,9 @@ export function createUpstreamServer (opts: UpstreamServerOptions): FastifyInsta
 
 /** An error body: JSON, or plain text when the upstream answers errors as text (Spark's REST API). */
 function sendError (reply: FastifyReply, body: unknown): FastifyReply {
-  return typeof body === 'string' ? reply.type('text/plain; charset=utf-8').send(body) : reply.type('application/json').send(body)
+  if (typeof body !== 'string') return reply.type('application/json').send(body)
+  // S3 answers errors in XML
+  return reply.type(body.startsWith('<?xml') ? 'application/xml' : 'text/plain; charset=utf-8').send(body)
 }
 
 /** Error raised by route handlers; the error handler renders it in the upstream's format. */

@@ -2,6 +2,8 @@ import { createRng } from './rng.js'
 import type { ClusterProfile, LogPlacement, SimCluster, SimDbxRun, WorldNotables } from './world-types.js'
 
 export const DBX_WORKSPACE_ID = '4045893158723001'
+/** where the volume-delivering cluster's logs go (cluster_log_conf.volumes.destination) */
+export const VOLUME_LOG_DEST = '/Volumes/main/trifacta/cluster_logs'
 
 export interface DbxRunInput {
   seed: string
@@ -85,13 +87,15 @@ export function buildDbxRun (input: DbxRunInput): { run: SimDbxRun; cluster: Sim
   const spot = input.profile.availability !== 'ON_DEMAND'
   const restarted = input.tag === 'restartedCluster' || (spot && rng.chance(0.1))
   const nodesLost = input.tag === 'restartedCluster' || (spot && rng.chance(0.3))
-  const dest = input.profile.logDest ?? input.profile.fallbackDest
+  // one run of the demo delivers to a Unity Catalog volume, as workspaces without legacy DBFS do
+  const profile = input.tag === 'volumeLogs' ? { ...input.profile, logDest: VOLUME_LOG_DEST } : input.profile
+  const dest = profile.logDest ?? profile.fallbackDest
   let logs: LogPlacement
   if (dest === null) logs = { kind: 'none' }
   else if (input.tag === 'logsNotDelivered') logs = { kind: 'not-yet', dest }
   else if (input.tag === 'emptyLogFolder') logs = { kind: 'empty', dest }
   else if (input.tag === 'restartedCluster') logs = { kind: 'delivered', dest, sample: 'db-13.3-photon-q88' }
-  else if (input.tag === 'rolledParts') logs = { kind: 'delivered', dest, sample: 'exec-fail' }
+  else if (input.tag === 'rolledParts' || input.tag === 'volumeLogs') logs = { kind: 'delivered', dest, sample: 'exec-fail' }
   else if (lifeCycle !== 'TERMINATED') logs = { kind: 'delivered', dest, sample: 'photon-small' }
   else {
     const samples = input.profile.logSamples
@@ -113,7 +117,7 @@ export function buildDbxRun (input: DbxRunInput): { run: SimDbxRun; cluster: Sim
     clusterName: `job-${input.jobId}-run-${input.runId}`,
     jobId: input.jobId,
     runId: input.runId,
-    profile: input.profile,
+    profile,
     startTime,
     terminatedTime: lifeCycle === 'TERMINATED' ? Math.min(now, end + rng.int(5_000, 20_000)) : 0,
     state: lifeCycle === 'TERMINATED' ? 'TERMINATED' : 'RUNNING',

@@ -7,6 +7,10 @@ export const DAY = 24 * HOUR
 /** Databricks keeps runs and clusters about 60 days */
 export const RETENTION_MS = 60 * DAY
 
+/** the simulated S3 bucket some clusters deliver their logs to, and its region */
+export const SIM_S3_BUCKET = 'tri-sim-logs'
+export const SIM_S3_REGION = 'us-west-2'
+
 export const PROFILES = {
   stdFixed: {
     key: 'std-fixed',
@@ -69,6 +73,9 @@ export const PROFILES = {
     logSamples: [],
   },
 } satisfies Record<string, ClusterProfile>
+
+/** as stdFixed, delivering its logs to S3 (cluster_log_conf.s3) */
+const STD_FIXED_S3: ClusterProfile = { ...PROFILES.stdFixed, key: 'std-fixed-s3', logDest: `s3://${SIM_S3_BUCKET}/cluster-logs` }
 
 export interface FlowPlan {
   name: string
@@ -235,12 +242,12 @@ export const FLOW_PLANS: FlowPlan[] = [
     onprem: true,
     aacEngine: 'databricksSpark',
     onpremEngine: 'spark',
-    profile: PROFILES.stdFixed,
+    profile: STD_FIXED_S3,
     aacMinutes: [6, 10],
     onpremMinutes: [7, 11],
     failRate: 0.05,
     missing: { aac: 0.05, onprem: 0.05 },
-    description: 'Has a recipe named "Sales Daily extract": matched by the fuzzy filter for Sales Daily; called "marketing mix " on AAC',
+    description: 'Has a recipe named "Sales Daily extract": matched by the fuzzy filter for Sales Daily; called "marketing mix " on AAC; logs delivered to S3',
   },
   {
     name: 'Finance: Month-End Close',

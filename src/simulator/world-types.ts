@@ -2,7 +2,7 @@ import type { HistorySampleId } from './history-samples.js'
 
 /** Shapes of the seeded world. Field names follow the upstream APIs so routes can serialise them directly. */
 
-export type Upstream = 'aac' | 'onprem' | 'databricks' | 'sparkHistory'
+export type Upstream = 'aac' | 'onprem' | 'databricks' | 'sparkHistory' | 's3'
 export type SidePlatform = 'aac' | 'onprem'
 
 export interface SimPerson {
@@ -81,7 +81,7 @@ export interface ClusterProfile {
   autoscale?: { min_workers: number; max_workers: number }
   availability: 'ON_DEMAND' | 'SPOT' | 'SPOT_WITH_FALLBACK'
   runtimeEngine: 'STANDARD' | 'PHOTON'
-  /** cluster_log_conf destination; null = no cluster_log_conf */
+  /** cluster_log_conf destination (dbfs:/..., /Volumes/... or s3://...); null = no cluster_log_conf */
   logDest: string | null
   /** where logs really land when logDest is null (AAC's default root), or null when not delivered at all */
   fallbackDest: string | null
@@ -172,6 +172,8 @@ export interface WorldNotables {
   noLogConfFallback: { jobGroupId: number; runId: number }
   /** no cluster_log_conf and nothing delivered anywhere */
   noLogDelivery: { jobGroupId: number; runId: number }
+  /** cluster_log_conf.volumes: the event log is on a Unity Catalog volume (Files API) */
+  volumeLogs: { jobGroupId: number; runId: number }
 }
 
 export interface World {

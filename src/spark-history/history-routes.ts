@@ -33,6 +33,7 @@ export async function historyRoutes (fastify: FastifyInstance): Promise<void> {
       dashboardUrl: `${runUrl}/dashboard`,
       jobRunId: history.keyOf(run),
       jobGroupId: history.keyOf(run),
+      uploadMaxMb: app.upstreams.config.EVENTLOG_UPLOAD_MAX_MB,
       view: await history.downloadView(flowName, run)
     }
   }

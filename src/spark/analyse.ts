@@ -40,3 +40,14 @@ export function analyseText (text: string | Buffer, opts: AnalyseOptions = {}): 
   parser.push(typeof text === 'string' ? Buffer.from(text) : text, 0)
   return buildAnalysis(agg, parser.end(), opts.environment ? { environment: opts.environment } : {})
 }
+
+/**
+ * Why an analysis holds nothing to show: no Spark event was read (not an event log, or damaged from its first
+ * byte). Null when it has events. Says how much was read, the unparseable lines and the damage found.
+ */
+export function noEventsReason (a: Pick<Analysis, 'parse'>, input?: string): string | null {
+  const p = a.parse
+  if (p.events > 0) return null
+  const damage = p.damage.length > 0 ? `; ${p.damage.map((d) => d.message).join('; ')}` : ''
+  return `no Spark events found${input === undefined ? '' : ` in ${input}`} (${p.bytes} bytes, ${p.badLines.count} unparseable line(s)${damage})`
+}

@@ -365,6 +365,7 @@ export type FlagId =
   | 'executor_loss'
   | 'idle_cores'
   | 'driver_bound'
+  | 'idle_session'
   | 'huge_partitions'
   | 'capacity_bound'
   | 'stragglers'

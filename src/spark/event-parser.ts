@@ -7,8 +7,8 @@ import { after, needle, numberAt, plainStringAt, stringAt } from './byte-scan.js
 import type { ParseHealth } from './analysis-types.js'
 import { asSparkEvent, type SparkEvent } from './event-types.js'
 import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth.js'
-import { ScanState, scanFields, TI } from './field-scanner.js'
-import { scanTaskEnd } from './task-end-scanner.js'
+import { ScanState, TI } from './field-scanner.js'
+import { readRegion, scanTaskEnd } from './task-end-scanner.js'
 import { newTaskEndRecord, taskEndFromJson } from './task-metrics.js'
 
 const PREFIX = needle('{"Event":"')
@@ -360,7 +360,7 @@ export class EventLogParser {
     if (end < 2 || line[0] !== 0x7b || line[end - 1] !== 0x7d) return false
     const st = this.scan
     st.reset()
-    if (scanFields(line, 1, end, this.startRec, st) === -1) return false
+    if (readRegion(st.taskStartHead, line, 1, end, this.startRec, st, true) === -1) return false
     const stage = st.nums[TI['Stage ID']]!
     const attempt = st.nums[TI['Stage Attempt ID']]!
     const launch = st.nums[TI['Launch Time']]!

@@ -1,7 +1,8 @@
 // One-pass tokenizer for the small JSON regions of a TaskEnd line (Task Info fields, Task Executor Metrics, Task
 // Metrics). Keys are hashed (FNV-1a of the key, mixed with its parent key's hash) without allocating strings, and
 // looked up in a table of the fields we want; everything else is stepped over.
-import { EXECUTOR_METRICS, N_METRICS, TASK_METRICS, type TaskEndRecord } from './task-metrics.js'
+import { EXECUTOR_METRICS, N_EXEC_METRICS, N_METRICS, TASK_METRICS, type TaskEndRecord } from './task-metrics.js'
+import { Shape, ShapeRecorder, ShapeSet, StringCache, V_BOOL, V_NULL, V_NUM, V_STR } from './line-shape.js'
 
 const FNV_OFFSET = 0x811c9dc5 | 0
 const FNV_PRIME = 16777619
@@ -79,8 +80,8 @@ function lookup (h: number): number {
 
 /**
  * One scanner's working state (each parser owns one, so parsers in one thread or worker never share it): the head
- * field values found by the last scan (NaN / undefined = absent, indexed by TI), where it stopped, and the stack of
- * parent key hashes.
+ * field values found by the last scan (NaN / undefined = absent, indexed by TI), where it stopped, the stack of
+ * parent key hashes, the line shapes learnt so far and the decoded strings.
  */
 export class ScanState {
   readonly nums = new Float64Array(HEAD_FIELDS.length)
@@ -88,7 +89,33 @@ export class ScanState {
   readonly bools: (boolean | undefined)[] = new Array<boolean | undefined>(HEAD_FIELDS.length).fill(undefined)
   /** position of Task Info's Accumulables key after a STOPPED scan */
   stoppedAt = -1
+  /** end of the number read by scanNumber */
+  numEnd = 0
+  /** whether the string closingQuote found has escapes */
+  escaped = false
   readonly stack = new Int32Array(64)
+  /** shapes of TaskEnd's head (up to Task Info's Accumulables), TaskEnd's metrics tail, TaskStart's head */
+  readonly taskEndHead = new ShapeSet()
+  readonly taskEndTail = new ShapeSet()
+  readonly taskStartHead = new ShapeSet()
+  readonly recorder = new ShapeRecorder()
+  /** the metrics before a region is read by a shape, put back when the shape does not fit */
+  readonly savedMetrics = new Float64Array(N_METRICS)
+  readonly savedExecutorMetrics = new Float64Array(N_EXEC_METRICS)
+  readonly strings = new StringCache()
+
+  private viewOf: ArrayBufferLike | undefined
+  private view: Int32Array<ArrayBufferLike> = new Int32Array(0)
+
+  /** A 32-bit word view of the whole ArrayBuffer under `line` (kept while lines come from the same buffer). */
+  wordView (line: Buffer): Int32Array<ArrayBufferLike> {
+    const ab = line.buffer
+    if (ab !== this.viewOf) {
+      this.viewOf = ab
+      this.view = new Int32Array(ab, 0, ab.byteLength >> 2)
+    }
+    return this.view
+  }
 
   /** Clears the head field values before a scan. */
   reset (): void {
@@ -100,13 +127,39 @@ export class ScanState {
 }
 
 /**
+ * The JSON number starting at `i` (a digit or '-'); its end goes to `st.numEnd`. Plain integers are computed from
+ * the digits; fractions, exponents and numbers past 2^53 are left to the engine, which parses them exactly.
+ */
+function scanNumber (line: Buffer, i: number, to: number, st: ScanState): number {
+  let v = 0
+  let j = i
+  let neg = false
+  if (line[j] === 0x2d) { neg = true; j++ }
+  const start = j
+  let d = line[j]!
+  while (d >= 0x30 && d <= 0x39) { v = v * 10 + (d - 0x30); d = line[++j]! }
+  if (d === 0x2e || d === 0x65 || d === 0x45 || j - start > 15) {
+    while (j < to) {
+      const e = line[j]!
+      if ((e >= 0x30 && e <= 0x39) || e === 0x2e || e === 0x65 || e === 0x45 || e === 0x2b || e === 0x2d) j++
+      else break
+    }
+    v = Number(line.toString('latin1', start, j))
+  }
+  st.numEnd = j
+  return neg ? -v : v
+}
+
+/**
  * Scans [from, to) — which must start at a key's opening quote at the top level of the TaskEnd object — and stores
  * the wanted values into `rec` and the head fields of `st`. Returns 0 when it read to the end of the object or range,
  * STOPPED when it reached the key of Task Info's Accumulables (its position is then in `st.stoppedAt`), and -1 on
- * anything it cannot follow.
+ * anything it cannot follow. With `shapes`, the region's shape is learnt into it when the scan succeeds.
  */
-export function scanFields (line: Buffer, from: number, to: number, rec: TaskEndRecord, st: ScanState): number {
+export function scanFields (line: Buffer, from: number, to: number, rec: TaskEndRecord, st: ScanState, shapes?: ShapeSet): number {
   const stack = st.stack
+  const sr = shapes ? st.recorder : undefined
+  sr?.begin(line, from)
   let depth = 0
   stack[0] = ROOT
   let slot = -1 // slot code of the key whose value comes next; -1 when none or not wanted
@@ -116,37 +169,38 @@ export function scanFields (line: Buffer, from: number, to: number, rec: TaskEnd
     const c = line[i]!
     if (c === 0x22) {
       // a string: key (followed by ':') or value
-      let h = FNV_OFFSET
-      let j = i + 1
-      let escaped = false
-      for (;;) {
-        if (j >= to) return -1
-        const d = line[j]!
-        if (d === 0x22) break
-        if (d === 0x5c) { escaped = true; j += 2; continue }
-        h = Math.imul(h ^ d, FNV_PRIME)
-        j++
-      }
+      const j = closingQuote(line, i, to, st)
+      if (j < 0) return -1
+      const escaped = st.escaped
       let k = j + 1
       if (line[k] !== 0x3a) while (k < to && (line[k] === 0x20 || line[k] === 0x09)) k++
       if (line[k] === 0x3a) {
+        let h = FNV_OFFSET
+        for (let x = i + 1; x < j; x++) h = Math.imul(h ^ line[x]!, FNV_PRIME)
         const parent = stack[depth]!
         keyHash = escaped ? 0 : h
         slot = parent === 0 || escaped ? -1 : lookup(combine(parent, h))
         if (slot >= SLOT_ACCUMULABLES) {
-          if (slot === SLOT_ACCUMULABLES) { st.stoppedAt = i; return STOPPED }
+          if (slot === SLOT_ACCUMULABLES) {
+            st.stoppedAt = i
+            if (sr) learn(shapes!, sr.shape(k + 1, k + 1 - i, false))
+            return STOPPED
+          }
           rec.hasExecutorMetrics = true
+          if (sr) sr.executorMetrics = true
           slot = -1
         }
         i = k + 1
         continue
       }
       if (slot >= 2000) {
-        const v = escaped ? (JSON.parse(line.toString('utf8', i, j + 1)) as string) : line.toString('utf8', i + 1, j)
+        const v = escaped ? unescape(line, i, j + 1) : st.strings.get(line, i + 1, j)
+        if (v === undefined) return -1
         // only successful tasks are read here: anything else goes to JSON.parse, so stop early
         if (slot - 2000 === TI['Reason'] && v !== 'Success') return -1
         st.strs[slot - 2000] = v
       }
+      sr?.value(i, j + 1, V_STR, slot)
       slot = -1
       keyHash = 0
       i = j + 1
@@ -154,30 +208,17 @@ export function scanFields (line: Buffer, from: number, to: number, rec: TaskEnd
     }
     if (c === 0x2c) { i++; continue }
     if ((c >= 0x30 && c <= 0x39) || c === 0x2d) {
-      let v = 0
-      let j = i
-      let neg = false
-      if (c === 0x2d) { neg = true; j++ }
-      const start = j
-      let d = line[j]!
-      while (d >= 0x30 && d <= 0x39) { v = v * 10 + (d - 0x30); d = line[++j]! }
-      if (d === 0x2e || d === 0x65 || d === 0x45 || j - start > 15) {
-        while (j < to) {
-          const e = line[j]!
-          if ((e >= 0x30 && e <= 0x39) || e === 0x2e || e === 0x65 || e === 0x45 || e === 0x2b || e === 0x2d) j++
-          else break
-        }
-        v = Number(line.toString('latin1', start, j))
-      }
-      if (neg) v = -v
+      const v = scanNumber(line, i, to, st)
       if (slot >= 0) store(slot, v, rec, st.nums)
+      sr?.value(i, st.numEnd, V_NUM, slot)
       slot = -1
       keyHash = 0
-      i = j
+      i = st.numEnd
       continue
     }
     if (c === 0x7b || c === 0x5b) {
       if (depth >= 63) return -1
+      if (c === 0x5b) sr?.openArray(i, depth)
       stack[++depth] = c === 0x7b ? keyHash : 0
       slot = -1
       keyHash = 0
@@ -185,22 +226,250 @@ export function scanFields (line: Buffer, from: number, to: number, rec: TaskEnd
       continue
     }
     if (c === 0x7d || c === 0x5d) {
-      if (depth === 0) return 0
+      if (depth === 0) {
+        if (sr) learn(shapes!, sr.shape(i + 1, 0, i + 1 === to))
+        return 0
+      }
       depth--
+      sr?.close(i, depth)
       i++
       continue
     }
     if (c === 0x74 || c === 0x66) {
       if (slot >= 2000) st.bools[slot - 2000] = c === 0x74
+      const n = c === 0x74 ? 4 : 5
+      sr?.value(i, i + n, V_BOOL, slot)
       slot = -1
       keyHash = 0
-      i += c === 0x74 ? 4 : 5
+      i += n
       continue
     }
-    if (c === 0x6e) { slot = -1; keyHash = 0; i += 4; continue }
+    if (c === 0x6e) {
+      sr?.value(i, i + 4, V_NULL, -1)
+      slot = -1
+      keyHash = 0
+      i += 4
+      continue
+    }
     i++
   }
+  if (sr) learn(shapes!, sr.shape(to, 0, true))
   return 0
+}
+
+/** The closing quote of the string opening at `at` (-1: none before `to`); whether it has escapes goes to st.escaped. */
+function closingQuote (line: Uint8Array, at: number, to: number, st: ScanState): number {
+  let j = at + 1
+  let escaped = false
+  for (;;) {
+    if (j >= to) return -1
+    const d = line[j]!
+    if (d === 0x22) break
+    if (d === 0x5c) { escaped = true; j += 2; continue }
+    j++
+  }
+  st.escaped = escaped
+  return j
+}
+
+/** A JSON string with escapes; undefined when it is not valid JSON (a damaged line). */
+function unescape (line: Buffer, from: number, to: number): string | undefined {
+  try {
+    return JSON.parse(line.toString('utf8', from, to)) as string
+  } catch {
+    return undefined
+  }
+}
+
+function learn (set: ShapeSet, s: Shape | null): void {
+  if (s) set.learn(s)
+}
+
+/**
+ * Reads [from, to) by a learnt shape: the literal text must match byte for byte and every value must be of the
+ * recorded kind, or it answers -1 (the caller then tokenizes the line). Stores what scanFields would store, and
+ * answers what it would answer for the same line.
+ */
+export function matchShape (sh: Shape, line: Buffer, from: number, to: number, rec: TaskEndRecord, st: ScanState): number {
+  const lits = sh.lits
+  const ends = sh.litEnd
+  const kinds = sh.kinds
+  const slots = sh.slots
+  const n = kinds.length
+  const view = st.wordView(line)
+  const base = line.byteOffset
+  let p = from
+  let x = 0
+  for (let k = 0; ; k++) {
+    const e = ends[k]!
+    if (p + (e - x) > to) return -1
+    const same = sh.literalAt(k, view, base + p)
+    if (same === false) return -1
+    if (same === undefined) {
+      for (let y = x; y < e; y++) if (line[p + y - x] !== lits[y]) return -1
+    }
+    p += e - x
+    x = e
+    if (k === n) break
+    const slot = slots[k]!
+    const c = line[p]!
+    switch (kinds[k]) {
+      case V_NUM: {
+        if (!((c >= 0x30 && c <= 0x39) || c === 0x2d)) return -1
+        const v = scanNumber(line, p, to, st)
+        if (slot >= 0) store(slot, v, rec, st.nums)
+        p = st.numEnd
+        break
+      }
+      case V_STR: {
+        if (c !== 0x22) return -1
+        const j = closingQuote(line, p, to, st)
+        if (j < 0) return -1
+        if (slot >= 2000) {
+          if (st.escaped) return -1
+          const v = st.strings.get(line, p + 1, j)
+          if (slot - 2000 === TI['Reason'] && v !== 'Success') return -1
+          st.strs[slot - 2000] = v
+        }
+        p = j + 1
+        break
+      }
+      case V_BOOL:
+        if (c === 0x74) { if (slot >= 2000) st.bools[slot - 2000] = true; p += 4 } else if (c === 0x66) { if (slot >= 2000) st.bools[slot - 2000] = false; p += 5 } else return -1
+        break
+      case V_NULL:
+        if (c !== 0x6e) return -1
+        p += 4
+        break
+      default:
+        if (c !== 0x5b) return -1
+        p = skipArray(line, p, to)
+        if (p < 0) return -1
+    }
+  }
+  if (sh.executorMetrics) rec.hasExecutorMetrics = true
+  if (sh.stopBack > 0) {
+    st.stoppedAt = p - sh.stopBack
+    return STOPPED
+  }
+  return 0
+}
+
+/**
+ * Reads the region that ends at `to` by a learnt shape, from its end backwards, so that its start need not be
+ * searched for: answers where it starts (never before `lo`), or -1 when the bytes do not fit the shape. Only for
+ * shapes in which no slot repeats (backwards, the first of two values would win) and that end at the line's end.
+ * Values are delimited exactly as the forward tokenizer delimits them (a value it would read differently, such as a
+ * string with escapes, answers -1), so a region that fits is read as scanFields reads it.
+ */
+export function matchShapeBack (sh: Shape, line: Buffer, lo: number, to: number, rec: TaskEndRecord, st: ScanState): number {
+  if (!sh.backwards) return -1
+  const lits = sh.lits
+  const ends = sh.litEnd
+  const kinds = sh.kinds
+  const slots = sh.slots
+  const view = st.wordView(line)
+  const base = line.byteOffset
+  let p = to
+  for (let k = kinds.length; ; k--) {
+    const b = k === 0 ? 0 : ends[k - 1]!
+    const x = ends[k]!
+    if (p - (x - b) < lo) return -1
+    p -= x - b
+    const same = sh.literalAt(k, view, base + p)
+    if (same === false) return -1
+    if (same === undefined) {
+      for (let y = b; y < x; y++) if (line[p + y - b] !== lits[y]) return -1
+    }
+    if (k === 0) break
+    const slot = slots[k - 1]!
+    switch (kinds[k - 1]) {
+      case V_NUM: {
+        let q = p
+        while (q > lo) {
+          const e = line[q - 1]!
+          if ((e >= 0x30 && e <= 0x39) || e === 0x2e || e === 0x65 || e === 0x45 || e === 0x2b || e === 0x2d) q--
+          else break
+        }
+        const c = line[q]!
+        if (q === p || !((c >= 0x30 && c <= 0x39) || c === 0x2d)) return -1
+        const v = scanNumber(line, q, p, st)
+        if (st.numEnd !== p) return -1
+        if (slot >= 0) store(slot, v, rec, st.nums)
+        p = q
+        break
+      }
+      case V_STR: {
+        if (line[p - 1] !== 0x22) return -1
+        let q = p - 2
+        while (q >= lo) {
+          const d = line[q]!
+          if (d === 0x22) break
+          if (d === 0x5c) return -1
+          q--
+        }
+        if (q < lo) return -1
+        if (slot >= 2000) {
+          const v = st.strings.get(line, q + 1, p - 1)
+          if (slot - 2000 === TI['Reason'] && v !== 'Success') return -1
+          st.strs[slot - 2000] = v
+        }
+        p = q
+        break
+      }
+      case V_BOOL:
+        if (p - 4 >= lo && line[p - 4] === 0x74 && line[p - 3] === 0x72 && line[p - 2] === 0x75 && line[p - 1] === 0x65) {
+          if (slot >= 2000) st.bools[slot - 2000] = true
+          p -= 4
+        } else if (p - 5 >= lo && line[p - 5] === 0x66 && line[p - 4] === 0x61 && line[p - 3] === 0x6c && line[p - 2] === 0x73 && line[p - 1] === 0x65) {
+          if (slot >= 2000) st.bools[slot - 2000] = false
+          p -= 5
+        } else return -1
+        break
+      case V_NULL:
+        if (!(p - 4 >= lo && line[p - 4] === 0x6e && line[p - 3] === 0x75 && line[p - 2] === 0x6c && line[p - 1] === 0x6c)) return -1
+        p -= 4
+        break
+      default: {
+        // an array without strings (Updated Blocks is mostly []): brackets counted backwards
+        if (line[p - 1] !== 0x5d) return -1
+        let depth = 0
+        let q = p - 1
+        for (; q >= lo; q--) {
+          const d = line[q]!
+          if (d === 0x22) return -1
+          if (d === 0x5d || d === 0x7d) depth++
+          else if ((d === 0x5b || d === 0x7b) && --depth === 0) break
+        }
+        if (q < lo || line[q] !== 0x5b) return -1
+        p = q
+      }
+    }
+  }
+  if (sh.executorMetrics) rec.hasExecutorMetrics = true
+  return p
+}
+
+/** End of the array opening at `at` (brackets inside strings do not count); -1 when it does not end before `to`. */
+function skipArray (line: Uint8Array, at: number, to: number): number {
+  let depth = 0
+  let i = at
+  while (i < to) {
+    const c = line[i]!
+    if (c === 0x22) {
+      i++
+      while (i < to) {
+        const d = line[i]!
+        if (d === 0x22) break
+        i += d === 0x5c ? 2 : 1
+      }
+    } else if (c === 0x5b || c === 0x7b) depth++
+    else if (c === 0x5d || c === 0x7d) {
+      if (--depth === 0) return i + 1
+    }
+    i++
+  }
+  return -1
 }
 
 function store (slot: number, v: number, rec: TaskEndRecord, nums: Float64Array): void {

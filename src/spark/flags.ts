@@ -5,6 +5,7 @@ import type { StageSkew, TaskFailureClass } from './aggregator.js'
 import type { Analysis, Flag, FlagId, Severity, StageData, WhatIf } from './analysis-types.js'
 import { classifyRemoval, stageFailureCause, taskRootCauses } from './root-cause.js'
 import { THRESHOLDS as T } from './thresholds.js'
+import { driverTime } from './driver-time.js'
 import { bytes as fmtBytes, duration as fmtMs, percent as pct } from '../shared/format.js'
 
 /** First line of a free-text reason, capped: YARN reasons carry whole stack traces. */
@@ -28,6 +29,7 @@ export const FLAG_RECOMMENDATIONS: Record<FlagId, string[]> = {
   executor_loss: ['more_memory_overhead'],
   idle_cores: ['right_size_cluster'],
   driver_bound: ['reduce_driver_work'],
+  idle_session: ['stop_idle_session'],
   huge_partitions: ['more_shuffle_partitions'],
 }
 
@@ -254,8 +256,11 @@ export function computeFlags (a: Analysis, inputs: FlagInputs | Map<string, Stag
   }
 
   // disk_spill: bytes spilled to disk, or the in-memory spill when the log reports no disk bytes (Spark 1.x, GPU spill).
-  // Impact: writing and reading back the spill at ~100 MB/s per task, over the stage's parallelism.
+  // Impact: writing and reading back the spill at ~100 MB/s per task (plus, for a CPU's memory-only spill, serialising
+  // the spilled records and reading them back), over the stage's parallelism.
   {
+    const plugins = a.environment.sparkProperties.find(([k]) => k === 'spark.plugins')?.[1] ?? ''
+    const gpu = /com\.nvidia\.spark\.SQLPlugin/.test(plugins) || a.environment.sparkProperties.some(([k, v]) => k === 'spark.rapids.sql.enabled' && v === 'true')
     const hit: StageData[] = []
     const ev: string[] = []
     let impact = 0
@@ -265,12 +270,15 @@ export function computeFlags (a: Analysis, inputs: FlagInputs | Map<string, Stag
       const volume = Math.max(s.inputBytes, s.outputBytes, s.shuffleReadBytes, s.shuffleWriteBytes)
       const r = volume > 0 ? onDisk / volume : 1
       if (r < T.spillRatio) continue
-      const cost = Math.min(stageWall(s), (2 * onDisk) / T.spillBytesPerMs / parallelism(s))
+      // memory-only spill on a CPU (Spark 1.x reports no disk bytes): the spilled records are also serialised and read
+      // back, at ~100 MB/s per task (assumption); a GPU spills device buffers to host memory, with no such cost
+      const serde = s.diskBytesSpilled > 0 || gpu ? 0 : (2 * s.memoryBytesSpilled) / T.spillSerdeBytesPerMs
+      const cost = Math.min(stageWall(s), ((2 * onDisk) / T.spillBytesPerMs + serde) / parallelism(s))
       hit.push(s)
       impact += cost
       ev.push(s.diskBytesSpilled > 0
         ? `${stageLabel(s)}: ${fmtBytes(s.diskBytesSpilled)} spilled to disk (${fmtBytes(s.memoryBytesSpilled)} in memory), ${pct(r)} of its ${fmtBytes(volume)} data`
-        : `${stageLabel(s)}: ${fmtBytes(s.memoryBytesSpilled)} spilled from memory (the log reports no disk bytes: older Spark or GPU spill), about ${fmtBytes(onDisk)} written`)
+        : `${stageLabel(s)}: ${fmtBytes(s.memoryBytesSpilled)} spilled from memory (the log reports no disk bytes: ${gpu ? 'GPU spill' : 'older Spark'}), about ${fmtBytes(onDisk)} written${serde > 0 ? `; ~${fmtMs(cost)} of the stage's wall clock to serialise, write and read it back` : ''}`)
     }
     // memory-only spill: the disk cost is a guess (GPU spill goes to host memory), so it is capped at warning
     const diskKnown = hit.some((s) => s.diskBytesSpilled > 0)
@@ -315,31 +323,57 @@ export function computeFlags (a: Analysis, inputs: FlagInputs | Map<string, Stag
     }
   }
 
-  // idle_cores: a cost, not a delay: the idle core time expressed as wall clock at the peak core count; never above warning
+  // driver_bound and idle_session: the time with no job running, split into the driver busy (wall clock of the run no
+  // executor shortens) and an interactive session idle (a cost, not why the run is slow); see driver-time.ts
+  const dt = driverTime(a)
+  const coreMs = coreMsOf(a)
+  const longestOf = (kind: 'busy' | 'idle'): number => dt.segments.reduce((x, g) => (g.kind === kind ? Math.max(x, g.end - g.start) : x), 0)
+  const topOf = (kind: 'busy' | 'idle'): string[] => dt.segments.filter((g) => g.kind === kind)
+    .sort((x, y) => y.end - y.start - (x.end - x.start)).slice(0, 5)
+    .map((g) => `+${fmtMs(g.start - (a.application.startTime ?? g.start))} for ${fmtMs(g.end - g.start)}: ${g.why}`)
+  let idleSessionCoreMs = { busy: 0, avail: 0 }
   {
-    const u = a.kpis.coreUtilisation
-    if (u !== null && wall >= T.idleMinAppMs && u < T.idleCoreUtilisation) {
-      const idle = a.timeline.availableCoreMs - a.timeline.busyCoreMs
-      // no wall-clock impact: idle cores cost money, not time (the evidence line says how much)
-      add('idle_cores', 0, 'Idle cores: most of the paid core time ran no task', [
-        `busy ${fmtMs(a.timeline.busyCoreMs)} of ${fmtMs(a.timeline.availableCoreMs)} core time available (${pct(u)} utilisation)`,
-        `up to ${a.kpis.executorsMax} executors / ${cores} cores over ${fmtMs(wall)}`,
-      ], { coreUtilisation: u, availableCoreMs: a.timeline.availableCoreMs, busyCoreMs: a.timeline.busyCoreMs }, {}, 'warning',
-      `a cost, not a delay: ${fmtMs(idle)} of idle core time, the whole cluster idle for ~${fmtMs(cores > 0 ? idle / cores : 0)} of ${fmtMs(wall)}`)
+    const longest = longestOf('busy')
+    if (wall > 0 && dt.busyMs / wall >= T.driverIdleRatio && longest >= T.driverLongestGapMs) {
+      add('driver_bound', dt.busyMs, 'Driver-bound: the driver works while no Spark job runs', [
+        `${fmtMs(dt.busyMs)} of ${fmtMs(wall)} (${pct(dt.busyMs / wall)}) the driver worked with no job running; longest stretch ${fmtMs(longest)}`,
+        ...topOf('busy'),
+        ...(dt.idleMs > 0 ? [`a further ${fmtMs(dt.idleMs)} the interactive session only waited (see idle_session)`] : []),
+      ], { driverBusyMs: dt.busyMs, wallClockMs: wall, longestGapMs: longest }, {})
+    }
+  }
+  {
+    const longest = longestOf('idle')
+    if (dt.interactive !== null && wall > 0 && dt.idleMs / wall >= T.driverIdleRatio && longest >= T.driverLongestGapMs) {
+      const held = dt.segments.filter((g) => g.kind === 'idle').reduce((x, g) => {
+        const c = coreMs(g.start, g.end)
+        return { busy: x.busy + c.busy, avail: x.avail + c.avail }
+      }, { busy: 0, avail: 0 })
+      idleSessionCoreMs = held
+      const avgCores = held.avail / dt.idleMs
+      // a cost, not a delay: nobody waited for this time, so it has no wall-clock impact and is never above warning
+      add('idle_session', 0, 'Idle session: the cluster was held while the session waited', [
+        `${dt.interactive}: ${fmtMs(dt.idleMs)} of ${fmtMs(wall)} (${pct(dt.idleMs / wall)}) no job and no query ran; longest wait ${fmtMs(longest)}`,
+        ...topOf('idle'),
+      ], { idleMs: dt.idleMs, wallClockMs: wall, longestGapMs: longest, heldCoreMs: Math.round(held.avail) }, {}, 'warning',
+      `a cost, not a delay: the cluster was held idle for ${fmtMs(dt.idleMs)}${avgCores >= 1 ? ` with ~${Math.round(avgCores)} executor cores (${(held.avail / 3_600_000).toFixed(1)} core-hours)` : ''}`)
     }
   }
 
-  // driver_bound: time with no job running (driver code, collect(), planning, or idling) is wall clock no executor helps with
+  // idle_cores: a cost, not a delay: the idle core time expressed as wall clock at the peak core count; never above
+  // warning. The time an interactive session waited is idle_session's: idle_cores looks at the rest of the run.
   {
-    const gaps = a.timeline.idleGaps
-    const idle = gaps.reduce((x, g) => x + g.end - g.start, 0)
-    const longest = gaps.reduce((x, g) => Math.max(x, g.end - g.start), 0)
-    if (wall > 0 && idle / wall >= T.driverIdleRatio && longest >= T.driverLongestGapMs) {
-      const top = [...gaps].sort((x, y) => y.end - y.start - (x.end - x.start)).slice(0, 5)
-      add('driver_bound', idle, 'Driver-bound: long stretches with no Spark job running', [
-        `${fmtMs(idle)} of ${fmtMs(wall)} (${pct(idle / wall)}) had no job running; longest gap ${fmtMs(longest)}`,
-        ...top.map((g) => `no job from +${fmtMs(g.start - (a.application.startTime ?? g.start))} for ${fmtMs(g.end - g.start)}`),
-      ], { idleMs: idle, wallClockMs: wall, longestGapMs: longest }, {})
+    const avail = a.timeline.availableCoreMs - idleSessionCoreMs.avail
+    const busyCore = a.timeline.busyCoreMs - idleSessionCoreMs.busy
+    const u = a.kpis.coreUtilisation === null ? null : avail > 0 ? busyCore / avail : null
+    if (u !== null && wall - (idleSessionCoreMs.avail > 0 ? dt.idleMs : 0) >= T.idleMinAppMs && u < T.idleCoreUtilisation) {
+      const idle = avail - busyCore
+      // no wall-clock impact: idle cores cost money, not time (the evidence line says how much)
+      add('idle_cores', 0, 'Idle cores: most of the paid core time ran no task', [
+        `busy ${fmtMs(busyCore)} of ${fmtMs(avail)} core time available (${pct(u)} utilisation)${idleSessionCoreMs.avail > 0 ? ', not counting the idle session' : ''}`,
+        `up to ${a.kpis.executorsMax} executors / ${cores} cores over ${fmtMs(wall)}`,
+      ], { coreUtilisation: round4(u), availableCoreMs: avail, busyCoreMs: busyCore }, {}, 'warning',
+      `a cost, not a delay: ${fmtMs(idle)} of idle core time, the whole cluster idle for ~${fmtMs(cores > 0 ? idle / cores : 0)} of ${fmtMs(wall)}`)
     }
   }
 
@@ -368,10 +402,19 @@ export function computeFlags (a: Analysis, inputs: FlagInputs | Map<string, Stag
 
 /** Busy share of the available cores over [from, to], from the busy histogram and the executor step function. */
 function busyShareOf (a: Analysis): (from: number, to: number) => number {
+  const coreMs = coreMsOf(a)
+  return (from, to) => {
+    const c = coreMs(from, to)
+    return c.avail > 0 ? Math.min(1, c.busy / c.avail) : 0
+  }
+}
+
+/** Busy and available core-ms over [from, to]: the busy histogram and the executor step function. */
+function coreMsOf (a: Analysis): (from: number, to: number) => { busy: number, avail: number } {
   const { start, bucketMs, busyCores } = a.timeline.busy
   const pts = a.timeline.executors
   return (from, to) => {
-    if (!(to > from)) return 0
+    if (!(to > from)) return { busy: 0, avail: 0 }
     let busy = 0
     const i0 = Math.max(0, Math.floor((from - start) / bucketMs))
     const i1 = Math.min(busyCores.length - 1, Math.floor((to - start) / bucketMs))
@@ -387,7 +430,7 @@ function busyShareOf (a: Analysis): (from: number, to: number) => number {
       const ov = Math.min(to, next) - Math.max(from, p.time)
       if (ov > 0) avail += p.cores * ov
     }
-    return avail > 0 ? Math.min(1, busy / avail) : 0
+    return { busy, avail }
   }
 }
 

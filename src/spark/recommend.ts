@@ -113,6 +113,11 @@ const intProp = (c: Ctx, key: string): number | undefined => {
 const tag = (c: Ctx, name: string): string | undefined => c.props.get(`spark.databricks.clusterUsageTags.${name}`)
 
 const COMPUTE: Record<string, Compute> = {
+  /** Databricks auto-termination: 30 min when today's is off (0) or longer; the cluster tag says today's */
+  autoTerminationDown: (c) => {
+    const cur = Number(tag(c, 'autoTerminationMinutes') ?? NaN)
+    return Number.isFinite(cur) && cur > 0 && cur <= 30 ? undefined : '30'
+  },
   constTrue: () => 'true',
   /** lower only: 0 (cloud storage has no locality to win), and only if today's wait is above it */
   localityWaitDown: (c) => ((parseDurationMs(c.props.get('spark.locality.wait') ?? '3s') ?? 0) > 0 ? '0' : undefined),
@@ -206,6 +211,7 @@ function currentOf (c: Ctx, key: string): string | null {
   if (key === 'cluster.num_workers') return tag(c, 'clusterWorkers') ?? tag(c, 'clusterTargetWorkers') ?? null
   if (key === 'cluster.autoscale.min_workers') return tag(c, 'clusterMinWorkers') ?? null
   if (key === 'cluster.node_type_id') return tag(c, 'clusterNodeType') ?? null
+  if (key === 'cluster.autotermination_minutes') return tag(c, 'autoTerminationMinutes') ?? null
   return c.props.get(key) ?? null
 }
 

@@ -1,8 +1,11 @@
-// Fast path for SparkListenerTaskEnd: tokenizes the line's head up to Task Info's "Accumulables", finds the metrics
-// objects at the end of the line by a backward byte search and tokenizes them, never the large accumulables array. Any line that does not look like a plain successful task
-// returns false so that the caller falls back to JSON.parse (failures carry stack traces and rare shapes; few).
+// Fast path for SparkListenerTaskEnd: reads the line's head up to Task Info's "Accumulables", then the metrics objects
+// at the end of the line, never the large accumulables array between them. Each region is read by the shape learnt
+// from earlier lines of the log (literal bytes compared, values parsed; the tail from the line's end backwards) or,
+// when no shape fits, tokenized (the tail found by a backward byte search). Any line that does not look like a plain
+// successful task returns false so that the caller falls back to JSON.parse (failures carry stack traces; few).
 import { needle } from './byte-scan.js'
-import { ScanState, scanFields, STOPPED, TI } from './field-scanner.js'
+import { matchShape, matchShapeBack, ScanState, scanFields, STOPPED, TI } from './field-scanner.js'
+import type { ShapeSet } from './line-shape.js'
 import type { TaskEndRecord } from './task-metrics.js'
 
 const K_TEM = needle('"Task Executor Metrics":{')
@@ -15,29 +18,33 @@ const K_TM = needle('"Task Metrics":{')
 export function scanTaskEnd (line: Buffer, rec: TaskEndRecord, st: ScanState = new ScanState()): boolean {
   const end = line.length
   if (end < 2 || line[0] !== 0x7b || line[end - 1] !== 0x7d) return false
-  rec.metrics.fill(0)
-  rec.executorMetrics.fill(0)
-  rec.hasExecutorMetrics = false
-  st.reset()
-  const tiNums = st.nums
-  const tiStrs = st.strs
-  const tiBools = st.bools
   // One pass from the first key: stage, end reason (anything but Success stops it), Task Info's fields up to its
   // Accumulables; without Accumulables it reads on through the metrics objects to the end of the line.
-  const r = scanFields(line, 1, end, rec, st)
+  // Lines of one log share their layout: each region is first read by its learnt shapes, then tokenized.
+  clear(rec, st)
+  const r = readRegion(st.taskEndHead, line, 1, end, rec, st, true)
   if (r === -1) return false
   if (r === STOPPED) {
     // Task Metrics closes the line and Task Executor Metrics comes just before it, while the Accumulables between
     // them and Task Info can be tens of KB: search backwards from the end so that the array is never read. Inside a
     // JSON string every quote is escaped, so these needles can only match real keys.
     const acc = st.stoppedAt
+    if (readTailBack(line, acc, end, rec, st)) return finish(rec, st)
     const tm = line.lastIndexOf(K_TM)
     const tem = line.lastIndexOf(K_TEM, tm < 0 ? end : tm)
     // (metrics objects before Task Info's Accumulables: not Spark's layout)
     if ((tm >= 0 && tm < acc) || (tem >= 0 && tem < acc)) return false
     const from = tem >= 0 ? tem : tm
-    if (from >= 0 && scanFields(line, from, end, rec, st) !== 0) return false
+    if (from >= 0 && readRegion(st.taskEndTail, line, from, end, rec, st, false) !== 0) return false
   }
+  return finish(rec, st)
+}
+
+/** Copies the head fields into `rec`; false when a required one is missing or the task did not succeed. */
+function finish (rec: TaskEndRecord, st: ScanState): boolean {
+  const tiNums = st.nums
+  const tiStrs = st.strs
+  const tiBools = st.bools
   if (tiStrs[TI['Reason']] !== 'Success') return false
   const stage = tiNums[TI['Stage ID']]!
   if (Number.isNaN(stage)) return false
@@ -66,6 +73,70 @@ export function scanTaskEnd (line: Buffer, rec: TaskEndRecord, st: ScanState = n
   rec.reasonDetail = ''
   rec.exitCausedByApp = true
   return true
+}
+
+/**
+ * The metrics objects read by a learnt tail shape from the line's end backwards (no search for where they start).
+ * They start where the forward path would start: at the last Task Executor Metrics key before the last Task Metrics
+ * key (both keys lie in the shape's literal text, and a tail that starts at Task Metrics is taken only when no Task
+ * Executor Metrics key comes before it).
+ */
+function readTailBack (line: Buffer, acc: number, end: number, rec: TaskEndRecord, st: ScanState): boolean {
+  const set = st.taskEndTail
+  const list = set.shapes
+  if (list.length === 0) return false
+  const hadExecutorMetrics = rec.hasExecutorMetrics
+  st.savedMetrics.set(rec.metrics)
+  st.savedExecutorMetrics.set(rec.executorMetrics)
+  for (let i = 0; i < list.length; i++) {
+    const sh = list[i]!
+    const from = matchShapeBack(sh, line, acc, end, rec, st)
+    if (from >= 0 && (sh.startsWith(K_TEM) || line.lastIndexOf(K_TEM, from) < 0)) {
+      set.hit(i)
+      return true
+    }
+    rec.metrics.set(st.savedMetrics)
+    rec.executorMetrics.set(st.savedExecutorMetrics)
+    rec.hasExecutorMetrics = hadExecutorMetrics
+  }
+  return false
+}
+
+function clear (rec: TaskEndRecord, st: ScanState): void {
+  rec.metrics.fill(0)
+  rec.executorMetrics.fill(0)
+  rec.hasExecutorMetrics = false
+  st.reset()
+}
+
+/**
+ * Reads [from, to) by the region's shapes, else tokenizes it (learning its shape): the answer and the stored values
+ * are those of scanFields. What a shape that fails part-way stored is undone first: for the head region (read first)
+ * the record is cleared; for a later region, the metrics as they were before it are put back.
+ */
+export function readRegion (shapes: ShapeSet, line: Buffer, from: number, to: number, rec: TaskEndRecord, st: ScanState, head: boolean): number {
+  const list = shapes.shapes
+  if (list.length > 0) {
+    const hadExecutorMetrics = rec.hasExecutorMetrics
+    if (!head) {
+      st.savedMetrics.set(rec.metrics)
+      st.savedExecutorMetrics.set(rec.executorMetrics)
+    }
+    for (let i = 0; i < list.length; i++) {
+      const r = matchShape(list[i]!, line, from, to, rec, st)
+      if (r !== -1) {
+        shapes.hit(i)
+        return r
+      }
+      if (head) clear(rec, st)
+      else {
+        rec.metrics.set(st.savedMetrics)
+        rec.executorMetrics.set(st.savedExecutorMetrics)
+        rec.hasExecutorMetrics = hadExecutorMetrics
+      }
+    }
+  }
+  return scanFields(line, from, to, rec, st, shapes)
 }
 
 const orZero = (n: number): number => (Number.isNaN(n) ? 0 : n)

@@ -43,6 +43,8 @@ export const THRESHOLDS = {
   spillMinBytes: 64 * 1024 * 1024,
   /** disk_spill impact: a task writes and reads back spilled bytes at ~100 MB/s (a local SSD shared by a few task threads; assumption) */
   spillBytesPerMs: 100 * 1024,
+  /** disk_spill impact of a CPU's memory-only spill (Spark 1.x): the spilled records serialised and deserialised at ~100 MB/s per task (Java serialisation of row objects; Kryo is faster; assumption, issue: sparklint 407508) */
+  spillSerdeBytesPerMs: 100 * 1024,
   /** memory spill (in-memory size) counts as this much less on disk when the log reports no disk bytes (Spark 1.x, GPU spill): ~4× serialisation + compression */
   memorySpillDiskRatio: 0.25,
 

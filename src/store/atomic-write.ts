@@ -31,9 +31,14 @@ export function parseTempName (name: string): { target: string, pid: number } | 
   return m === null ? null : { target: m[1]!, pid: Number(m[2]) }
 }
 
+/** A fresh temp file name for `file` in its own directory, in the form the sweeper recognises (parseTempName). */
+export function tempPathFor (file: string): string {
+  return join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
+}
+
 async function writeNow (file: string, data: string | Uint8Array, opts: AtomicWriteOptions): Promise<void> {
   const dir = dirname(file)
-  const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
+  const tmp = tempPathFor(file)
   try {
     const fh = await open(tmp, 'wx', opts.mode ?? FILE_MODE)
     try {
@@ -52,7 +57,7 @@ async function writeNow (file: string, data: string | Uint8Array, opts: AtomicWr
 }
 
 /** fsyncs a directory so the rename itself survives a power loss; not supported everywhere (Windows), hence best effort. */
-async function syncDir (dir: string): Promise<void> {
+export async function syncDir (dir: string): Promise<void> {
   let fh
   try {
     fh = await open(dir, 'r')

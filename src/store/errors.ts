@@ -52,3 +52,17 @@ export class PathEscapeError extends StoreError {
 export class InvalidDataError extends StoreError {
   constructor (message: string) { super('TT_INVALID_DATA', 500, message) }
 }
+
+/** An uploaded file larger than the configured limit (EVENTLOG_UPLOAD_MAX_MB): cut off, nothing kept. */
+export class UploadTooLargeError extends StoreError {
+  readonly maxBytes: number
+  constructor (maxBytes: number, message: string) {
+    super('TT_UPLOAD_TOO_LARGE', 413, message)
+    this.maxBytes = maxBytes
+  }
+}
+
+/** An upload that brought no bytes (no file chosen, or an empty one). */
+export class EmptyUploadError extends StoreError {
+  constructor (message: string) { super('TT_EMPTY_UPLOAD', 400, message) }
+}

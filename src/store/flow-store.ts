@@ -14,6 +14,8 @@ import { OAUTH_TOKENS_FILE, validateOAuthTokens, type SavedOAuthTokens } from '.
 const FLOW_FILE = 'flow_data.json'
 const SETTINGS_FILE = 'settings.json'
 const DEMO_STATE_FILE = 'demo-state.json'
+/** Databricks cache files kept parsed in memory (each a few KB to a few hundred KB) */
+const DBX_READS_MAX = 256
 
 /** One line of the flow list; `error` says why a flow's data could not be read (the flow is still listed). */
 export interface FlowSummary {
@@ -94,6 +96,8 @@ export function createFlowStore (opts: { dataDir: string }): FlowStore {
   let revisionCounter = 0
   // the last read of each flow file: a page of a flow with a thousand pairs must not parse a megabyte every time
   const reads = new Map<string, { mtimeMs: number, size: number, data: FlowData }>()
+  // the last read of each Databricks cache file, keyed by its path and checked against its stat (shared, read only)
+  const dbxReads = new Map<string, { mtimeMs: number, size: number, ino: number, entry: DbxCacheEntry }>()
   const bump = (name: string): void => { revisions.set(name, ++revisionCounter) }
   let swept: Promise<void> | null = null
 
@@ -317,8 +321,19 @@ export function createFlowStore (opts: { dataDir: string }): FlowStore {
 
     async readDbx (name, jobRunId) {
       const file = store.dbxCachePath(name, jobRunId)
+      // every dashboard view asks for the run's cached details: one stat, and a re-read only when the file changed
+      const info = await stat(file).catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return null; throw err })
+      const hit = dbxReads.get(file)
+      if (info !== null && hit !== undefined && hit.mtimeMs === info.mtimeMs && hit.size === info.size && hit.ino === info.ino) return hit.entry
+      dbxReads.delete(file)
+      if (info === null) return null
       const doc = await readJsonFile<DbxCacheFile>(file, { schemaVersion: DBX_CACHE_SCHEMA_VERSION, validate: validateDbxCache })
-      return doc === null ? null : { cachedAt: doc.cachedAt, data: doc.data }
+      if (doc === null) return null
+      const entry: DbxCacheEntry = Object.freeze({ cachedAt: doc.cachedAt, data: doc.data })
+      dbxReads.set(file, { mtimeMs: info.mtimeMs, size: info.size, ino: info.ino, entry })
+      // bounded: the oldest read goes first (a Map iterates in insertion order)
+      if (dbxReads.size > DBX_READS_MAX) dbxReads.delete(dbxReads.keys().next().value!)
+      return entry
     },
 
     async writeDbx (name, jobRunId, data) {

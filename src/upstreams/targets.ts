@@ -2,6 +2,7 @@ import { isDemo, type Config } from '../config.js'
 import type { Simulator } from '../simulator/index.js'
 import type { SparkHistoryTarget } from '../spark-history/history-client.js'
 import type { NetworkOptions } from '../http/http-client.js'
+import type { S3Credentials } from '../s3/s3-client.js'
 
 /** Where the upstreams are and which tokens they take, once demo mode has been resolved. */
 export interface UpstreamTargets {
@@ -11,6 +12,8 @@ export interface UpstreamTargets {
   databricks: { host: string, token: string, network?: NetworkOptions } | null
   /** the on-prem Spark History Server (its root, without /api/v1) */
   sparkHistory: SparkHistoryTarget | null
+  /** S3 log destinations: credentials (null when none are configured) and AWS_REGION ('' = us-east-1) */
+  s3: { credentials: S3Credentials | null, region: string, network?: NetworkOptions }
 }
 
 /** Where the clients must point for a configuration: the real upstreams, or the embedded simulator in demo mode. */
@@ -30,7 +33,11 @@ export function configTargets (config: Config): UpstreamTargets {
     databricks: config.DATABRICKS_HOST === '' ? null : { host: config.DATABRICKS_HOST, token: config.DATABRICKS_TOKEN, network: { caFile: config.DATABRICKS_CA_FILE } },
     sparkHistory: config.SPARK_HISTORY_SERVER_URL === ''
       ? null
-      : { baseUrl: config.SPARK_HISTORY_SERVER_URL, auth: config.SPARK_HISTORY_SERVER_AUTH, user: config.SPARK_HISTORY_SERVER_USER, token: config.SPARK_HISTORY_SERVER_TOKEN }
+      : { baseUrl: config.SPARK_HISTORY_SERVER_URL, auth: config.SPARK_HISTORY_SERVER_AUTH, user: config.SPARK_HISTORY_SERVER_USER, token: config.SPARK_HISTORY_SERVER_TOKEN },
+    s3: {
+      credentials: config.AWS_ACCESS_KEY_ID === '' || config.AWS_SECRET_ACCESS_KEY === '' ? null : { accessKeyId: config.AWS_ACCESS_KEY_ID, secretAccessKey: config.AWS_SECRET_ACCESS_KEY, sessionToken: config.AWS_SESSION_TOKEN },
+      region: config.AWS_REGION
+    }
   }
 }
 
@@ -40,7 +47,9 @@ export function simulatorTargets (sim: Simulator): UpstreamTargets {
     aac: { baseUrl: sim.urls.aac, token: sim.tokens.aac, refreshToken: '', clientId: '', tokenUrl: '' },
     onprem: { baseUrl: sim.urls.onprem, token: sim.tokens.onprem },
     databricks: { host: sim.urls.databricks, token: sim.tokens.databricks },
-    sparkHistory: { baseUrl: sim.urls.sparkHistory, auth: 'basic', user: sim.users.sparkHistory, token: sim.tokens.sparkHistory }
+    sparkHistory: { baseUrl: sim.urls.sparkHistory, auth: 'basic', user: sim.users.sparkHistory, token: sim.tokens.sparkHistory },
+    // the simulated S3's demo keys: clusters delivering to s3:// name its endpoint in their cluster_log_conf
+    s3: { credentials: { accessKeyId: sim.aws.accessKeyId, secretAccessKey: sim.aws.secretAccessKey, sessionToken: '' }, region: sim.aws.region }
   }
 }
 

@@ -6,6 +6,7 @@ import { createSparkHistoryClient, type SparkHistoryClient } from '../spark-hist
 import type { UpstreamTargets } from './targets.js'
 import { createDispatcher } from '../http/http-client.js'
 import type { Dispatcher } from 'undici'
+import { createS3Client, type S3Client } from '../s3/s3-client.js'
 import { createAacTokenSource, type AacTokenSource, type OAuthTokenStore } from '../trifacta/aac-oauth.js'
 
 /** The configuration in force and the clients made from it; the settings page swaps them whole. */
@@ -23,6 +24,8 @@ export interface Upstreams {
   databricks: () => DatabricksClient | null
   /** null when no Spark History Server is configured */
   sparkHistory: () => SparkHistoryClient | null
+  /** S3 log destinations (fails with a clear message while no AWS credentials are configured) */
+  s3: () => S3Client
   /** points every client at new targets with a new configuration, without a restart */
   reconfigure: (next: { config: Config, demo: boolean, targets: UpstreamTargets }) => void
   close: () => Promise<void>
@@ -37,6 +40,7 @@ interface Connections {
   onprem: TrifactaClient | null
   databricks: DatabricksClient | null
   sparkHistory: SparkHistoryClient | null
+  s3: S3Client
 }
 
 /** Creates the upstream clients for a configuration. */
@@ -65,7 +69,8 @@ export function createUpstreams (opts: { config: Config, demo: boolean, targets:
       aac: createTrifactaClient({ platform: 'aac', baseUrl: targets.aac.baseUrl, token, network: targets.aac.network, ...common }),
       onprem: targets.onprem === null ? null : createTrifactaClient({ platform: 'onprem', ...targets.onprem, ...common }),
       databricks: targets.databricks === null ? null : createDatabricksClient({ ...targets.databricks, ...common }),
-      sparkHistory: targets.sparkHistory === null ? null : createSparkHistoryClient({ ...targets.sparkHistory, ...common })
+      sparkHistory: targets.sparkHistory === null ? null : createSparkHistoryClient({ ...targets.sparkHistory, ...common }),
+      s3: createS3Client({ credentials: targets.s3.credentials, defaultRegion: targets.s3.region, network: targets.s3.network, ...common })
     }
   }
   let cx = connect(opts.config, opts.demo, opts.targets)
@@ -81,13 +86,14 @@ export function createUpstreams (opts: { config: Config, demo: boolean, targets:
     onprem: () => cx.onprem,
     databricks: () => cx.databricks,
     sparkHistory: () => cx.sparkHistory,
+    s3: () => cx.s3,
     reconfigure (next) {
       retired.push(cx)
       cx = connect(next.config, next.demo, next.targets)
       log.info({ demo: next.demo, onprem: next.targets.onprem !== null, databricks: next.targets.databricks !== null, sparkHistory: next.targets.sparkHistory !== null }, 'configuration applied')
     },
     async close () {
-      await Promise.allSettled([cx, ...retired].flatMap((c) => [c.aac.close(), c.onprem?.close(), c.databricks?.close(), c.sparkHistory?.close()]))
+      await Promise.allSettled([cx, ...retired].flatMap((c) => [c.aac.close(), c.onprem?.close(), c.databricks?.close(), c.sparkHistory?.close(), c.s3.close()]))
     }
   }
 }

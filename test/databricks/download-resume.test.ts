@@ -1,10 +1,8 @@
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startSimulator } from '../../src/simulator/index.js'
 import { createDatabricksClient } from '../../src/databricks/databricks-client.js'
@@ -12,8 +10,8 @@ import { downloadEventLog } from '../../src/databricks/download-event-log.js'
 import { eventLogFiles, STATE_FILE } from '../../src/store/eventlog-files.js'
 import type { EventLogPart } from '../../src/databricks/locate-event-log.js'
 import { tempDir } from '../helper.js'
+import { startDownloadChild } from '../helper-dbx.js'
 
-const CHILD = fileURLToPath(new URL('../helper-download-child.ts', import.meta.url))
 const MiB = 1_048_576
 
 t.test('resume after the downloading process is SIGKILLed mid-file: completed chunks are not read again', async (t) => {
@@ -37,18 +35,11 @@ t.test('resume after the downloading process is SIGKILLed mid-file: completed ch
   const totalChunks = Math.ceil(small.length / MiB) + Math.ceil(big.length / MiB)
   const slow = sim.faults.add({ upstream: 'databricks', path: '/api/2.0/dbfs/read', kind: 'latency', ms: 60 })
 
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
-    env: { ...process.env, TT_DBX_HOST: sim.urls.databricks, TT_DBX_TOKEN: sim.tokens.databricks, TT_PARTS: JSON.stringify(parts), TT_DIR: dir },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let out = ''
-  child.stdout.on('data', (d: Buffer) => { out += d.toString() })
-  child.stderr.on('data', (d: Buffer) => { out += d.toString() })
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => { resolve(signal) }))
+  const { child, exited, output } = startDownloadChild(sim, parts, dir)
   // wait until the child has checkpointed the first part and a few chunks of the second
   const deadline = Date.now() + 60_000
   for (;;) {
-    if (Date.now() > deadline) throw new Error(`the child made no progress: ${out}`)
+    if (Date.now() > deadline) throw new Error(`the child made no progress: ${output()}`)
     const state = await readFile(join(dir, STATE_FILE), 'utf8').then((s) => JSON.parse(s) as { parts: Record<string, { done: boolean, completed: number[][] }> }, () => null)
     const second = state?.parts.eventlog
     if (state?.parts[parts[0]!.name]?.done === true && second !== undefined && second.completed.reduce((s, r) => s + r[1]! - r[0]!, 0) >= 4) break
@@ -56,7 +47,7 @@ t.test('resume after the downloading process is SIGKILLed mid-file: completed ch
   }
   child.kill('SIGKILL')
   t.equal(await exited, 'SIGKILL', 'killed mid-download')
-  t.notMatch(out, /finished/)
+  t.notMatch(output(), /finished/)
   slow()
 
   const state = JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8')) as { chunkSize: number, parts: Record<string, { done: boolean, completed: number[][] }> }

@@ -2,8 +2,7 @@ import t from 'tap'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { buildTestApp } from '../helper.js'
-import { launchBrowser } from './browser.js'
+import { startBrowserApp } from './browser.js'
 import { checkA11y } from './axe.js'
 import { ROOT } from '../../src/app.js'
 
@@ -44,20 +43,10 @@ async function until (page: Page, expr: string, timeout = 5000): Promise<void> {
 }
 
 t.test('the whole journey ends on a dashboard that draws, explains and closes', async (t) => {
-  const browser = await launchBrowser(t)
-  if (browser === null) return
-  const ta = await buildTestApp(t)
-  await ta.app.listen({ host: '127.0.0.1', port: 0 })
-  const base = `http://127.0.0.1:${(ta.app.server.address() as { port: number }).port}`
-  const { jobGroupId } = ta.sim.world.notable.rolledParts
-  const name = ta.sim.world.aac.byId.get(jobGroupId)!.wrangledDataset.flow.name
-  const flowUrl = `${base}/flows/${encodeURIComponent(name)}`
+  const started = await startBrowserApp(t, { width: 1440, height: 900 })
+  if (started === null) return
+  const { ta, page, base, jobGroupId, flowName: name, flowUrl, problems } = started
   const dashUrl = `${flowUrl}/runs/${jobGroupId}/dashboard`
-
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, reducedMotion: 'reduce' })
-  const problems: string[] = []
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()) })
-  page.on('pageerror', (e) => problems.push(e.message))
 
   // add the flow, collect its runs
   await page.goto(base + '/')

@@ -1,23 +1,16 @@
 import t from 'tap'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { buildTestApp } from '../helper.js'
-import { launchBrowser } from './browser.js'
+import { startBrowserApp } from './browser.js'
 import { checkA11y } from './axe.js'
 import { ROOT } from '../../src/app.js'
 import { analyseEventLog } from '../../src/spark/analyse.js'
 import { SAMPLE_DIR } from '../../src/simulator/sample-logs.js'
 
 t.test('a new user adds a flow, collects its runs and sees pairs', async (t) => {
-  const browser = await launchBrowser(t)
-  if (browser === null) return
-  const ta = await buildTestApp(t)
-  await ta.app.listen({ host: '127.0.0.1', port: 0 })
-  const base = `http://127.0.0.1:${(ta.app.server.address() as { port: number }).port}`
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, reducedMotion: 'reduce' })
-  const problems: string[] = []
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()) })
-  page.on('pageerror', (e) => problems.push(e.message))
+  const started = await startBrowserApp(t)
+  if (started === null) return
+  const { ta, page, base, problems } = started
 
   await page.goto(base + '/')
   await page.click('#add-flow summary')

@@ -1,8 +1,7 @@
 import t from 'tap'
 import type { Page } from 'playwright-core'
-import { buildTestApp } from '../helper.js'
 import { saveSampleAnalysis } from '../helper-dbx.js'
-import { launchBrowser } from './browser.js'
+import { startBrowserApp } from './browser.js'
 import { checkA11y } from './axe.js'
 
 // Browser-side code is passed as strings: the project compiles without the DOM library.
@@ -27,18 +26,9 @@ async function matches (page: Page, selector: string): Promise<boolean> {
 }
 
 t.test('the whole journey from the keyboard alone, with visible focus', async (t) => {
-  const browser = await launchBrowser(t)
-  if (browser === null) return
-  const ta = await buildTestApp(t)
-  await ta.app.listen({ host: '127.0.0.1', port: 0 })
-  const base = `http://127.0.0.1:${(ta.app.server.address() as { port: number }).port}`
-  const { jobGroupId } = ta.sim.world.notable.rolledParts
-  const name = ta.sim.world.aac.byId.get(jobGroupId)!.wrangledDataset.flow.name
-  const flowUrl = `${base}/flows/${encodeURIComponent(name)}`
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, reducedMotion: 'reduce' })
-  const problems: string[] = []
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()) })
-  page.on('pageerror', (e) => problems.push(e.message))
+  const started = await startBrowserApp(t)
+  if (started === null) return
+  const { ta, page, base, jobGroupId, flowName: name, flowUrl, problems } = started
 
   /** Presses Tab (or Shift+Tab) until the focus is on `selector`; every stop on the way must show its focus. */
   const unseen: string[] = []

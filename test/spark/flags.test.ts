@@ -293,6 +293,12 @@ t.test('memory-only spill (Spark 1.x, GPU spill) is spill', async (t) => {
   const f = flag(a, 'disk_spill')!
   t.ok(f, 'raised without disk bytes')
   t.equal(f.metrics['memoryBytesSpilled'], 4 * 2048 * MB)
+  // one wave of 4 tasks on 8 cores: per task 2 × 512 MB to disk and back at 100 MB/s, and 2 × 2 GiB (de)serialised at 100 MB/s
+  t.equal(f.impactMs, Math.min(5_000, Math.round((2 * 512 * MB / (100 * 1024) + 2 * 2048 * MB / (100 * 1024)))))
+  // a GPU spills device buffers to host memory: no serialisation cost
+  const gpu = analyseText(log({ appMs: 600_000, version: '3.3.1', props: { 'spark.plugins': 'com.nvidia.spark.SQLPlugin' }, tasks: tasks(4, () => ({ launch: 0, dur: 300_000, shuffleRead: 500 * MB, disk: 0, mem: 2048 * MB })) }))
+  t.equal(flag(gpu, 'disk_spill')!.impactMs, Math.round(2 * 512 * MB / (100 * 1024)))
+  t.match(flag(gpu, 'disk_spill')!.evidence[0], /GPU spill/)
 })
 
 t.test('Spark 1.5 skew gets no AQE keys; stragglers get speculation, not AQE', async (t) => {

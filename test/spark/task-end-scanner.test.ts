@@ -4,6 +4,7 @@ import path from 'node:path'
 import { execFileSync } from 'node:child_process'
 import t from 'tap'
 import { scanTaskEnd } from '../../src/spark/task-end-scanner.js'
+import { ScanState } from '../../src/spark/field-scanner.js'
 import { newTaskEndRecord, taskEndFromJson } from '../../src/spark/task-metrics.js'
 import { EVENTLOGS } from '../helper-fixtures.js'
 
@@ -28,6 +29,8 @@ for (const f of FILES) {
     const text = f.endsWith('.zstd') ? execFileSync('zstd', ['-dc', p], { maxBuffer: 1 << 29 }) : readFileSync(p)
     let fast = 0
     let compared = 0
+    // one state for the file, as the parser keeps it: lines after the first are read by the learnt shapes
+    const st = new ScanState()
     const mismatches: string[] = []
     for (const line of text.toString('utf8').split('\n')) {
       if (!line.startsWith('{"Event":"SparkListenerTaskEnd"')) continue
@@ -35,7 +38,7 @@ for (const f of FILES) {
       const a = newTaskEndRecord()
       const b = taskEndFromJson(JSON.parse(line), newTaskEndRecord())
       compared++
-      if (!scanTaskEnd(buf, a)) continue
+      if (!scanTaskEnd(buf, a, st)) continue
       fast++
       const pa = plain(a)
       const pb = plain(b)
@@ -58,4 +61,38 @@ t.test('non-success and odd lines go to the JSON path', async (t) => {
   t.equal(rec.finishTime - rec.launchTime, 150)
   t.equal(rec.metrics[2], 120)
   t.equal(rec.metrics[10], 99)
+})
+
+t.test('learnt shapes: a line of another layout is tokenized, and never read by a shape that does not fit', async (t) => {
+  const st = new ScanState()
+  const line = (o: { host?: string, tem?: string, blocks?: string, extra?: string, run?: number, reason?: string }) => Buffer.from(
+    `{"Event":"SparkListenerTaskEnd","Stage ID":3,"Stage Attempt ID":0,"Task Type":"ResultTask","Task End Reason":{"Reason":"${o.reason ?? 'Success'}"},` +
+    `"Task Info":{"Task ID":7,"Index":2,"Attempt":0,"Partition ID":2,"Launch Time":100,"Executor ID":"4","Host":"${o.host ?? 'h1'}","Locality":"PROCESS_LOCAL",` +
+    '"Speculative":false,"Getting Result Time":0,"Finish Time":250,"Failed":false,"Killed":false,"Accumulables":[{"ID":1,"Name":"x","Update":"5","Value":"5"}]},' +
+    (o.tem ?? '"Task Executor Metrics":{"JVMHeapMemory":10,"MinorGCCount":2},') +
+    `"Task Metrics":{"Executor Run Time":${o.run ?? 120},${o.extra ?? ''}"JVM GC Time":5,"Input Metrics":{"Bytes Read":99,"Records Read":3},"Updated Blocks":${o.blocks ?? '[]'}}}`)
+  const check = (l: Buffer, what: string): void => {
+    const a = newTaskEndRecord()
+    const ok = scanTaskEnd(l, a, st)
+    const fresh = newTaskEndRecord()
+    const okFresh = scanTaskEnd(l, fresh)
+    t.equal(ok, okFresh, `${what}: same answer as without shapes`)
+    if (ok) t.same(plain(a), plain(fresh), `${what}: same record as without shapes`)
+    if (ok) t.same(plain(a), plain(taskEndFromJson(JSON.parse(l.toString()), newTaskEndRecord())), `${what}: same record as JSON.parse`)
+  }
+  check(line({}), 'first line (learns)')
+  t.equal(st.taskEndHead.shapes.length, 1)
+  t.equal(st.taskEndTail.shapes.length, 1)
+  check(line({ host: 'another-host.example', run: 98765 }), 'same layout, other values')
+  check(line({ host: 'esc\\\\aped' }), 'a host with an escape')
+  t.equal(scanTaskEnd(line({ host: 'bad\\escape' }), newTaskEndRecord(), st), false, 'a damaged escape: the JSON path (no throw)')
+  check(line({ extra: '"Result Size":77,' }), 'an extra metric')
+  check(line({ run: 1.5e3 }), 'a fraction')
+  check(line({ run: -4 }), 'a negative number')
+  check(line({ blocks: '[{"Block ID":"rdd_1_2","Status":{"Memory Size":10}}]' }), 'updated blocks')
+  check(line({ tem: '' }), 'no Task Executor Metrics')
+  check(line({ tem: '"Task Executor Metrics":{"JVMHeapMemory":true,"MinorGCCount":2},' }), 'a value of another kind')
+  check(line({ reason: 'Resubmitted' }), 'not a success')
+  check(line({}), 'the first layout again')
+  t.equal(scanTaskEnd(line({}).subarray(0, 300), newTaskEndRecord(), st), false, 'a cut line')
 })

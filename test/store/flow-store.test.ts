@@ -1,6 +1,6 @@
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
-import { mkdir, mkdtemp, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createFlowStore } from '../../src/store/flow-store.js'
@@ -218,6 +218,36 @@ t.test('dbx cache and event log folders', async (t) => {
   await t.rejects(store.writeJsonAtomic(join(dataDir, '..', 'evil.json'), { schemaVersion: 1 }), PathEscapeError)
   await t.rejects(store.readJson('/etc/passwd', { schemaVersion: 1 }), PathEscapeError)
   await t.rejects(store.readJson(dataDir, { schemaVersion: 1 }), PathEscapeError, 'dataDir itself is not a file of ours')
+})
+
+t.test('the dbx cache is read once while its file stays the same, and a changed file is picked up', async (t) => {
+  const { dataDir } = await setup()
+  const store = createFlowStore({ dataDir })
+  await store.addFlow('f')
+  const written = await store.writeDbx('f', 7, { run: { state: 'RUNNING' } })
+  const first = await store.readDbx('f', 7)
+  t.same(first, written)
+  t.equal(await store.readDbx('f', 7), first, 'a second read hands back the same parsed entry (no re-read)')
+
+  // another process (or a hand edit) replaces the file: a different size
+  const file = store.dbxCachePath('f', 7)
+  await writeFile(file, JSON.stringify({ schemaVersion: 1, cachedAt: '2026-01-02T03:04:05.000Z', data: { run: { state: 'TERMINATED' } } }))
+  t.same((await store.readDbx('f', 7))?.data, { run: { state: 'TERMINATED' } }, 'the changed file is read again')
+
+  // the same size, only the modification time differs
+  const sameSize = JSON.stringify({ schemaVersion: 1, cachedAt: '2026-01-02T03:04:05.000Z', data: { run: { state: 'TERMINATEX' } } })
+  await writeFile(file, sameSize)
+  await utimes(file, new Date(), new Date(Date.now() + 5000))
+  t.same((await store.readDbx('f', 7))?.data, { run: { state: 'TERMINATEX' } }, 'a same-size change with a new mtime is read again')
+
+  // through the store: the write replaces the file (new inode), the next read sees it
+  await store.writeDbx('f', 7, { run: { state: 'SKIPPED' } })
+  t.same((await store.readDbx('f', 7))?.data, { run: { state: 'SKIPPED' } })
+
+  await writeFile(file, '{ cut')
+  await t.rejects(store.readDbx('f', 7), CorruptFileError, 'a damaged file is an error, not the copy read before')
+  await rm(file)
+  t.equal(await store.readDbx('f', 7), null, 'a removed file is gone, not served from memory')
 })
 
 t.test('stray temp files from a killed writer are ignored and cleaned', async (t) => {
