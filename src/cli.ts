@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url'
 import { analyseEventLog, noEventsReason } from './spark/analyse.js'
 import { writeFileAtomic } from './store/atomic-write.js'
 import type { Analysis } from './spark/analysis-types.js'
-import { approxDuration, bytes, duration as dur, impactText, percent } from './shared/format.js'
+import { approxDuration, bytes, duration as dur, impactOverlapText, impactText, percent } from './shared/format.js'
 
 const USAGE = `usage: tri-track analyze <event-log file or folder> [--json] [--out <analysis.json>]
 
@@ -36,6 +36,8 @@ export function summary (a: Analysis): string {
     for (const e of f.evidence.slice(0, 5)) lines.push(`      ${e}`)
     if (f.evidence.length > 5) lines.push(`      … ${f.evidence.length - 5} more`)
   }
+  const overlap = impactOverlapText(a.flags.map((f) => f.impactMs), k.wallClockMs)
+  if (overlap !== null) lines.push(`  ${overlap}`)
   const w = a.whatIf
   if (w) {
     lines.push('', `  what-if (replay of the stage DAG on other core counts; model ${approxDuration(w.modelMs)} vs actual ${approxDuration(w.actualMs)}):`)
