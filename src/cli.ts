@@ -1,9 +1,7 @@
 // `tri-track analyze <file-or-folder> [--json] [--out <file>]`: analyse a Spark event log from the command line.
 import { pathToFileURL } from 'node:url'
-import { analyseEventLog, noEventsReason } from './spark/analyse.js'
-import { writeFileAtomic } from './store/atomic-write.js'
 import type { Analysis } from './spark/analysis-types.js'
-import { approxDuration, bytes, duration as dur, impactText, percent } from './shared/format.js'
+import { approxDuration, bytes, duration as dur, impactOverlapText, impactText, percent } from './shared/format.js'
 
 const USAGE = `usage: tri-track analyze <event-log file or folder> [--json] [--out <analysis.json>]
 
@@ -36,6 +34,8 @@ export function summary (a: Analysis): string {
     for (const e of f.evidence.slice(0, 5)) lines.push(`      ${e}`)
     if (f.evidence.length > 5) lines.push(`      … ${f.evidence.length - 5} more`)
   }
+  const overlap = impactOverlapText(a.flags.map((f) => f.impactMs), k.wallClockMs)
+  if (overlap !== null) lines.push(`  ${overlap}`)
   const w = a.whatIf
   if (w) {
     lines.push('', `  what-if (replay of the stage DAG on other core counts; model ${approxDuration(w.modelMs)} vs actual ${approxDuration(w.actualMs)}):`)
@@ -70,6 +70,8 @@ export async function runCli (argv: string[], out: NodeJS.WritableStream = proce
     else { err.write(`only one input path, got also: ${a}\n`); return 64 }
   }
   if (!input) { err.write(`missing the event log path\n${USAGE}\n`); return 64 }
+  // loaded here, not at start-up: `--help` and a bad command line start as fast as node does
+  const { analyseEventLog, noEventsReason } = await import('./spark/analyse.js')
   let analysis: Analysis
   try {
     analysis = await analyseEventLog(input)
@@ -84,6 +86,7 @@ export async function runCli (argv: string[], out: NodeJS.WritableStream = proce
   }
   if (outFile) {
     try {
+      const { writeFileAtomic } = await import('./store/atomic-write.js')
       await writeFileAtomic(outFile, JSON.stringify(analysis, null, 1), { mode: 0o644 })
     } catch (e) {
       err.write(`tri-track: cannot write ${outFile}: ${(e as Error).message}\n`)

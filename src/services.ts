@@ -1,8 +1,8 @@
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import { createFlowStore, type FlowStore } from './store/flow-store.js'
-import { createTaskRunner, type TaskRunner } from './tasks/task-runner.js'
-import { createDbxService, analyseTaskKey, type DbxService } from './databricks/dbx-service.js'
+import { createTaskRunner, type TaskRunner, type TaskState } from './tasks/task-runner.js'
+import { createDbxService, analyseTaskKey, parseRunTaskKey, type DbxService } from './databricks/dbx-service.js'
 import { analyseInWorker } from './spark/analyse-in-worker.js'
 import { noEventsReason } from './spark/analyse.js'
 import { createUpstreams, type Upstreams } from './upstreams/upstreams.js'
@@ -33,7 +33,16 @@ export interface Services {
 export function createServices (opts: { config: Config, demo: boolean, targets: UpstreamTargets, log: Logger, retryBaseDelayMs?: number, analysisHeapMb?: number }): Services {
   const { log } = opts
   const store = createFlowStore({ dataDir: opts.config.DATA_DIR })
-  const tasks = createTaskRunner({ log })
+  // a failed download or analysis is remembered beside the run's analysis, so its dashboard still says "stale" after
+  // a restart (the task list is in memory only); an upload that failed kept nothing and doubts nothing
+  const recordFailure = (state: TaskState): void => {
+    const run = state.status === 'failed' && state.kind !== 'upload' ? parseRunTaskKey(state.key) : null
+    if (run === null) return
+    const failure = { what: run.kind === 'download' ? 'download' as const : 'analysis' as const, at: state.finishedAt ?? new Date().toISOString(), error: state.error }
+    store.analyses.writeFailure(run.flowName, run.jobRunId, failure)
+      .catch((err: unknown) => { log.warn({ flow: run.flowName, jobRunId: run.jobRunId, err: (err as Error).message }, 'could not record the failed task') })
+  }
+  const tasks = createTaskRunner({ log, onFinish: recordFailure })
   const upstreams = createUpstreams({ ...opts, tokenStore: store })
   const flows = createFlowService({ upstreams, store, tasks, log })
 

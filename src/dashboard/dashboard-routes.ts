@@ -70,19 +70,25 @@ export async function dashboardRoutes (fastify: FastifyInstance): Promise<void> 
       analysisStatus: jobRunId === null ? null : task(analyseTaskKey(flow.name, jobRunId)),
       // why the last analysis failed (a log too large for the analysis's memory, an unreadable one)
       analysisError: jobRunId === null ? null : tasks.get(analyseTaskKey(flow.name, jobRunId))?.error ?? null,
-      stale: found.kind === 'ok' && jobRunId !== null ? staleness(flow.name, jobRunId, found.saved.mtimeMs) : null
+      stale: found.kind === 'ok' && jobRunId !== null ? await staleness(flow.name, jobRunId, found.saved.mtimeMs) : null
     }
   }
 
-  /** A download or analysis of the run that failed after the shown analysis was saved: what, when and why. */
-  function staleness (flowName: string, jobRunId: string, savedMs: number): { what: string, at: string, error: string | null, savedAt: string } | null {
-    const failures = [
-      { what: 'download', t: tasks.get(downloadTaskKey(flowName, jobRunId)) },
-      { what: 'analysis', t: tasks.get(analyseTaskKey(flowName, jobRunId)) }
+  /**
+   * A download or analysis of the run that failed after the shown analysis was saved: what, when and why. From the
+   * tasks of this process and from the failure the store kept (so a restart still shows it).
+   */
+  async function staleness (flowName: string, jobRunId: string, savedMs: number): Promise<{ what: string, at: string, error: string | null, savedAt: string } | null> {
+    const fromTasks = [
+      { what: 'download' as const, t: tasks.get(downloadTaskKey(flowName, jobRunId)) },
+      { what: 'analysis' as const, t: tasks.get(analyseTaskKey(flowName, jobRunId)) }
       // a failed upload kept nothing (the log on disk is the analysed one): not a reason to doubt the analysis
-    ].filter(({ t }) => t !== null && t.kind !== 'upload' && t.status === 'failed' && t.finishedAt !== null && Date.parse(t.finishedAt) > savedMs)
-    const last = failures.sort((a, b) => Date.parse(b.t!.finishedAt!) - Date.parse(a.t!.finishedAt!))[0]
-    return last === undefined ? null : { what: last.what, at: last.t!.finishedAt!, error: last.t!.error, savedAt: new Date(savedMs).toISOString() }
+    ].flatMap(({ what, t }) => t !== null && t.kind !== 'upload' && t.status === 'failed' && t.finishedAt !== null ? [{ what, at: t.finishedAt, error: t.error }] : [])
+    const saved = await store.analyses.readFailure(flowName, jobRunId)
+    const last = [...fromTasks, ...(saved === null ? [] : [saved])]
+      .filter((f) => Date.parse(f.at) > savedMs)
+      .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0]
+    return last === undefined ? null : { what: last.what, at: last.at, error: last.error, savedAt: new Date(savedMs).toISOString() }
   }
 
   app.get('/flows/:flow/runs/:jobGroupId/dashboard', { schema: { params: RunParamsSchema, querystring: DashQuerySchema } }, async (req, reply) => {

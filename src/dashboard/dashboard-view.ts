@@ -1,6 +1,6 @@
 import type { ClusterUsage } from '../databricks/cluster-usage.js'
 import type { Analysis, ExecutorSummary, Flag, Severity, StageData } from '../spark/analysis-types.js'
-import { approxDuration, bytes, duration, impactText, number, percent } from '../shared/format.js'
+import { approxDuration, bytes, duration, impactOverlapText, impactText, number, percent } from '../shared/format.js'
 
 export type Tone = 'good' | 'warn' | 'bad' | null
 
@@ -86,6 +86,8 @@ export interface DashboardView {
   notices: LogNotice[]
   zeroTasks: boolean
   flags: FlagView[]
+  /** that the flags' impacts overlap and are not additive (two or more with an impact), else null */
+  impactOverlap: string | null
   /** the likely root causes of failures, first one first */
   rootCauses: string[]
   /** what-if estimates as a table (the chart's fallback); null when the analysis has none */
@@ -329,6 +331,7 @@ export function dashboardView (a: Analysis, opts: { allStages?: boolean, allExec
     notices: notices(a),
     zeroTasks: a.kpis.tasks === 0,
     flags,
+    impactOverlap: impactOverlapText(a.flags.map((f) => f.impactMs), a.kpis.wallClockMs),
     rootCauses: (a.rootCauses ?? []).filter((r) => r.kind !== 'task_killed').slice(0, 3).map((r) => r.line),
     whatIf: whatIfView(a),
     recommendations: a.recommendations,

@@ -75,6 +75,12 @@ export function analyseTaskKey (flowName: string, jobRunId: string): string {
   return `analyse:${flowName}:${jobRunId}`
 }
 
+/** The flow and run of a download or analysis task key (the inverse of the two above), or null for other keys. */
+export function parseRunTaskKey (key: string): { kind: 'download' | 'analyse', flowName: string, jobRunId: string } | null {
+  const m = /^(download|analyse):(.+):([^:]+)$/s.exec(key)
+  return m === null ? null : { kind: m[1] as 'download' | 'analyse', flowName: m[2]!, jobRunId: m[3]! }
+}
+
 const GONE_MESSAGE = 'Databricks keeps runs about 60 days; this one is gone.'
 
 function describe (err: unknown): string {

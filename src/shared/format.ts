@@ -114,3 +114,16 @@ export function impactText (impactMs: number | undefined, wallMs: number): strin
   if (impactMs === undefined || impactMs <= 0 || !(wallMs > 0)) return null
   return `costs ~${approxDuration(impactMs)} of ${approxDuration(wallMs)}`
 }
+
+/**
+ * Said under a run's red flags when two or more have a wall-clock impact: each impact estimates what that one cause
+ * cost on its own, and causes share minutes (huge partitions spill, the spill slows the stage that failed the run),
+ * so the impacts are not additive; null when fewer than two flags have one.
+ */
+export function impactOverlapText (impactsMs: readonly (number | undefined)[], wallMs: number): string | null {
+  const xs = impactsMs.filter((x): x is number => x !== undefined && x > 0)
+  if (xs.length < 2 || !(wallMs > 0)) return null
+  const sum = xs.reduce((a, b) => a + b, 0)
+  const total = sum > wallMs ? `: together they come to ~${approxDuration(sum)}, more than the ${approxDuration(wallMs)} run` : ''
+  return `These impacts overlap, so they are not additive${total}. Each estimates what one cause cost on its own, and causes share the same minutes.`
+}

@@ -104,6 +104,19 @@ export class ScanState {
   readonly savedExecutorMetrics = new Float64Array(N_EXEC_METRICS)
   readonly strings = new StringCache()
 
+  private viewOf: ArrayBufferLike | undefined
+  private view: Int32Array<ArrayBufferLike> = new Int32Array(0)
+
+  /** A 32-bit word view of the whole ArrayBuffer under `line` (kept while lines come from the same buffer). */
+  wordView (line: Buffer): Int32Array<ArrayBufferLike> {
+    const ab = line.buffer
+    if (ab !== this.viewOf) {
+      this.viewOf = ab
+      this.view = new Int32Array(ab, 0, ab.byteLength >> 2)
+    }
+    return this.view
+  }
+
   /** Clears the head field values before a scan. */
   reset (): void {
     this.nums.fill(NaN)
@@ -283,16 +296,20 @@ export function matchShape (sh: Shape, line: Buffer, from: number, to: number, r
   const kinds = sh.kinds
   const slots = sh.slots
   const n = kinds.length
+  const view = st.wordView(line)
+  const base = line.byteOffset
   let p = from
   let x = 0
   for (let k = 0; ; k++) {
     const e = ends[k]!
     if (p + (e - x) > to) return -1
-    while (x < e) {
-      if (line[p] !== lits[x]) return -1
-      p++
-      x++
+    const same = sh.literalAt(k, view, base + p)
+    if (same === false) return -1
+    if (same === undefined) {
+      for (let y = x; y < e; y++) if (line[p + y - x] !== lits[y]) return -1
     }
+    p += e - x
+    x = e
     if (k === n) break
     const slot = slots[k]!
     const c = line[p]!
@@ -351,15 +368,18 @@ export function matchShapeBack (sh: Shape, line: Buffer, lo: number, to: number,
   const ends = sh.litEnd
   const kinds = sh.kinds
   const slots = sh.slots
+  const view = st.wordView(line)
+  const base = line.byteOffset
   let p = to
   for (let k = kinds.length; ; k--) {
     const b = k === 0 ? 0 : ends[k - 1]!
-    let x = ends[k]!
+    const x = ends[k]!
     if (p - (x - b) < lo) return -1
-    while (x > b) {
-      p--
-      x--
-      if (line[p] !== lits[x]) return -1
+    p -= x - b
+    const same = sh.literalAt(k, view, base + p)
+    if (same === false) return -1
+    if (same === undefined) {
+      for (let y = b; y < x; y++) if (line[p + y - b] !== lits[y]) return -1
     }
     if (k === 0) break
     const slot = slots[k - 1]!

@@ -37,6 +37,60 @@ export class Shape {
       seen.add(s)
     }
     this.backwards = toEnd && stopBack === 0 && !repeats
+    // Each literal laid out four times, once for each alignment of its first byte in a 32-bit word, with masks for
+    // its partial first and last words: literalAt compares four bytes at a time through an Int32Array view.
+    const n = litEnd.length
+    this.wOff = new Int32Array(n * 4)
+    this.wCnt = new Int32Array(n * 4)
+    let total = 0
+    for (let k = 0; k < n; k++) {
+      const len = litEnd[k]! - (k === 0 ? 0 : litEnd[k - 1]!)
+      for (let ph = 0; ph < 4; ph++) {
+        const cnt = len === 0 ? 0 : (ph + len + 3) >> 2
+        this.wOff[k * 4 + ph] = total
+        this.wCnt[k * 4 + ph] = cnt
+        total += cnt
+      }
+    }
+    const bytes = new Uint8Array(total * 4)
+    const maskBytes = new Uint8Array(total * 4)
+    for (let k = 0; k < n; k++) {
+      const b = k === 0 ? 0 : litEnd[k - 1]!
+      const len = litEnd[k]! - b
+      for (let ph = 0; ph < 4; ph++) {
+        const at = this.wOff[k * 4 + ph]! * 4 + ph
+        bytes.set(lits.subarray(b, b + len), at)
+        maskBytes.fill(0xff, at, at + len)
+      }
+    }
+    this.words = new Int32Array(bytes.buffer)
+    this.masks = new Int32Array(maskBytes.buffer)
+  }
+
+  /** literal k at alignment ph: its words start at words[wOff[k * 4 + ph]], wCnt[…] of them */
+  readonly wOff: Int32Array
+  readonly wCnt: Int32Array
+  readonly words: Int32Array
+  /** which bytes of each word belong to the literal */
+  readonly masks: Int32Array
+
+  /**
+   * Whether literal k lies in `view` (a word view of a line's whole ArrayBuffer) at byte address `at`; undefined when
+   * its words reach past the view (the last bytes of a buffer whose length is not a multiple of 4).
+   */
+  literalAt (k: number, view: Int32Array<ArrayBufferLike>, at: number): boolean | undefined {
+    const idx = k * 4 + (at & 3)
+    const cnt = this.wCnt[idx]!
+    if (cnt === 0) return true
+    let w = at >> 2
+    if (w + cnt > view.length) return undefined
+    const words = this.words
+    const masks = this.masks
+    const off = this.wOff[idx]!
+    if (((view[w]! ^ words[off]!) & masks[off]!) !== 0) return false
+    const last = off + cnt - 1
+    for (let x = off + 1; x < last; x++) if (view[++w] !== words[x]) return false
+    return cnt === 1 || ((view[w + 1]! ^ words[last]!) & masks[last]!) === 0
   }
 
   /** whether the shape can be read from the end of its region backwards (see matchShapeBack) */

@@ -1,8 +1,10 @@
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { readdir, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ANALYSIS_SCHEMA_VERSION, type Analysis } from '../spark/analysis-types.js'
 import { writeFileAtomic } from './atomic-write.js'
-import { ANALYSIS_FILE } from './eventlog-files.js'
+import { InvalidDataError } from './errors.js'
+import { ANALYSIS_FILE, FAILURE_FILE } from './eventlog-files.js'
+import { readJsonFile } from './json-file.js'
 
 /** A saved analysis.json with what HTTP caching needs. */
 export interface SavedAnalysis {
@@ -26,6 +28,31 @@ export interface AnalysisFiles {
   analysedRunIds: (flowName: string) => Promise<Set<string>>
   /** saves a run's analysis atomically into its (existing) event log folder */
   write: (flowName: string, jobRunId: string, analysis: Analysis) => Promise<void>
+  /**
+   * Remembers that a download or analysis of the run failed (last-failure.json beside its analysis): an analysis
+   * saved before it is stale, and stays marked so after a restart. Nothing is written when the run has no event log
+   * folder (then there is no analysis to mark either).
+   */
+  writeFailure: (flowName: string, jobRunId: string, failure: FailedAttempt) => Promise<void>
+  /** the last failed download or analysis of the run, or null (none, or an unreadable record: it only ever warns) */
+  readFailure: (flowName: string, jobRunId: string) => Promise<FailedAttempt | null>
+}
+
+/** A download or analysis of a run that failed. */
+export interface FailedAttempt {
+  what: 'download' | 'analysis'
+  /** when it failed (ISO 8601) */
+  at: string
+  error: string | null
+}
+
+const FAILURE_SCHEMA_VERSION = 1
+function validateFailure (v: unknown): string | null {
+  const f = v as Partial<FailedAttempt>
+  if (f.what !== 'download' && f.what !== 'analysis') return 'what is neither download nor analysis'
+  if (typeof f.at !== 'string' || Number.isNaN(Date.parse(f.at))) return 'at is not a time'
+  if (f.error !== null && typeof f.error !== 'string') return 'error is not a string'
+  return null
 }
 
 /** Where a flow's event log folders are (the flow store resolves and checks the names). */
@@ -104,8 +131,37 @@ export function createAnalysisFiles (paths: AnalysisPaths, onWrite: (flowName: s
     },
 
     async write (flowName, jobRunId, analysis) {
-      await writeFileAtomic(join(paths.eventlogDir(flowName, jobRunId), ANALYSIS_FILE), JSON.stringify(analysis, null, 1))
+      const dir = paths.eventlogDir(flowName, jobRunId)
+      await writeFileAtomic(join(dir, ANALYSIS_FILE), JSON.stringify(analysis, null, 1))
+      // a newer analysis answers the failure recorded before it
+      await rm(join(dir, FAILURE_FILE), { force: true })
       onWrite(flowName)
+    },
+
+    async writeFailure (flowName, jobRunId, failure) {
+      const problem = validateFailure(failure)
+      if (problem !== null) throw new InvalidDataError(`refusing to record a failure of run ${jobRunId}: ${problem}`)
+      const dir = paths.eventlogDir(flowName, jobRunId)
+      const isDir = await stat(dir).then((s) => s.isDirectory(), () => false)
+      if (!isDir) return
+      const doc = { schemaVersion: FAILURE_SCHEMA_VERSION, what: failure.what, at: failure.at, error: failure.error === null ? null : failure.error.slice(0, 2000) }
+      await writeFileAtomic(join(dir, FAILURE_FILE), JSON.stringify(doc, null, 2) + '\n')
+      onWrite(flowName)
+    },
+
+    async readFailure (flowName, jobRunId) {
+      let file: string
+      try {
+        file = join(paths.eventlogDir(flowName, jobRunId), FAILURE_FILE)
+      } catch {
+        return null
+      }
+      try {
+        const doc = await readJsonFile<FailedAttempt & { schemaVersion: number }>(file, { schemaVersion: FAILURE_SCHEMA_VERSION, validate: validateFailure })
+        return doc === null ? null : { what: doc.what, at: doc.at, error: doc.error }
+      } catch {
+        return null
+      }
     }
   }
 }

@@ -14,6 +14,8 @@ export const MANIFEST_FILE = 'manifest.json'
 export const STATE_FILE = 'download-state.json'
 export const ANALYSIS_FILE = 'analysis.json'
 export const APP_CHOICE_FILE = 'spark-app.json'
+/** the last download or analysis of the run that failed (what marks an older analysis stale, across restarts) */
+export const FAILURE_FILE = 'last-failure.json'
 const STATE_SCHEMA = 1
 const MANIFEST_SCHEMA = 1
 

@@ -49,7 +49,7 @@ interface Entry {
 const KEEP_FINISHED = 500
 
 /** One small runner for collect, download and analyse tasks: progress, errors and cancellation in one place. */
-export function createTaskRunner (deps: { log?: Logger } = {}): TaskRunner {
+export function createTaskRunner (deps: { log?: Logger, onFinish?: (state: TaskState) => void } = {}): TaskRunner {
   const tasks = new Map<string, Entry>()
 
   function prune (): void {
@@ -93,6 +93,8 @@ export function createTaskRunner (deps: { log?: Logger } = {}): TaskRunner {
         } finally {
           state.finishedAt = new Date().toISOString()
         }
+        // what must outlive the process (a failure that marks an analysis stale) is saved by the owner of the runner
+        try { deps.onFinish?.({ ...state, progress: { ...state.progress } }) } catch (err) { deps.log?.error({ task: key, err }, 'task finish hook failed') }
         if (state.status === 'done' && then !== undefined) {
           try { then() } catch (err) { deps.log?.error({ task: key, err }, 'task follow-up failed') }
         }

@@ -100,6 +100,18 @@ t.test('the small analysis: markers with reasons, relative times, flags and evid
   t.equal(executorAnchor('a b"<'), 'executor-a_20_b_22__3c_')
 })
 
+t.test('overlapping flag impacts are said not to be additive, with their sum when it exceeds the run', async (t) => {
+  const a = baseAnalysis()
+  const wall = a.kpis.wallClockMs
+  const flag = (id: 'failed_tasks' | 'huge_partitions' | 'idle_cores', impactMs: number) => ({ id, severity: 'warning' as const, title: id, impactMs, impactShare: impactMs / wall, evidence: [], metrics: {}, recommendationIds: [] })
+  a.flags = [flag('failed_tasks', wall), flag('huge_partitions', Math.round(wall * 0.6)), flag('idle_cores', 0)]
+  t.match(dashboardView(a).impactOverlap, /^These impacts overlap, so they are not additive: together they come to ~.+, more than the .+ run\./)
+  a.flags = [flag('failed_tasks', Math.round(wall * 0.3)), flag('huge_partitions', Math.round(wall * 0.2))]
+  t.equal(dashboardView(a).impactOverlap, 'These impacts overlap, so they are not additive. Each estimates what one cause cost on its own, and causes share the same minutes.', 'within the wall clock: no sum')
+  a.flags = [flag('failed_tasks', wall), flag('idle_cores', 0)]
+  t.equal(dashboardView(a).impactOverlap, null, 'one impact: nothing to add up')
+})
+
 t.test('zero tasks, truncated and damaged logs', async (t) => {
   const ev = (o: object): string => JSON.stringify(o)
   const empty = analyseText([

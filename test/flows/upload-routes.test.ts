@@ -188,7 +188,8 @@ t.test('a file that is not an event log ends in a clear failed analysis, nothing
   t.equal(res.statusCode, 303)
   await settle(ta, DBX_RUN)
   t.equal(ta.services.tasks.get(analyseTaskKey(FLOW, DBX_RUN))?.status, 'failed')
-  t.same(await listing(folder(ta, DBX_RUN)), ['manifest.json', 'uploaded-eventlog'], 'no analysis.json')
+  // last-failure.json (the failed analysis, remembered) may or may not be written yet: it is not what is checked here
+  t.same((await listing(folder(ta, DBX_RUN))).filter((n) => n !== 'last-failure.json'), ['manifest.json', 'uploaded-eventlog'], 'no analysis.json')
   const frag = await ta.app.inject(`${runUrl(AAC_JOB)}/eventlog/progress`)
   t.match(frag.body, /Uploaded file <strong class="upload-name">holiday\.jpg<\/strong>/)
   t.match(frag.body, /analysis failed: This is not a Spark event log, or it is damaged from its start: no Spark events found \(50000 bytes, \d+ unparseable line\(s\)\)/)

@@ -5,6 +5,7 @@ import t, { type Test } from 'tap'
 import { analyseEventLog } from '../../src/spark/analyse.js'
 import type { Analysis, FlagId } from '../../src/spark/analysis-types.js'
 import { EVENTLOGS } from '../helper-fixtures.js'
+import { impactOverlapText } from '../../src/shared/format.js'
 
 const QUAL = 'spark-rapids-tools/spark-events-qualification'
 const PROF = 'spark-rapids-tools/spark-events-profiling'
@@ -29,6 +30,9 @@ const cases: Case[] = [
       t.notOk(a.flags.some((f) => f.evidence.some((e) => /compute -|−\d/.test(e))), 'no negative compute')
       t.match(raised(a, 'failed_tasks')!.evidence[0], /^root cause: GPU out of memory/)
       t.notOk(raised(a, 'failed_tasks')!.evidence[0]!.includes('SparkContext was shut down'))
+      // its impacts sum beyond the wall clock (the failed run's whole time includes the huge partitions' stage): said so
+      t.ok(a.flags.reduce((x, f) => x + (f.impactMs ?? 0), 0) > a.kpis.wallClockMs)
+      t.match(impactOverlapText(a.flags.map((f) => f.impactMs), a.kpis.wallClockMs), /not additive: together they come to ~.+, more than the 2\.3 min run/)
     },
   },
   {
