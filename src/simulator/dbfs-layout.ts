@@ -1,8 +1,12 @@
 import type { Dbfs } from './dbfs.js'
 import type { LogSink, SimS3 } from './s3.js'
-import type { SampleLogs } from './sample-logs.js'
-import { MIN } from './world-plan.js'
+import { SAMPLE_INFO, type SampleLogs } from './sample-logs.js'
+import { RESTART_AFTER_MS } from './world-dbx.js'
+import { DAY, MIN } from './world-plan.js'
 import type { SimCluster, World } from './world-types.js'
+
+/** the earlier driver's short log on a restarted cluster */
+const PREVIOUS_DRIVER_SAMPLE = 'photon-small'
 
 const pad = (n: number): string => String(n).padStart(2, '0')
 
@@ -13,6 +17,15 @@ export function rolledName (ms: number): string {
 }
 
 const stripScheme = (dest: string): string => (dest.startsWith('dbfs:') ? dest.slice(5) : dest).replace(/\/+$/, '')
+
+/** Where a served event log came from and how it was moved in time (the sample's attribution, per run). */
+export function attribution (logs: SimCluster['logs']): string {
+  if (logs.kind !== 'delivered') return ''
+  const info = SAMPLE_INFO[logs.sample]
+  const days = (logs.shiftMs / DAY).toFixed(2)
+  return `Simulated event log: a real Spark event log from ${info?.source ?? logs.sample}, see sample-data/eventlogs/ATTRIBUTION.md; ` +
+    `timestamps shifted by ${days} days (${logs.shiftMs} ms) to fall inside this run.\n`
+}
 
 /** `<dest>/<cluster_id>/eventlog/<cluster_id>_<ip with _>/<spark_context_id>/` */
 export function contextDir (dest: string, clusterId: string, driverIp: string, sparkContextId: string): string {
@@ -31,12 +44,13 @@ function layoutCluster (c: SimCluster, sinks: { dbfs: Dbfs, s3: SimS3 | null }, 
   // delivery runs every 5 minutes: driver logs are there even when the event log is not yet
   const delivered = Math.min(now, end + 2 * MIN)
   dbfs.putText(`${base}/driver/log4j-active.log`, `${new Date(c.startTime).toISOString()} INFO DriverDaemon: Started driver ${c.driverIp}\n`, delivered)
-  dbfs.putText(`${base}/driver/stdout`, `Trifacta wrangle job for run ${c.runId}\n`, delivered)
+  dbfs.putText(`${base}/driver/stdout`, `Trifacta wrangle job for run ${c.runId}\n${attribution(logs)}`, delivered)
   if (logs.kind === 'not-yet') return
   if (c.previous) {
-    // the first driver's context, cut short when the driver was replaced
+    // the first driver's context: a short application that ran before the driver stopped responding
     const dir = contextDir(logs.dest, c.clusterId, c.previous.driverIp, c.previous.sparkContextId)
-    dbfs.putSamplePart(`${dir}/eventlog`, 'photon-small', 0, c.startTime + 6 * MIN)
+    const first = c.previous.restartAt - RESTART_AFTER_MS + 5_000
+    dbfs.putSamplePart(`${dir}/eventlog`, PREVIOUS_DRIVER_SAMPLE, 0, c.previous.restartAt, first - SAMPLE_INFO[PREVIOUS_DRIVER_SAMPLE]!.firstMs)
   }
   const dir = contextDir(logs.dest, c.clusterId, c.driverIp, c.sparkContextId)
   if (logs.kind === 'empty') {
@@ -44,16 +58,19 @@ function layoutCluster (c: SimCluster, sinks: { dbfs: Dbfs, s3: SimS3 | null }, 
     return
   }
   const n = samples.partCount(logs.sample)
-  const span = Math.max(10 * MIN * (n - 1), end - c.startTime)
+  // parts roll over while the application runs
+  const info = SAMPLE_INFO[logs.sample]
+  const logStart = info === undefined ? c.startTime : info.firstMs + logs.shiftMs
+  const span = info === undefined ? end - c.startTime : info.lastMs - info.firstMs
   let last = 0
   for (let i = 0; i < n - 1; i++) {
-    let t = Math.floor((c.startTime + Math.round((span * (i + 1)) / n)) / (10 * MIN)) * 10 * MIN
+    let t = Math.floor((logStart + Math.round((span * (i + 1)) / n)) / (10 * MIN)) * 10 * MIN
     // names must stay distinct and ordered even for short runs
     if (t <= last) t = last + 10 * MIN
     last = t
-    dbfs.putSamplePart(`${dir}/${rolledName(t)}`, logs.sample, i, Math.min(now, delivered, last + 10 * MIN))
+    dbfs.putSamplePart(`${dir}/${rolledName(t)}`, logs.sample, i, Math.min(now, delivered, last + 10 * MIN), logs.shiftMs)
   }
-  dbfs.putSamplePart(`${dir}/eventlog`, logs.sample, n - 1, delivered)
+  dbfs.putSamplePart(`${dir}/eventlog`, logs.sample, n - 1, delivered, logs.shiftMs)
 }
 
 /** Lays out every seeded cluster's log delivery on DBFS (metadata only: bodies are read from disk on demand). */

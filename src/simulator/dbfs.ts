@@ -13,7 +13,7 @@ export interface DbfsFileInfo {
 type Content =
   | { kind: 'buffer'; data: Buffer }
   | { kind: 'disk'; path: string; offset: number; size: number }
-  | { kind: 'sample'; sample: string; part: number }
+  | { kind: 'sample'; sample: string; part: number; shiftMs: number }
 
 interface FileNode {
   type: 'file'
@@ -64,9 +64,9 @@ export class Dbfs {
     this.put(path, { kind: 'buffer', data: Buffer.from(text) }, mtime)
   }
 
-  /** a part of a sample event log (see sample-logs.ts); its size is known once the sample is built */
-  putSamplePart (path: string, sample: string, part: number, mtime: number): void {
-    this.put(path, { kind: 'sample', sample, part }, mtime)
+  /** a part of a sample event log (see sample-logs.ts), its times moved by shiftMs; its size is known once built */
+  putSamplePart (path: string, sample: string, part: number, mtime: number, shiftMs = 0): void {
+    this.put(path, { kind: 'sample', sample, part, shiftMs }, mtime)
   }
 
   /** serve a local file (e.g. a 200 MB synthetic log for the download benchmark) at dbfsPath, read from disk per request */
@@ -150,7 +150,7 @@ export class Dbfs {
     if (node.type === 'dir') throw new SimHttpError(400, `The path ${p} is a directory.`, 'INVALID_PARAMETER_VALUE')
     const c = node.content
     if (c.kind === 'buffer') return c.data.subarray(Math.min(offset, c.data.length), Math.min(offset + len, c.data.length))
-    const disk = c.kind === 'disk' ? c : await this.samplePart(c.sample, c.part)
+    const disk = c.kind === 'disk' ? c : await this.samplePart(c)
     const n = Math.max(0, Math.min(len, disk.size - offset))
     if (n === 0) return Buffer.alloc(0)
     const fh = await open(disk.path, 'r')
@@ -170,17 +170,17 @@ export class Dbfs {
 
   async close (): Promise<void> {}
 
-  private async samplePart (sample: string, part: number): Promise<{ path: string; offset: number; size: number }> {
-    const parts = await this.samples.parts(sample)
-    const d = parts[part]
-    if (!d) throw new SimHttpError(500, `sample ${sample} has no part ${part}`, 'INTERNAL_ERROR')
+  private async samplePart (c: { sample: string; part: number; shiftMs: number }): Promise<{ path: string; offset: number; size: number }> {
+    const parts = await this.samples.parts(c.sample, c.shiftMs)
+    const d = parts[c.part]
+    if (!d) throw new SimHttpError(500, `sample ${c.sample} has no part ${c.part}`, 'INTERNAL_ERROR')
     return d
   }
 
   private async info (path: string, node: DbfsNode): Promise<DbfsFileInfo> {
     if (node.type === 'dir') return { path, is_dir: true, file_size: 0, modification_time: node.mtime }
     const c = node.content
-    const size = c.kind === 'buffer' ? c.data.length : c.kind === 'disk' ? c.size : (await this.samplePart(c.sample, c.part)).size
+    const size = c.kind === 'buffer' ? c.data.length : c.kind === 'disk' ? c.size : (await this.samplePart(c)).size
     return { path, is_dir: false, file_size: size, modification_time: node.mtime }
   }
 

@@ -1,4 +1,5 @@
 import { createRng } from './rng.js'
+import { RESTART_DOWN_MS } from './world-dbx.js'
 import { MIN, SIM_S3_REGION } from './world-plan.js'
 import type { SimCluster, SimDbxRun } from './world-types.js'
 
@@ -27,10 +28,12 @@ function logConf (dest: string, env: LogConfEnv): Record<string, unknown> {
 
 export function clusterSpec (c: SimCluster, env: LogConfEnv = {}): Record<string, unknown> {
   const p = c.profile
+  const r = c.runtime
   const spec: Record<string, unknown> = {
-    spark_version: p.sparkVersion,
-    node_type_id: p.nodeType,
-    driver_node_type_id: p.driverNodeType,
+    spark_version: r.sparkVersion,
+    node_type_id: r.nodeType,
+    driver_node_type_id: r.driverNodeType,
+    ...(p.instancePool === true ? { instance_pool_id: `0611-090000-pool-${p.key}` } : {}),
     ...(p.autoscale ? { autoscale: p.autoscale } : { num_workers: p.numWorkers ?? 2 }),
     aws_attributes: {
       availability: p.availability,
@@ -41,18 +44,18 @@ export function clusterSpec (c: SimCluster, env: LogConfEnv = {}): Record<string
     },
     spark_conf: {
       'spark.sql.shuffle.partitions': p.autoscale ? 'auto' : '400',
-      'spark.executor.memory': p.nodeType.startsWith('r6') ? '24g' : '12g',
+      'spark.executor.memory': r.nodeType.startsWith('r6') ? '24g' : '12g',
       'spark.databricks.delta.preview.enabled': 'true',
       'spark.hadoop.fs.s3a.access.key': 'AKIAIOSFODNN7EXAMPLE',
       'spark.hadoop.fs.s3a.secret.key': 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
       'spark.hadoop.javax.jdo.option.ConnectionPassword': '{{secrets/trifacta/metastore-password}}',
       'spark.trifacta.callback.token': 'dapi0f3c9a7be41d2c88e5b6a1f0d9c3e7a2',
-      ...(p.runtimeEngine === 'PHOTON' ? { 'spark.databricks.photon.enabled': 'true' } : {}),
+      ...(r.runtimeEngine === 'PHOTON' ? { 'spark.databricks.photon.enabled': 'true' } : {}),
     },
     spark_env_vars: { PYSPARK_PYTHON: '/databricks/python3/bin/python3' },
     custom_tags: { Vendor: 'Trifacta', TrifactaJobGroup: 'wrangle', Team: 'data-platform' },
     enable_elastic_disk: p.autoscale !== undefined,
-    runtime_engine: p.runtimeEngine,
+    runtime_engine: r.runtimeEngine,
     data_security_mode: 'NONE',
   }
   if (p.logDest) spec.cluster_log_conf = logConf(p.logDest, env)
@@ -93,10 +96,10 @@ export function renderCluster (c: SimCluster, run: SimDbxRun | undefined, now: n
       host_private_ip: `10.0.${rng.int(0, 255)}.${rng.int(2, 254)}`,
       node_aws_attributes: { is_spot: false },
     },
-    cluster_cores: (c.workers + 1) * (c.profile.nodeType.includes('2xlarge') ? 8 : 4),
-    cluster_memory_mb: (c.workers + 1) * (c.profile.nodeType.includes('2xlarge') ? 62_464 : 31_232),
+    cluster_cores: (c.workers + 1) * (c.runtime.nodeType.includes('2xlarge') ? 8 : 4),
+    cluster_memory_mb: (c.workers + 1) * (c.runtime.nodeType.includes('2xlarge') ? 62_464 : 31_232),
   }
-  if (c.previous) body.last_restarted_time = c.startTime + 8 * MIN
+  if (c.previous) body.last_restarted_time = c.previous.restartAt + RESTART_DOWN_MS
   if (running) {
     body.executors = Array.from({ length: c.workers }, (_, i) => ({
       private_ip: `10.${rng.int(16, 250)}.${rng.int(0, 255)}.${rng.int(2, 254)}`,
@@ -129,7 +132,8 @@ export function clusterEvents (c: SimCluster, run: SimDbxRun | undefined, now: n
   const p = c.profile
   const target = p.autoscale ? p.autoscale.min_workers : (p.numWorkers ?? 2)
   const size = p.autoscale ? { autoscale: p.autoscale } : { num_workers: target }
-  add(t0 + 800, 'CREATING', { user: 'svc-trifacta@example.com', cluster_size: size, attributes: { cluster_name: c.clusterName, ...clusterSpec(c, env) } })
+  // CREATING at the run's start and RUNNING when its setup ends: the events agree with setup_duration
+  add(t0, 'CREATING', { user: 'svc-trifacta@example.com', cluster_size: size, attributes: { cluster_name: c.clusterName, ...clusterSpec(c, env) } })
   add(t0 + 2_000, 'STARTING', {})
   add(t0 + Math.round(setup * 0.55), 'INIT_SCRIPTS_STARTED', { init_scripts: { reported_for_node: 'driver' } })
   add(t0 + Math.round(setup * 0.7), 'INIT_SCRIPTS_FINISHED', { init_scripts: { reported_for_node: 'driver' } })
@@ -173,11 +177,11 @@ export function clusterEvents (c: SimCluster, run: SimDbxRun | undefined, now: n
     }
   }
   if (c.previous) {
-    const t = execStart + Math.round((execEnd - execStart) * 0.2)
+    const t = c.previous.restartAt
     add(t, 'DRIVER_NOT_RESPONDING', { driver_state_message: 'Driver is up but is not responsive, likely due to GC.' })
     add(t + 60_000, 'RESTARTING', { user: '', cause: 'AUTORECOVERY' })
-    add(t + 150_000, 'DRIVER_HEALTHY', {})
-    add(t + 160_000, 'RUNNING', { current_num_workers: workers, target_num_workers: workers })
+    add(t + RESTART_DOWN_MS - 10_000, 'DRIVER_HEALTHY', {})
+    add(t + RESTART_DOWN_MS, 'RUNNING', { current_num_workers: workers, target_num_workers: workers })
   }
   if (c.nodesLost) {
     const t = execStart + Math.round((execEnd - execStart) * 0.5)
@@ -192,7 +196,8 @@ export function clusterEvents (c: SimCluster, run: SimDbxRun | undefined, now: n
     add(t + 150_000, 'UPSIZE_COMPLETED', { current_num_workers: workers, target_num_workers: workers })
   }
   if (c.state === 'TERMINATED') {
-    add(c.terminatedTime - 8_000, 'TERMINATING', {
+    // clean-up starts when the execution ends
+    add(Math.min(execEnd, c.terminatedTime), 'TERMINATING', {
       reason: { code: c.terminationCode, type: c.terminationType, parameters: {} },
       user: '',
     })

@@ -12,7 +12,7 @@ import { verifySigV4, type SimAwsKey } from './s3-sigv4.js'
  * default, so continuation tokens are always exercised), serves HEAD and ranged GETs, and answers errors in S3's XML.
  */
 
-type Content = { kind: 'buffer', data: Buffer } | { kind: 'sample', sample: string, part: number } | { kind: 'disk', path: string, size: number }
+type Content = { kind: 'buffer', data: Buffer } | { kind: 'sample', sample: string, part: number, shiftMs: number } | { kind: 'disk', path: string, size: number }
 interface SimObject { mtime: number, content: Content }
 interface Bucket { region: string, objects: Map<string, SimObject> }
 
@@ -20,7 +20,8 @@ interface Bucket { region: string, objects: Map<string, SimObject> }
 export interface LogSink {
   mkdirs: (path: string, mtime?: number) => void
   putText: (path: string, text: string, mtime?: number) => void
-  putSamplePart: (path: string, sample: string, part: number, mtime: number) => void
+  /** a part of a sample event log, its times moved by shiftMs (sample-logs.ts) */
+  putSamplePart: (path: string, sample: string, part: number, mtime: number, shiftMs?: number) => void
 }
 
 const xmlEscape = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
@@ -75,8 +76,8 @@ export class SimS3 {
     this.bucket(bucket).objects.set(key, { mtime, content: { kind: 'buffer', data: Buffer.from(text) } })
   }
 
-  putSamplePart (bucket: string, key: string, sample: string, part: number, mtime: number): void {
-    this.bucket(bucket).objects.set(key, { mtime, content: { kind: 'sample', sample, part } })
+  putSamplePart (bucket: string, key: string, sample: string, part: number, mtime: number, shiftMs = 0): void {
+    this.bucket(bucket).objects.set(key, { mtime, content: { kind: 'sample', sample, part, shiftMs } })
   }
 
   /** serve a local file (read from disk per request) as an object */
@@ -95,7 +96,7 @@ export class SimS3 {
     return {
       mkdirs: () => {},
       putText: (p, text, mtime) => { this.putText(bucket, key(p), text, mtime) },
-      putSamplePart: (p, sample, part, mtime) => { this.putSamplePart(bucket, key(p), sample, part, mtime) }
+      putSamplePart: (p, sample, part, mtime, shiftMs) => { this.putSamplePart(bucket, key(p), sample, part, mtime, shiftMs) }
     }
   }
 
@@ -172,7 +173,7 @@ export class SimS3 {
   /** where an object's bytes are on disk */
   private async disk (c: Exclude<Content, { kind: 'buffer' }>): Promise<{ path: string, offset: number, size: number }> {
     if (c.kind === 'disk') return { path: c.path, offset: 0, size: c.size }
-    const d = (await this.samples.parts(c.sample))[c.part]
+    const d = (await this.samples.parts(c.sample, c.shiftMs))[c.part]
     if (d === undefined) throw new Error(`sample ${c.sample} has no part ${c.part}`)
     return d
   }

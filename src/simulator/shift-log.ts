@@ -4,8 +4,22 @@
  * the simulated History Server lists. The served sample's attribution records the shift (see sample-logs ATTRIBUTION).
  */
 
-// event fields that hold epoch ms (SparkListener* JSON as JsonProtocol writes it); 0 means "not set" and stays
-const TIME_FIELD = /"(Timestamp|Submission Time|Completion Time|Launch Time|Finish Time|Getting Result Time|time)":(\d{10,})(?=[,}\]])/g
+/*
+ * Event fields that hold epoch ms (SparkListener* JSON as JsonProtocol writes it): application start / end, executor
+ * and block manager added / removed ("Timestamp"), executor info ("Registration Time", "Request Time"), job and stage
+ * ("Submission Time", "Completion Time"), task ("Launch Time", "Finish Time", "Getting Result Time"), SQL execution
+ * start / end and exclusions ("time"). 0 means "not set" and stays. Properties that carry a time as a string (the
+ * application's start in every job's properties, Databricks' last-activity tag) move too. SparkListenerLogStart
+ * and DBCEventLoggingListenerMetadata carry no time.
+ */
+const TIME_FIELD = /"(Timestamp|Submission Time|Completion Time|Launch Time|Finish Time|Getting Result Time|Registration Time|Request Time|time)":(\d{10,})(?=[,}\]])/g
+const TIME_PROPERTY = /"(spark\.app\.startTime|spark\.databricks\.clusterUsageTags\.clusterLastActivityTime)":"(\d{10,})"/g
+
+function moveTimes (text: string, shiftMs: number): string {
+  return text
+    .replace(TIME_FIELD, (_m, key: string, v: string) => `"${key}":${Number(v) + shiftMs}`)
+    .replace(TIME_PROPERTY, (_m, key: string, v: string) => `"${key}":"${Number(v) + shiftMs}"`)
+}
 
 export interface ShiftOptions {
   shiftMs: number
@@ -24,7 +38,8 @@ export interface ShiftOptions {
  * Lines that are not JSON come back with their times moved and nothing else (damage stays damage).
  */
 export function shiftEventLine (line: string, opts: ShiftOptions): string {
-  const moved = line.replace(TIME_FIELD, (_m, key: string, v: string) => `"${key}":${Number(v) + opts.shiftMs}`)
+  const moved = moveTimes(line, opts.shiftMs)
+  if (opts.appId === undefined && opts.appName === undefined && opts.user === undefined && opts.attemptId === undefined) return moved
   const start = moved.includes('"SparkListenerApplicationStart"')
   if (!start && !moved.includes('"SparkListenerEnvironmentUpdate"')) return moved
   let ev: Record<string, unknown>
@@ -49,7 +64,6 @@ export function shiftEventLine (line: string, opts: ShiftOptions): string {
       const p = props as Record<string, unknown>
       if (opts.appId !== undefined && typeof p['spark.app.id'] === 'string') p['spark.app.id'] = opts.appId
       if (opts.appName !== undefined && typeof p['spark.app.name'] === 'string') p['spark.app.name'] = opts.appName
-      if (typeof p['spark.app.startTime'] === 'string' && /^\d+$/.test(p['spark.app.startTime'])) p['spark.app.startTime'] = String(Number(p['spark.app.startTime']) + opts.shiftMs)
     }
   } else {
     return moved
@@ -60,7 +74,7 @@ export function shiftEventLine (line: string, opts: ShiftOptions): string {
 /** Several lines (joined by \n, no trailing newline) shifted as shiftEventLine would, line by line. */
 export function shiftEventBlock (block: string, opts: ShiftOptions): string {
   if (!block.includes('"SparkListenerApplicationStart"') && !block.includes('"SparkListenerEnvironmentUpdate"')) {
-    return block.replace(TIME_FIELD, (_m, key: string, v: string) => `"${key}":${Number(v) + opts.shiftMs}`)
+    return moveTimes(block, opts.shiftMs)
   }
   return block.split('\n').map((l) => shiftEventLine(l, opts)).join('\n')
 }

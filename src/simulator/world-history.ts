@@ -23,6 +23,8 @@ export interface OnpremExec {
   /** execution start and end of the wrangle job, epoch ms */
   start: number
   end: number
+  /** when its Spark application starts (YARN has started the driver): its log is moved there */
+  appStart: number
   failed: boolean
 }
 
@@ -33,13 +35,28 @@ export const REPORTS_APP_ID = new Set(['Sales Daily', 'Sales Daily (copy)'])
 const FLOW_SAMPLES: Record<string, HistorySampleId> = {
   'Ventes — Europe/Ouest': 'yarn-3.1.1-dynalloc',
   'R&D #7 — 100% Q/A': 'yarn-3.1.1-dynalloc',
+  'Marketing Mix': 'yarn-3.1.1-dynalloc',
   'Inventory Sync': 'yarn-3.1.3-nds-q66'
 }
 
+/** The real log an on-prem Spark job of this flow gets: a failed job's has failed tasks and lost executors. */
+export function historySampleFor (flowName: string, failed: boolean): HistorySampleId {
+  if (failed) return 'yarn-3.1.1-exec-fail'
+  return FLOW_SAMPLES[flowName] ?? 'yarn-3.1.1-sql'
+}
+
+/** a failed job's driver is retried once by YARN after this pause: the second attempt starts after the first's third */
+export const RETRY_PAUSE_MS = 15_000
+
+/** How long a job's application(s) run: a failed job may have a short first attempt and a retried full one. */
+export function historyAppsMs (sample: HistorySampleId, failed: boolean): number {
+  const def = HISTORY_SAMPLES[sample]
+  const dur = def.endTime - def.startTime
+  return failed ? Math.round(dur / 3) + RETRY_PAUSE_MS + dur : dur
+}
+
 function sampleFor (e: OnpremExec): HistorySampleId {
-  // a failed job's log has failed tasks and lost executors
-  if (e.failed) return 'yarn-3.1.1-exec-fail'
-  return FLOW_SAMPLES[e.plan.name] ?? 'yarn-3.1.1-sql'
+  return historySampleFor(e.plan.name, e.failed)
 }
 
 /** Builds the History Server's applications for the world's on-prem Spark jobs (deterministic per seed). */
@@ -63,8 +80,8 @@ export function buildHistoryWorld (execs: OnpremExec[], opts: { seed: string, no
     const sample = sampleFor(e)
     const def = HISTORY_SAMPLES[sample]
     const dur = def.endTime - def.startTime
-    // the driver starts a little after the job; a failed job's application ends when the job does
-    const start = e.start + rng.int(8_000, 40_000)
+    // the driver starts a little after the job (the world laid the job out around its application)
+    const start = e.appStart
     const running = e.jg.status === 'InProgress'
     const shiftMs = start - def.startTime
     const end = start + dur
@@ -74,7 +91,7 @@ export function buildHistoryWorld (execs: OnpremExec[], opts: { seed: string, no
     const attempts: SimSparkAttempt[] = []
     if (e.failed && rng.chance(0.5)) {
       attempts.push({ attemptId: '1', startTime: start, endTime: start + Math.round(dur / 3), sparkUser: 'trifacta', completed: true, sparkVersion: def.sparkVersion, sample, shiftMs })
-      const s2 = start + Math.round(dur / 3) + 15_000
+      const s2 = start + Math.round(dur / 3) + RETRY_PAUSE_MS
       attempts.push({ attemptId: '2', startTime: s2, endTime: s2 + dur, sparkUser: 'trifacta', completed: true, sparkVersion: def.sparkVersion, sample, shiftMs: s2 - def.startTime })
     } else {
       attempts.push({ attemptId: '1', startTime: start, endTime: running && end > opts.now ? 0 : end, sparkUser: 'trifacta', completed: !(running && end > opts.now), sparkVersion: def.sparkVersion, sample, shiftMs })

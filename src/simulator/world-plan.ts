@@ -14,7 +14,7 @@ export const SIM_S3_REGION = 'us-west-2'
 export const PROFILES = {
   stdFixed: {
     key: 'std-fixed',
-    sparkVersion: '12.2.x-scala2.12',
+    sparkVersion: '11.3.x-scala2.12',
     nodeType: 'i3.xlarge',
     driverNodeType: 'i3.xlarge',
     numWorkers: 4,
@@ -22,19 +22,20 @@ export const PROFILES = {
     runtimeEngine: 'STANDARD',
     logDest: 'dbfs:/trifacta/logs',
     fallbackDest: null,
-    logSamples: ['dbsim', 'db-11.3-subexec', 'db-10.4-xgboost', 'yarn-exec-lost'],
+    logSamples: ['db-11.3-subexec'],
   },
   photonSpot: {
-    key: 'photon-spot-autoscale',
-    sparkVersion: '13.3.x-photon-scala2.12',
-    nodeType: 'r6id.xlarge',
-    driverNodeType: 'r6id.2xlarge',
-    autoscale: { min_workers: 2, max_workers: 8 },
+    key: 'photon-spot',
+    // aarch64 Photon runs on Graviton instances; two workers of 8 cores, as in its event log
+    sparkVersion: '13.3.x-aarch64-photon-scala2.12',
+    nodeType: 'm6gd.2xlarge',
+    driverNodeType: 'm6gd.xlarge',
+    numWorkers: 2,
     availability: 'SPOT_WITH_FALLBACK',
     runtimeEngine: 'PHOTON',
     logDest: 'dbfs:/cluster-logs/ventes-europe',
     fallbackDest: null,
-    logSamples: ['photon-small', 'exec-removed-3nodes', 'db-11.3-subexec'],
+    logSamples: ['db-13.3-photon-q88'],
   },
   stdAutoscale: {
     key: 'std-autoscale',
@@ -46,7 +47,7 @@ export const PROFILES = {
     runtimeEngine: 'STANDARD',
     logDest: 'dbfs:/trifacta/logs',
     fallbackDest: null,
-    logSamples: ['dbsim', 'db-11.3-subexec', 'db-10.4-xgboost'],
+    logSamples: ['db-11.3-subexec'],
   },
   noLogConf: {
     key: 'fixed-no-log-conf',
@@ -58,7 +59,21 @@ export const PROFILES = {
     runtimeEngine: 'STANDARD',
     logDest: null,
     fallbackDest: 'dbfs:/trifacta/logs',
-    logSamples: ['db-10.4-xgboost', 'yarn-exec-lost'],
+    logSamples: ['db-10.4-xgboost'],
+  },
+  warmPool: {
+    key: 'pool-fixed',
+    // the oldest runtime of the demo (its log is a Spark 3.1.1 one): a job cluster on a warm instance pool
+    sparkVersion: '8.0.x-scala2.12',
+    nodeType: 'i3.2xlarge',
+    driverNodeType: 'i3.xlarge',
+    numWorkers: 2,
+    availability: 'ON_DEMAND',
+    runtimeEngine: 'STANDARD',
+    instancePool: true,
+    logDest: 'dbfs:/trifacta/logs',
+    fallbackDest: null,
+    logSamples: ['dbsim'],
   },
   noDelivery: {
     key: 'fixed-no-delivery',
@@ -74,8 +89,8 @@ export const PROFILES = {
   },
 } satisfies Record<string, ClusterProfile>
 
-/** as stdFixed, delivering its logs to S3 (cluster_log_conf.s3) */
-const STD_FIXED_S3: ClusterProfile = { ...PROFILES.stdFixed, key: 'std-fixed-s3', logDest: `s3://${SIM_S3_BUCKET}/cluster-logs` }
+/** as warmPool, delivering its logs to S3 (cluster_log_conf.s3) */
+const WARM_POOL_S3: ClusterProfile = { ...PROFILES.warmPool, key: 'pool-fixed-s3', logDest: `s3://${SIM_S3_BUCKET}/cluster-logs` }
 
 export interface FlowPlan {
   name: string
@@ -161,7 +176,7 @@ export const FLOW_PLANS: FlowPlan[] = [
     onpremMinutes: [14, 26],
     failRate: 0.05,
     missing: { aac: 0.03, onprem: 0.03 },
-    description: 'Two outputs per flow run; Photon autoscaling cluster on spot with fallback',
+    description: 'Two outputs per flow run; Photon cluster of two workers on spot with fallback: saturated, AAC slower',
   },
   {
     name: 'R&D #7 — 100% Q/A',
@@ -185,7 +200,7 @@ export const FLOW_PLANS: FlowPlan[] = [
     outputs: ['clickstream_sessions'],
     periodMs: HOUR,
     count: 240,
-    anchorAgoMs: 6 * MIN,
+    anchorAgoMs: 12 * MIN,
     aac: true,
     onprem: true,
     aacEngine: 'databricksSpark',
@@ -242,12 +257,12 @@ export const FLOW_PLANS: FlowPlan[] = [
     onprem: true,
     aacEngine: 'databricksSpark',
     onpremEngine: 'spark',
-    profile: STD_FIXED_S3,
+    profile: WARM_POOL_S3,
     aacMinutes: [6, 10],
     onpremMinutes: [7, 11],
     failRate: 0.05,
     missing: { aac: 0.05, onprem: 0.05 },
-    description: 'Has a recipe named "Sales Daily extract": matched by the fuzzy filter for Sales Daily; called "marketing mix " on AAC; logs delivered to S3',
+    description: 'Has a recipe named "Sales Daily extract": matched by the fuzzy filter for Sales Daily; called "marketing mix " on AAC; a warm instance pool (AAC faster), logs delivered to S3',
   },
   {
     name: 'Finance: Month-End Close',

@@ -85,13 +85,23 @@ export interface ClusterProfile {
   logDest: string | null
   /** where logs really land when logDest is null (AAC's default root), or null when not delivered at all */
   fallbackDest: string | null
+  /** clusters start from an instance pool's warm instances: about a minute instead of several */
+  instancePool?: boolean
   /** event log samples this profile's runs cycle through (see sample-logs.ts) */
   logSamples: string[]
 }
 
+export interface ClusterRuntime {
+  sparkVersion: string
+  runtimeEngine: 'STANDARD' | 'PHOTON'
+  nodeType: string
+  driverNodeType: string
+}
+
 /** How a run's event log shows up on DBFS */
 export type LogPlacement =
-  | { kind: 'delivered'; dest: string; sample: string }
+  /** a real log (sample-logs.ts) with every timestamp moved by shiftMs, so the application ran inside the run */
+  | { kind: 'delivered'; dest: string; sample: string; shiftMs: number }
   /** cluster folder exists (driver logs) but no eventlog yet: run ended minutes ago */
   | { kind: 'not-yet'; dest: string }
   /** context folder exists and is empty */
@@ -105,6 +115,8 @@ export interface SimCluster {
   jobId: number
   runId: number
   profile: ClusterProfile
+  /** what the cluster ran: the profile's, or the runtime, engine and node types its event log needs */
+  runtime: ClusterRuntime
   startTime: number
   /** 0 while running */
   terminatedTime: number
@@ -114,8 +126,8 @@ export interface SimCluster {
   /** decimal string: exceeds 2^53 */
   sparkContextId: string
   driverIp: string
-  /** restarted driver: the earlier driver's IP and context (a second eventlog folder) */
-  previous: { driverIp: string; sparkContextId: string } | null
+  /** restarted driver: the earlier driver's IP and context (a second eventlog folder), when it was restarted */
+  previous: { driverIp: string; sparkContextId: string; restartAt: number } | null
   nodesLost: boolean
   workers: number
   logs: LogPlacement

@@ -1,8 +1,9 @@
 import { createRng, type Rng } from './rng.js'
-import { buildDbxRun, DBX_WORKSPACE_ID } from './world-dbx.js'
+import { buildDbxRun, DBX_WORKSPACE_ID, logSampleFor, RESTART_AFTER_MS, RESTART_DOWN_MS, sampleSpanMs } from './world-dbx.js'
 import { FAILURE_MESSAGES, FLOW_PLANS, MIN, PEOPLE, RETENTION_MS, type FlowPlan } from './world-plan.js'
-import { buildHistoryWorld, REPORTS_APP_ID, type OnpremExec } from './world-history.js'
+import { buildHistoryWorld, historyAppsMs, historySampleFor, REPORTS_APP_ID, type OnpremExec } from './world-history.js'
 import type {
+  ClusterProfile,
   PlatformWorld,
   SidePlatform,
   SimCluster,
@@ -48,7 +49,9 @@ interface Draft {
   execMs: number
   writeMs: number
   /** Databricks timings (AAC on databricksSpark) */
-  dbx: { setupMs: number; cleanupMs: number } | null
+  dbx: DbxDraft | null
+  /** on-prem Spark job: its application starts this long after the job */
+  onpremApp: { appStartMs: number } | null
   outcome: 'Complete' | 'Failed' | 'Canceled'
   errorMessage: string | null
   ranfor: string
@@ -58,6 +61,51 @@ interface Draft {
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString()
+
+/**
+ * An AAC job on Databricks, laid out so its parts nest: AAC queue (submitted -> started), AAC submits the
+ * Databricks run, the run's setup (cluster start), execution and clean-up, AAC notices the end (a poll), then the
+ * file writer. The Spark application of the delivered event log runs inside the execution: the execution lasts
+ * the driver's start, the log's span and a short tail, so nothing in the log falls outside the run.
+ */
+interface DbxDraft {
+  queueMs: number
+  submitMs: number
+  setupMs: number
+  execMs: number
+  cleanupMs: number
+  pollMs: number
+  /** the event log delivered for the run, and when its application starts into the execution */
+  log: { sample: string; appStartMs: number } | null
+}
+
+function aacOnDatabricks (rng: Rng, profile: ClusterProfile, o: { tag: Tag | null; outcome: Draft['outcome']; k: number; submitted: number; now: number; execMs: number }): DbxDraft {
+  // AAC queues only now and then; cluster start dominates: a pool's warm instances start in about a minute, a new
+  // cluster in 3-7 minutes (and far longer when the cloud is short of capacity)
+  const queueMs = rng.chance(0.05) ? rng.int(2 * MIN, 8 * MIN) : rng.int(2_000, 20_000)
+  const submitMs = rng.int(1_000, 4_000)
+  let setupMs = profile.instancePool === true
+    ? rng.int(35_000, 95_000)
+    : rng.int(3 * MIN, 7 * MIN) + (rng.chance(0.08) ? rng.int(8 * MIN, 20 * MIN) : 0)
+  const cleanupMs = rng.int(20_000, 70_000)
+  const pollMs = rng.int(2_000, 15_000)
+  const sample = logSampleFor(profile, { tag: o.tag, outcome: o.outcome, k: o.k })
+  // a restarted driver's application starts once the driver is back
+  const appStartMs = o.tag === 'restartedCluster' ? RESTART_AFTER_MS + RESTART_DOWN_MS + rng.int(10_000, 30_000) : rng.int(15_000, 50_000)
+  let execMs = sample === null ? o.execMs : appStartMs + sampleSpanMs(sample) + rng.int(5_000, 30_000)
+  const start = o.submitted + queueMs + submitMs
+  if (o.tag === 'logsNotDelivered') {
+    // ended 3 minutes before now: cluster terminated, logs not shipped yet
+    setupMs = 5 * MIN
+    execMs = o.now - 3 * MIN - cleanupMs - (start + setupMs)
+  }
+  if (o.tag === 'inProgress') {
+    // still running: the application started, its log so far is delivered, the job goes on
+    setupMs = 3 * MIN
+    execMs = appStartMs + (sample === null ? 0 : sampleSpanMs(sample)) + 20 * MIN
+  }
+  return { queueMs, submitMs, setupMs, execMs, cleanupMs, pollMs, log: sample === null ? null : { sample, appStartMs } }
+}
 
 function draftFlow (plan: FlowPlan, seed: string, now: number, out: Draft[]): void {
   const rng = createRng(`${seed}:${plan.name}`)
@@ -75,40 +123,38 @@ function draftFlow (plan: FlowPlan, seed: string, now: number, out: Draft[]): vo
         const forced = k < 3 || tag !== null
         if (!forced && rng.chance(plan.missing[platform])) continue
         const submitted = scheduled + rng.int(0, 90_000) + o * rng.int(5_000, 25_000)
-        const [lo, hi] = platform === 'aac' ? plan.aacMinutes : plan.onpremMinutes
-        let execMs = rng.int(lo * MIN, hi * MIN)
-        const writeMs = rng.int(8_000, 45_000)
-        let queueMs: number
-        let dbx: Draft['dbx'] = null
-        if (platform === 'aac' && plan.aacEngine === 'databricksSpark') {
-          // AAC's queue is mostly Databricks cluster start; now and then a workspace queue on top
-          const setupMs = rng.int(3 * MIN, 7 * MIN) + (rng.chance(0.08) ? rng.int(8 * MIN, 20 * MIN) : 0)
-          dbx = { setupMs, cleanupMs: rng.int(20_000, 70_000) }
-          queueMs = 2_000 + setupMs
-        } else {
-          queueMs = rng.chance(0.1) ? rng.int(5 * MIN, 25 * MIN) : rng.int(5_000, 60_000)
-        }
-        if (tag === 'logsNotDelivered' && dbx) {
-          // finished ~3 minutes before now: cluster terminated, logs not shipped yet
-          dbx.setupMs = 5 * MIN
-          queueMs = 2_000 + dbx.setupMs
-          execMs = now - 4 * MIN - (submitted + queueMs)
-        }
-        if (tag === 'inProgress' && dbx) {
-          dbx.setupMs = 3 * MIN
-          queueMs = 2_000 + dbx.setupMs
-          execMs = 12 * MIN
-        }
         let outcome: Draft['outcome'] = 'Complete'
         let errorMessage: string | null = null
+        let cut = 1
         if (!forced || tag === 'expired') {
           if (rng.chance(plan.failRate)) {
             outcome = 'Failed'
             errorMessage = rng.pick(FAILURE_MESSAGES)
-            execMs = Math.round(execMs * (0.2 + rng.next() * 0.6))
+            cut = 0.2 + rng.next() * 0.6
           } else if (rng.chance(0.01)) {
             outcome = 'Canceled'
-            execMs = Math.round(execMs * 0.3)
+            cut = 0.3
+          }
+        }
+        const [lo, hi] = platform === 'aac' ? plan.aacMinutes : plan.onpremMinutes
+        // without an event log the job's length is the plan's; with one it is what the log's application needs
+        let execMs = Math.round(rng.int(lo * MIN, hi * MIN) * cut)
+        const writeMs = rng.int(8_000, 45_000)
+        let queueMs: number
+        let dbx: Draft['dbx'] = null
+        let onpremApp: Draft['onpremApp'] = null
+        if (platform === 'aac' && plan.aacEngine === 'databricksSpark' && plan.profile) {
+          dbx = aacOnDatabricks(rng, plan.profile, { tag, outcome, k, submitted, now, execMs })
+          queueMs = dbx.queueMs
+          execMs = dbx.submitMs + dbx.setupMs + dbx.execMs + dbx.cleanupMs + dbx.pollMs
+        } else {
+          // a shared on-prem cluster queues now and then (inside the run: on-prem reports no start)
+          queueMs = rng.chance(0.1) ? rng.int(5 * MIN, 25 * MIN) : rng.int(5_000, 60_000)
+          if (platform === 'onprem' && plan.onpremEngine === 'spark') {
+            const failed = outcome === 'Failed'
+            const appStartMs = rng.int(8_000, 40_000)
+            onpremApp = { appStartMs }
+            execMs = appStartMs + historyAppsMs(historySampleFor(plan.name, failed), failed) + rng.int(5_000, 30_000)
           }
         }
         out.push({
@@ -122,6 +168,7 @@ function draftFlow (plan: FlowPlan, seed: string, now: number, out: Draft[]): vo
           execMs,
           writeMs,
           dbx,
+          onpremApp,
           outcome,
           errorMessage,
           ranfor: isPlan ? 'plan' : 'recipe',
@@ -144,6 +191,7 @@ function draftFlow (plan: FlowPlan, seed: string, now: number, out: Draft[]): vo
           execMs: rng.int(30_000, 120_000),
           writeMs: 0,
           dbx: null,
+          onpremApp: null,
           outcome: 'Complete',
           errorMessage: null,
           ranfor: 'sampling',
@@ -268,14 +316,14 @@ export function generateWorld (opts: WorldOptions = {}): World {
         flowName: d.plan.name,
         outputName: d.plan.outputs[d.output] ?? '',
         profile: d.plan.profile,
-        submitted: d.submitted,
+        startTime: start + d.dbx.submitMs,
         setupMs: d.dbx.setupMs,
-        execMs: d.execMs,
+        execMs: d.dbx.execMs,
         cleanupMs: d.dbx.cleanupMs,
         outcome: d.outcome,
         errorMessage: d.errorMessage,
         tag: d.tag,
-        sampleIndex: d.k,
+        log: d.dbx.log,
       })
       dbx = built.run
       dbxRuns.set(dbx.runId, dbx)
@@ -330,7 +378,7 @@ export function generateWorld (opts: WorldOptions = {}): World {
     }
     platforms[d.platform].jobGroups.push(jg)
     if (d.platform === 'onprem' && engine === 'spark' && d.ranfor !== 'sampling' && now >= start) {
-      onpremExecs.push({ jg, plan: d.plan, output: d.output, k: d.k, start, end: wrangleEnd, failed: d.outcome === 'Failed' })
+      onpremExecs.push({ jg, plan: d.plan, output: d.output, k: d.k, start, end: wrangleEnd, appStart: start + (d.onpremApp?.appStartMs ?? 0), failed: d.outcome === 'Failed' })
     }
     platforms[d.platform].byId.set(id, jg)
     if (d.tag && dbx) {

@@ -124,7 +124,7 @@ t.test('a new user adds a flow, collects its runs and sees pairs', async (t) => 
   await checkA11y(t, page, 'flow page, an on-prem run analysed')
   await page.click(`#runs-table a[href$="/pairs/${pair.aacJobGroupId}/${pair.onpremJobGroupId}"]`)
   await page.waitForURL(`${base}/flows/${encodeURIComponent(name)}/pairs/${pair.aacJobGroupId}/${pair.onpremJobGroupId}`)
-  t.match(await page.textContent('#compare-summary') ?? '', /AAC took [+−]\S+ (longer|less) than on-prem/)
+  t.match(await page.textContent('#compare-summary') ?? '', /AAC took [+−]\d[\dhms ]* (longer|less) than on-prem/)
   t.ok(await page.locator('#compare-summary li').count() >= 2, 'the summary explains the difference part by part')
   t.ok(await page.locator('#pair-kpis').isVisible(), 'key figures side by side')
   t.ok(await page.locator('#pair-stages').isVisible(), 'stages matched')

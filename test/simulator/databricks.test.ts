@@ -155,9 +155,14 @@ t.test('clusters/events: paging, order, window, filters', async (t) => {
   const all = await events({ cluster_id: id, order: 'ASC', limit: 500 })
   t.equal(all.status, 200)
   const types = new Set(all.body.events.map((e: Json) => e.type))
-  for (const ty of ['CREATING', 'RUNNING', 'UPSIZE_COMPLETED', 'NODES_LOST', 'AUTOSCALING_STATS_REPORT', 'DRIVER_HEALTHY', 'RESIZING', 'TERMINATING']) {
+  // a fixed-size cluster (two workers, as its Photon log shows) that lost a spot node and restarted its driver
+  for (const ty of ['CREATING', 'RUNNING', 'UPSIZE_COMPLETED', 'NODES_LOST', 'RESTARTING', 'DRIVER_HEALTHY', 'RESIZING', 'TERMINATING']) {
     t.ok(types.has(ty), ty)
   }
+  // an autoscaling cluster reports its autoscaler
+  const scaling = sim.world.dbxRuns.get(sim.world.notable.inProgress.runId)!.clusterId
+  const stats = await events({ cluster_id: scaling, order: 'ASC', limit: 500 })
+  t.ok(stats.body.events.some((e: Json) => e.type === 'AUTOSCALING_STATS_REPORT'), 'AUTOSCALING_STATS_REPORT')
   const term = all.body.events.find((e: Json) => e.type === 'TERMINATING')
   t.match(term.details.reason, { code: String, type: String })
   // walk next_page until it disappears
