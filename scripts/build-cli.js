@@ -4,7 +4,7 @@
 // (`npm run build`). dist/ is not committed; bin/tri-track.js falls back to tsx when dist/ is missing or older than
 // a source file it was built from.
 import { build } from 'esbuild'
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -15,7 +15,10 @@ const dist = join(root, 'dist/cli')
 mkdirSync(dist, { recursive: true })
 const result = await build({
   entryPoints: [join(root, 'src/cli.ts')],
-  outfile: join(dist, 'cli.js'),
+  outdir: dist,
+  // the analysis and each codec in chunks of their own, loaded by dynamic import when used: start-up loads only cli.js
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -37,6 +40,12 @@ const put = (file, data) => {
 }
 put(join(dist, 'cli.inputs.json'), JSON.stringify(inputs) + '\n')
 // the bundle last: its modification time is the one compared with the sources'
-const outputs = [...result.outputFiles].sort((a, b) => Number(a.path.endsWith('.js')) - Number(b.path.endsWith('.js')))
+const main = join(dist, 'cli.js')
+const outputs = [...result.outputFiles].sort((a, b) => Number(a.path === main) - Number(b.path === main))
 for (const f of outputs) put(f.path, f.contents)
+// chunks of earlier builds (their names carry a content hash) are no longer referenced
+const written = new Set(outputs.map((f) => f.path))
+for (const f of readdirSync(dist)) {
+  if (/^chunk-.*\.js(\.map)?$/.test(f) && !written.has(join(dist, f))) rmSync(join(dist, f), { force: true })
+}
 console.log(`tri-track: built dist/cli/cli.js from ${inputs.length} source files`)

@@ -1,7 +1,5 @@
 // `tri-track analyze <file-or-folder> [--json] [--out <file>]`: analyse a Spark event log from the command line.
 import { pathToFileURL } from 'node:url'
-import { analyseEventLog, noEventsReason } from './spark/analyse.js'
-import { writeFileAtomic } from './store/atomic-write.js'
 import type { Analysis } from './spark/analysis-types.js'
 import { approxDuration, bytes, duration as dur, impactOverlapText, impactText, percent } from './shared/format.js'
 
@@ -72,6 +70,8 @@ export async function runCli (argv: string[], out: NodeJS.WritableStream = proce
     else { err.write(`only one input path, got also: ${a}\n`); return 64 }
   }
   if (!input) { err.write(`missing the event log path\n${USAGE}\n`); return 64 }
+  // loaded here, not at start-up: `--help` and a bad command line start as fast as node does
+  const { analyseEventLog, noEventsReason } = await import('./spark/analyse.js')
   let analysis: Analysis
   try {
     analysis = await analyseEventLog(input)
@@ -86,6 +86,7 @@ export async function runCli (argv: string[], out: NodeJS.WritableStream = proce
   }
   if (outFile) {
     try {
+      const { writeFileAtomic } = await import('./store/atomic-write.js')
       await writeFileAtomic(outFile, JSON.stringify(analysis, null, 1), { mode: 0o644 })
     } catch (e) {
       err.write(`tri-track: cannot write ${outFile}: ${(e as Error).message}\n`)

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { analyseEventLog } from '../src/spark/analyse.js'
 import { SAMPLE_DIR } from '../src/simulator/sample-logs.js'
 
-export type NotableRun = 'expired' | 'noLogConfFallback' | 'noLogDelivery' | 'rolledParts' | 'manyTasks' | 'restartedCluster' | 'emptyLogFolder' | 'logsNotDelivered' | 'inProgress' | 'volumeLogs'
+export type NotableRun = 'expired' | 'noLogConfFallback' | 'noLogDelivery' | 'rolledParts' | 'manyTasks' | 'restartedCluster' | 'emptyLogFolder' | 'logsNotDelivered' | 'inProgress' | 'volumeLogs' | 's3Logs'
 export const NOTABLE_RUNS: NotableRun[] = ['expired', 'noLogConfFallback', 'noLogDelivery', 'rolledParts', 'manyTasks', 'restartedCluster', 'emptyLogFolder', 'logsNotDelivered', 'inProgress']
 
 /** The simulator's notable Databricks run of a kind: AAC job group id and Databricks run id (as a string). */

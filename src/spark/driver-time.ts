@@ -58,10 +58,17 @@ export function driverTime (a: Analysis): DriverTime {
   const firstJob = jobs[0]?.submissionTime ?? Infinity
   const lastJobEnd = jobs.reduce((m, j) => Math.max(m, j.completionTime ?? j.submissionTime!), -Infinity)
   const appEnd = a.application.endTime ?? Infinity
-  // SQL executions as spans; one without an end runs to the end of the application
-  const sqls = a.sql.filter((s) => s.submissionTime !== undefined)
-    .map((s) => ({ from: s.submissionTime!, to: s.completionTime ?? appEnd, s }))
-    .sort((x, y) => x.from - y.from)
+  // SQL executions as spans (one without an end runs to the end of the application), merged where they overlap so
+  // that one pass over the gaps and the spans, both in time order, splits every gap (a log may hold thousands of each)
+  const sqls: { from: number; to: number; id: number }[] = []
+  for (const q of a.sql.filter((x) => x.submissionTime !== undefined).sort((x, y) => x.submissionTime! - y.submissionTime!)) {
+    const from = q.submissionTime!
+    const to = q.completionTime ?? appEnd
+    const last = sqls[sqls.length - 1]
+    if (last !== undefined && from <= last.to) last.to = Math.max(last.to, to)
+    else sqls.push({ from, to, id: q.executionId })
+  }
+  let next = 0
 
   const segments: DriverSegment[] = []
   const push = (start: number, end: number, kind: DriverSegment['kind'], why: string): void => {
@@ -81,11 +88,12 @@ export function driverTime (a: Analysis): DriverTime {
       ? { kind: 'idle' as const, why: where === 'before' ? 'before the first job: the session waited for its user' : where === 'after' ? 'after the last job: the session was left open' : 'between jobs, outside any query: the session waited for its user' }
       : { kind: 'busy' as const, why: where === 'before' ? 'before the first job: start-up and driver code' : where === 'after' ? 'after the last job: driver code and shutdown' : 'between jobs: driver code' }
     let cursor = g.start
-    for (const q of sqls) {
-      if (q.to <= cursor || q.from >= g.end) continue
+    while (next < sqls.length && sqls[next]!.to <= g.start) next++
+    for (let i = next; i < sqls.length && sqls[i]!.from < g.end; i++) {
+      const q = sqls[i]!
       push(cursor, Math.max(cursor, q.from), rest.kind, rest.why)
       const to = Math.min(g.end, q.to)
-      push(Math.max(cursor, q.from), to, 'busy', `inside SQL execution ${q.s.executionId}: planning, broadcasts or results on the driver`)
+      push(Math.max(cursor, q.from), to, 'busy', `inside SQL execution ${q.id}: planning, broadcasts or results on the driver`)
       cursor = Math.max(cursor, to)
     }
     push(cursor, g.end, rest.kind, rest.why)

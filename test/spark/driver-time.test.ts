@@ -104,3 +104,12 @@ t.test('a Databricks job cluster is batch even though its driver is called Datab
   t.ok(flag(a, 'driver_bound'))
   t.notOk(flag(a, 'idle_session'))
 })
+
+t.test('overlapping SQL executions count once, and executions outside every gap change nothing', async (t) => {
+  const sql = [{ id: 0, from: 9_000, to: 150_000 }, { id: 1, from: 100_000, to: 291_000 }, { id: 2, from: 12_000, to: 20_000 }]
+  const a = analyseText(log({ name: 'Spark shell', appMs: 5 * MIN, jobs: twoJobs({ sql: 0 }), sql }))
+  t.same(driverTime(a).segments.map((s) => [s.kind, s.start - T0, s.end - T0]), [
+    ['idle', 0, 9_000], ['busy', 9_000, 10_000], ['busy', 30_000, 270_000], ['busy', 290_000, 291_000], ['idle', 291_000, 300_000],
+  ])
+  t.equal(driverTime(a).busyMs, 242_000)
+})

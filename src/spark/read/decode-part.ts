@@ -1,23 +1,25 @@
 import { createReadStream } from 'node:fs'
-import { decodeGzip } from './gzip.js'
 import type { PartPlan } from './layout.js'
-import { decodeLz4 } from './lz4.js'
-import { decodeLzf } from './lzf.js'
 import { readPlainFile, ReadBuffers } from './plain-file.js'
-import { decodeSnappy } from './snappy.js'
 import type { EventLogCodec } from './types.js'
-import { zipEntryBytes } from './zip.js'
-import { decodeZstd } from './zstd.js'
 
 type Decoder = (src: AsyncIterable<Buffer>) => AsyncIterable<Buffer>
 
+/** A decoder whose module (and its package: snappyjs, xxhash-wasm, zlib, yauzl…) loads on first use, not at start-up. */
+const lazy = (load: () => Promise<Decoder>): Decoder => async function * (src) { yield * (await load())(src) }
+
 const DECODERS: Record<EventLogCodec, Decoder> = {
   none: (src) => src,
-  gzip: decodeGzip,
-  zstd: decodeZstd,
-  lz4: decodeLz4,
-  snappy: decodeSnappy,
-  lzf: decodeLzf,
+  gzip: lazy(async () => (await import('./gzip.js')).decodeGzip),
+  zstd: lazy(async () => (await import('./zstd.js')).decodeZstd),
+  lz4: lazy(async () => (await import('./lz4.js')).decodeLz4),
+  snappy: lazy(async () => (await import('./snappy.js')).decodeSnappy),
+  lzf: lazy(async () => (await import('./lzf.js')).decodeLzf),
+}
+
+/** The bytes of a zip member (the zip module loads on first use). */
+async function * zipEntry (path: string, entry: NonNullable<PartPlan['zip']>, chunk: number): AsyncGenerator<Buffer> {
+  yield * (await import('./zip.js')).zipEntryBytes(path, entry, chunk)
 }
 
 // Plain text is read in big slices; compressed input in small ones so one input chunk cannot expand too far.
@@ -37,6 +39,6 @@ export function decodePart (plan: PartPlan, reuse?: ReadBuffers): AsyncIterable<
   const { part } = plan
   if (part.codec === 'none' && !plan.zip) return readPlainFile(part.path, reuse?.bytes ?? PLAIN_CHUNK, reuse)
   const chunk = part.codec === 'none' ? PLAIN_CHUNK : COMPRESSED_CHUNK
-  const raw: AsyncIterable<Buffer> = plan.zip ? zipEntryBytes(part.path, plan.zip, chunk) : createReadStream(part.path, { highWaterMark: chunk })
+  const raw: AsyncIterable<Buffer> = plan.zip ? zipEntry(part.path, plan.zip, chunk) : createReadStream(part.path, { highWaterMark: chunk })
   return DECODERS[part.codec](raw)
 }

@@ -2,7 +2,7 @@ import { open, readdir, stat } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import { chooseCodec } from './codec.js'
 import type { EventLogCodec, EventLogPart, EventLogSource } from './types.js'
-import { listZipEntries, zipEntryHead, type ZipEntry } from './zip.js'
+import type { ZipEntry } from './zip.js'
 
 /** A part plus what the decoder needs to find its bytes. */
 export interface PartPlan {
@@ -93,6 +93,8 @@ async function filePlans (path: string, name: string, size: number): Promise<Par
   const head = await readHead(path)
   const stored = chooseCodec(name, head)
   if (stored !== 'zip') return [{ part: { name, path, codec: stored, compressedBytes: size } }]
+  // (the zip module, with yauzl, loads only for a zip)
+  const { listZipEntries, zipEntryHead } = await import('./zip.js')
   const entries = (await listZipEntries(path)).filter((e) => !e.name.endsWith('/'))
   const byBase = new Map(entries.map((e) => [basename(e.name), e]))
   const names = [...byBase.keys()].filter((n) => !isNoise(n))
