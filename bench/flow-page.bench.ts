@@ -9,6 +9,7 @@ import { analyseEventLog } from '../src/spark/analyse.js'
 import { SAMPLE_DIR } from '../src/simulator/sample-logs.js'
 import type { Pair, Run } from '../src/shared/flow-types.js'
 import { withBenchApp } from './bench-app.js'
+import { cachedDbxDetails } from '../test/helper-dbx.js'
 
 const PAIRS = 1000
 const REQUESTS = 2000
@@ -67,21 +68,7 @@ async function main (): Promise<void> {
     for (const r of runs) {
       if (r.databricksRunId === null) continue
       const start = Date.parse(r.startedAt!)
-      await store.writeDbx(FLOW, r.databricksRunId, {
-        schemaVersion: 1,
-        fetchedAt: new Date().toISOString(),
-        host: 'https://adb-1234.azuredatabricks.net',
-        run: { runId: r.databricksRunId, jobId: '77', runName: 'trifacta', runPageUrl: 'https://adb-1234.azuredatabricks.net/#job/77', lifeCycle: 'TERMINATED', result: 'SUCCESS', stateMessage: '', terminationCode: 'SUCCESS', startTime: start, endTime: start + r.runMs!, setupMs: 300_000, executionMs: r.runMs! - 340_000, cleanupMs: 20_000, durationsFromTasks: false, runMs: r.runMs, taskCount: 1, clusterCount: 1 },
-        clusterId: '0601-000000-abc',
-        sparkContextId: null,
-        cluster: null,
-        clusterNote: null,
-        events: [{ timestamp: start, type: 'CREATING', details: {} }, { timestamp: start + 290_000, type: 'RUNNING', details: {} }],
-        eventsTruncated: false,
-        eventsNote: null,
-        logConf: null,
-        logConfSource: null
-      })
+      await store.writeDbx(FLOW, r.databricksRunId, cachedDbxDetails(r.databricksRunId, start, r.runMs!))
     }
     const [aacAnalysis, onpremAnalysis] = await Promise.all([
       analyseEventLog(path.join(SAMPLE_DIR, 'eventlog_3nodes_12cores_exec_removed')),

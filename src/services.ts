@@ -67,6 +67,7 @@ export function createServices (opts: { config: Config, demo: boolean, targets: 
     store,
     tasks,
     defaultLogRoot: opts.config.DBFS_LOG_ROOT,
+    s3: () => upstreams.s3(),
     maxEventLogBytes: Math.round(opts.config.MAX_EVENT_LOG_GB * 1024 ** 3),
     log,
     analyse

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { analyseEventLog } from '../src/spark/analyse.js'
 import { SAMPLE_DIR } from '../src/simulator/sample-logs.js'
 
-export type NotableRun = 'expired' | 'noLogConfFallback' | 'noLogDelivery' | 'rolledParts' | 'manyTasks' | 'restartedCluster' | 'emptyLogFolder' | 'logsNotDelivered' | 'inProgress' | 'volumeLogs'
+export type NotableRun = 'expired' | 'noLogConfFallback' | 'noLogDelivery' | 'rolledParts' | 'manyTasks' | 'restartedCluster' | 'emptyLogFolder' | 'logsNotDelivered' | 'inProgress' | 'volumeLogs' | 's3Logs'
 export const NOTABLE_RUNS: NotableRun[] = ['expired', 'noLogConfFallback', 'noLogDelivery', 'rolledParts', 'manyTasks', 'restartedCluster', 'emptyLogFolder', 'logsNotDelivered', 'inProgress']
 
 /** The simulator's notable Databricks run of a kind: AAC job group id and Databricks run id (as a string). */
@@ -61,6 +61,28 @@ export async function dbfsBytes (sim: Simulator, path: string): Promise<Buffer> 
 export async function saveSampleAnalysis (store: FlowStore, flowName: string, runId: string, sample: string): Promise<void> {
   await store.createEventLogs(flowName, runId)
   await store.analyses.write(flowName, runId, await analyseEventLog(join(SAMPLE_DIR, sample)))
+}
+
+/**
+ * The Databricks details of one AAC run as the cache keeps them: a job run of `runMs` started at `start` with 5 min
+ * of cluster start-up and 20 s of clean-up on one cluster.
+ */
+export function cachedDbxDetails (runId: string, start: number, runMs: number): object {
+  return {
+    schemaVersion: 1,
+    fetchedAt: new Date().toISOString(),
+    host: 'https://adb-1234.azuredatabricks.net',
+    run: { runId, jobId: '77', runName: 'trifacta', runPageUrl: 'https://adb-1234.azuredatabricks.net/#job/77', lifeCycle: 'TERMINATED', result: 'SUCCESS', stateMessage: '', terminationCode: 'SUCCESS', startTime: start, endTime: start + runMs, setupMs: 300_000, executionMs: runMs - 340_000, cleanupMs: 20_000, durationsFromTasks: false, runMs, taskCount: 1, clusterCount: 1 },
+    clusterId: '0601-000000-abc',
+    sparkContextId: null,
+    cluster: null,
+    clusterNote: null,
+    events: [{ timestamp: start, type: 'CREATING', details: {} }, { timestamp: start + 290_000, type: 'RUNNING', details: {} }],
+    eventsTruncated: false,
+    eventsNote: null,
+    logConf: null,
+    logConfSource: null
+  }
 }
 
 /** helper-download-child.ts started on `parts` into `dir` (env: TT_VOLUME, TT_CHUNK, ...): its exit signal and output so far. */

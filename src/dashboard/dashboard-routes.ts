@@ -6,6 +6,7 @@ import type { AnalysisLookup } from '../store/analysis-files.js'
 import { wantsFragment } from '../plugins/htmx.js'
 import { FlowParamsSchema, RunParamsSchema, type RunParams } from '../plugins/route-schemas.js'
 import { loadFlow, loadRun } from '../plugins/load-flow.js'
+import { matchesEtag } from '../plugins/page-cache.js'
 import { flowPath } from '../shared/format.js'
 import { dashboardView } from './dashboard-view.js'
 import { clusterUsage } from '../databricks/cluster-usage.js'
@@ -112,7 +113,7 @@ export async function dashboardRoutes (fastify: FastifyInstance): Promise<void> 
     const inm = req.headers['if-none-match']
     const ims = req.headers['if-modified-since']
     const matches = typeof inm === 'string'
-      ? inm.split(',').some((t) => t.trim() === etag || t.trim() === '*')
+      ? matchesEtag(inm, etag)
       : typeof ims === 'string' && !Number.isNaN(Date.parse(ims)) && Date.parse(ims) >= lastModified.getTime()
     if (matches) return await reply.code(304).send()
     return await reply.type('application/json; charset=utf-8').send(chartData(saved.analysis))

@@ -7,6 +7,8 @@ import { UpstreamError } from '../http/upstream-error.js'
 import { locateEventLog, type LocateResult } from './locate-event-log.js'
 import { dbfsSource, downloadEventLog, type DownloadProgress } from './download-event-log.js'
 import { volumeSource } from './volume-source.js'
+import { s3Source } from '../log-sources/s3-source.js'
+import type { S3Client } from '../s3/s3-client.js'
 import { pendingDownload, type EventLogFiles, type EventLogManifest } from '../store/eventlog-files.js'
 import { asDbxDetails, fetchDbxDetails, isSettled, type DbxDetails } from './dbx-details.js'
 
@@ -59,6 +61,8 @@ export interface DbxServiceDeps {
   tasks: TaskRunner
   /** DBFS_LOG_ROOT (a dbfs:/ or /Volumes/ path) */
   defaultLogRoot: string
+  /** reads logs delivered to S3 (cluster_log_conf.s3); a getter: the settings page replaces it */
+  s3?: () => S3Client | null
   log: Logger
   downloadConcurrency?: number
   /** MAX_EVENT_LOG_GB in bytes: a larger log is refused before downloading */
@@ -148,7 +152,7 @@ export function createDbxService (deps: DbxServiceDeps): DbxService {
       defaultRoot: deps.defaultLogRoot,
       endedAt: terminal ? (d.run.endTime ?? d.cluster?.terminatedTime ?? null) : null,
       runGone: state.goneUpstream
-    }, { signal })
+    }, { signal, s3: deps.s3?.() ?? null })
     return { located, details: d }
   }
 
@@ -174,6 +178,7 @@ export function createDbxService (deps: DbxServiceDeps): DbxService {
       const key = downloadTaskKey(flowName, jobRunId)
       const client = currentClient()
       if (client === null) throw new Error('Databricks is not configured: set DATABRICKS_HOST and DATABRICKS_TOKEN.')
+      const s3 = deps.s3?.() ?? null
       let manifest: EventLogManifest | null = null
       let files: EventLogFiles | null = null
       return tasks.start('download', key, async (ctx) => {
@@ -196,7 +201,7 @@ export function createDbxService (deps: DbxServiceDeps): DbxService {
         }
         ctx.progress({ done: 0, total: located.totalBytes, message: `downloading ${located.parts.length} part${located.parts.length === 1 ? '' : 's'}` })
         manifest = await downloadEventLog({
-          logSource: located.store === 'volume' ? volumeSource(client, located.destination) : dbfsSource(client),
+          logSource: located.s3Place !== undefined && s3 !== null ? s3Source(s3, located.s3Place) : located.store === 'volume' ? volumeSource(client, located.destination) : dbfsSource(client),
           parts: located.parts,
           files,
           source: { destination: located.destination, folder: located.folder, clusterId: details.clusterId, sparkContextId: details.sparkContextId },

@@ -2,13 +2,15 @@ import type { DatabricksClient, DbfsFileInfo, DbxLogConf } from './databricks-cl
 import { dbfsApiPath, isResourceGone, volumePath } from './databricks-client.js'
 import { UpstreamError } from '../http/upstream-error.js'
 import type { LogPart } from '../log-sources/log-source.js'
+import { listS3Folder } from '../log-sources/s3-source.js'
+import { parseS3Uri, type S3Client, type S3Place } from '../s3/s3-client.js'
 
 /*
  * Where a run's Spark event log is (api-databricks.md §6), on DBFS or on a Unity Catalog volume:
  *   <dest>/<cluster_id>/eventlog/<cluster_id>_<driver ip>/<spark_context_id>/eventlog[-YYYY-MM-DD--HH-MM.gz]
  * The destination is the cluster's cluster_log_conf, else the workspace's default root (AAC writes there). DBFS
  * destinations are listed with the DBFS API, /Volumes/... ones with the Files API (as the Databricks SDKs route
- * them), page after page. A destination that cannot be reached (legacy DBFS disabled in the workspace, no grant on
+ * them), page after page; s3:// ones with S3's ListObjectsV2 (the "/" delimiter makes folders of key prefixes). A destination that cannot be reached (legacy DBFS disabled in the workspace, no grant on
  * the volume) is said so, with what to do, rather than taken for a missing log. The
  * driver-ip level has one folder per driver (restarts add folders), so the folders are listed rather than built
  * from the cluster's current driver IP, which is gone after termination anyway.
@@ -37,7 +39,7 @@ export type NotFoundReason = 'no-cluster' | 'unsupported-destination' | 'no-deli
   'unreachable'
 
 /** Which API reads the destination. */
-export type LogStoreKind = 'dbfs' | 'volume'
+export type LogStoreKind = 'dbfs' | 'volume' | 's3'
 
 export type LocateResult =
   | {
@@ -55,6 +57,8 @@ export type LocateResult =
     driverFolders: number
     parts: EventLogPart[]
     totalBytes: number
+    /** s3 only: the bucket and how to reach it (parts' paths are its keys) */
+    s3Place?: S3Place
   }
   | { kind: 'not-found', reason: NotFoundReason, message: string, hint: string, looked: string[] }
 
@@ -97,7 +101,7 @@ export function isDbfsDisabled (err: unknown): boolean {
 
 /** A destination that answers, but not to us. */
 class Unreachable extends Error {
-  constructor (readonly why: 'dbfs-disabled' | 'denied', readonly detail: string) {
+  constructor (readonly why: 'dbfs-disabled' | 'denied' | 's3', readonly detail: string) {
     super(detail)
   }
 }
@@ -110,7 +114,23 @@ interface Store {
   list: (path: string, signal?: AbortSignal) => Promise<DbfsFileInfo[] | null>
 }
 
-function storeOf (client: DatabricksClient, kind: LogStoreKind, pageSize?: number): Store {
+/** An S3 destination: folders are key prefixes; a refusal (credentials, permissions, no such bucket) is unreachable. */
+function s3Store (s3: Pick<S3Client, 'list'>, place: S3Place): Store {
+  return {
+    kind: 's3',
+    display: (p) => `s3://${place.bucket}/${p}`,
+    async list (path, signal) {
+      try {
+        return await listS3Folder(s3, place, path, signal)
+      } catch (err) {
+        if (err instanceof UpstreamError && (err.kind === 'auth' || err.kind === 'config' || err.kind === 'not-found')) throw new Unreachable('s3', err.message)
+        throw err
+      }
+    }
+  }
+}
+
+function storeOf (client: DatabricksClient, kind: 'dbfs' | 'volume', pageSize?: number): Store {
   return {
     kind,
     display: (p) => (kind === 'dbfs' ? `dbfs:${p}` : p),
@@ -128,9 +148,14 @@ function storeOf (client: DatabricksClient, kind: LogStoreKind, pageSize?: numbe
 }
 
 /** The destination to look in and the API that reads it; a string when it is unusable (why). */
-function destinationOf (conf: DbxLogConf | null, defaultRoot: string): { kind: LogStoreKind, root: string, source: 'cluster_log_conf' | 'default root' } | string {
+function destinationOf (conf: DbxLogConf | null, defaultRoot: string): { kind: LogStoreKind, root: string, source: 'cluster_log_conf' | 'default root', place?: S3Place } | string {
   const raw = conf?.destination ?? defaultRoot
   const source = conf !== null ? 'cluster_log_conf' as const : 'default root' as const
+  if (conf?.kind === 's3') {
+    const uri = parseS3Uri(raw)
+    if (uri === null) return `The cluster's cluster_log_conf.s3 destination ${JSON.stringify(raw.slice(0, 200))} is not an s3://<bucket>/<prefix> URI.`
+    return { kind: 's3', root: uri.prefix, source, place: { bucket: uri.bucket, region: conf.region ?? null, endpoint: conf.endpoint ?? null } }
+  }
   const asVolume = volumePath(raw)
   if (conf?.kind === 'volumes' && asVolume === null) return `The cluster's cluster_log_conf.volumes destination ${JSON.stringify(raw.slice(0, 200))} is not a /Volumes/<catalog>/<schema>/<volume>/... path.`
   if (asVolume !== null) return { kind: 'volume', root: asVolume, source }
@@ -141,7 +166,7 @@ function destinationOf (conf: DbxLogConf | null, defaultRoot: string): { kind: L
 const UPLOAD_HINT = 'or download the event log yourself and upload it on the run page'
 
 /** Finds the run's event log folder and its parts, or says why there is none and what to do. */
-export async function locateEventLog (client: DatabricksClient, input: LocateInput, opts: { signal?: AbortSignal, pageSize?: number } = {}): Promise<LocateResult> {
+export async function locateEventLog (client: DatabricksClient, input: LocateInput, opts: LocateOptions = {}): Promise<LocateResult> {
   const looked: string[] = []
   try {
     return await locateIn(client, input, looked, opts)
@@ -152,6 +177,9 @@ export async function locateEventLog (client: DatabricksClient, input: LocateInp
     const hint = fromConf
       ? `Point the job cluster's cluster_log_conf at a Unity Catalog volume (/Volumes/<catalog>/<schema>/<volume>/...) or S3, ${UPLOAD_HINT}.`
       : `Set DBFS_LOG_ROOT to where the logs are, or give the job cluster a cluster_log_conf that delivers to a Unity Catalog volume (/Volumes/<catalog>/<schema>/<volume>/...) or S3, ${UPLOAD_HINT}.`
+    if (err.why === 's3') {
+      return { kind: 'not-found', reason: 'unreachable', looked, hint: `Fix what the message says (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION in .env or on the settings page, or the cluster's cluster_log_conf.s3), ${UPLOAD_HINT}.`, message: `The log destination ${where} cannot be read: ${err.detail}` }
+    }
     if (err.why === 'dbfs-disabled') {
       return { kind: 'not-found', reason: 'unreachable', looked, hint, message: `The log destination ${where} (${fromConf ? 'the cluster\'s cluster_log_conf' : 'the default root, DBFS_LOG_ROOT'}) is on DBFS, and legacy DBFS is disabled in this workspace: Databricks answered "${err.detail.slice(0, 200)}". No other destination is configured for this cluster.` }
     }
@@ -159,7 +187,15 @@ export async function locateEventLog (client: DatabricksClient, input: LocateInp
   }
 }
 
-async function locateIn (client: DatabricksClient, input: LocateInput, looked: string[], opts: { signal?: AbortSignal, pageSize?: number }): Promise<LocateResult> {
+/** How the destinations are reached beyond Databricks itself. */
+export interface LocateOptions {
+  signal?: AbortSignal
+  pageSize?: number
+  /** reads s3:// destinations; without it they are unsupported */
+  s3?: Pick<S3Client, 'list'> | null
+}
+
+async function locateIn (client: DatabricksClient, input: LocateInput, looked: string[], opts: LocateOptions): Promise<LocateResult> {
   const now = input.now ?? Date.now()
   const notFound = (reason: NotFoundReason, message: string, hint: string): LocateResult => ({ kind: 'not-found', reason, message, hint, looked })
   const { clusterId } = input
@@ -167,17 +203,22 @@ async function locateIn (client: DatabricksClient, input: LocateInput, looked: s
     return notFound('no-cluster', 'Databricks reports no cluster for this run (it never started, or it ran on serverless compute, which has no log delivery).', 'Nothing to download for this run.')
   }
   const conf = input.logConf
-  if (conf !== null && conf.kind !== 'dbfs' && conf.kind !== 'volumes') {
+  const s3 = opts.s3 ?? null
+  if (conf !== null && conf.kind !== 'dbfs' && conf.kind !== 'volumes' && !(conf.kind === 's3' && s3 !== null)) {
     const where = conf.destination ?? conf.kind
     return notFound('unsupported-destination', `The cluster delivers its logs to ${where} (${conf.kind}), which Tri-Tracker cannot read through Databricks.`, conf.kind === 's3' ? 'Copy the event log from the S3 bucket yourself and upload it on the run page, or point cluster_log_conf at a dbfs:/ or /Volumes/ destination.' : `Point cluster_log_conf at a dbfs:/ or /Volumes/ destination, ${UPLOAD_HINT}.`)
   }
   const dest = destinationOf(conf, input.defaultRoot)
   if (typeof dest === 'string') return notFound('unsupported-destination', dest, `Fix cluster_log_conf (or DBFS_LOG_ROOT), ${UPLOAD_HINT}.`)
-  const store = storeOf(client, dest.kind, opts.pageSize)
+  const s3Place = dest.place
+  const store = dest.kind !== 's3' ? storeOf(client, dest.kind, opts.pageSize) : s3 !== null && s3Place !== undefined ? s3Store(s3, s3Place) : null
+  if (store === null) return notFound('unsupported-destination', `The cluster delivers its logs to ${conf?.destination ?? 'S3'}, which needs an S3 client.`, UPLOAD_HINT)
+  const storeKind = store.kind
   const fromConf = conf?.destination ?? null
   const destination = store.display(dest.root)
   const destinationSource = dest.source
-  const clusterDir = `${dest.root}/${clusterId}`
+  // an S3 destination at the bucket's root has no prefix: its keys start with the cluster id
+  const clusterDir = dest.root === '' ? clusterId : `${dest.root}/${clusterId}`
   const eventlogDir = `${clusterDir}/eventlog`
   const shown = store.display
   looked.push(shown(eventlogDir))
@@ -242,6 +283,6 @@ async function locateIn (client: DatabricksClient, input: LocateInput, looked: s
   return found(best.folder, false, best.parts)
 
   function found (folder: string, contextMatched: boolean, parts: EventLogPart[]): LocateResult {
-    return { kind: 'found', store: store.kind, destination, destinationSource, folder, contextMatched, driverFolders: drivers?.length ?? 0, parts, totalBytes: parts.reduce((s, p) => s + p.size, 0) }
+    return { kind: 'found', store: storeKind, destination, destinationSource, folder, contextMatched, driverFolders: drivers?.length ?? 0, parts, totalBytes: parts.reduce((s, p) => s + p.size, 0), ...(s3Place !== undefined ? { s3Place } : {}) }
   }
 }

@@ -61,13 +61,18 @@ export async function flowRoutes (fastify: FastifyInstance): Promise<void> {
 
   app.get('/flows/:flow', { schema: { params: FlowParamsSchema, querystring: PageQuerySchema } }, async (req, reply) => {
     const flow = await loadFlow(store, req.params.flow)
-    return await reply.page('pages/flow', {
+    const task = flows.collectTask(flow.name)
+    const page = pageOfRows(buildRunRows(flow), req.query.page).page
+    // Everything the page shows: the flow document (a new object when its file changes), what else the store wrote
+    // for the flow (Databricks details, analyses: its revision), the page of the table and the collection's state.
+    const key = { owner: flow, parts: [store.revision(flow.name), page, task] }
+    return await reply.cachedPage(key, 'pages/flow', async () => ({
       flow,
-      ...await runsTable(flow, req.query.page),
+      ...await runsTable(flow, page),
       pageScript: '/static/js/trend.js',
       flowName: flow.name,
-      task: flows.collectTask(flow.name)
-    }, { title: flow.name, current: flow.name })
+      task
+    }), { title: flow.name, current: flow.name })
   })
 
   app.post('/flows/:flow/delete', { schema: { params: FlowParamsSchema } }, async (req, reply) => {

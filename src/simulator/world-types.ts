@@ -186,6 +186,8 @@ export interface WorldNotables {
   noLogDelivery: { jobGroupId: number; runId: number }
   /** cluster_log_conf.volumes: the event log is on a Unity Catalog volume (Files API) */
   volumeLogs: { jobGroupId: number; runId: number }
+  /** cluster_log_conf.s3: a run of Marketing Mix, whose clusters deliver to the simulated S3 */
+  s3Logs: { jobGroupId: number; runId: number }
 }
 
 export interface World {

@@ -34,6 +34,7 @@ const TAGS: Array<{ tag: Tag; flow: string; k: number | 'oldest'; output: number
   { tag: 'noLogConfFallback', flow: 'R&D #7 — 100% Q/A', k: 1, output: 0 },
   { tag: 'noLogDelivery', flow: 'Weekly Audit 50%', k: 0, output: 0 },
   { tag: 'volumeLogs', flow: 'Sales Daily', k: 2, output: 0 },
+  { tag: 's3Logs', flow: 'Marketing Mix', k: 1, output: 0 },
   { tag: 'expired', flow: 'Weekly Audit 50%', k: 'oldest', output: 0 },
 ]
 

@@ -562,7 +562,7 @@ export class Aggregator {
 
   /** TaskStart (decoded by the fast scanner or JSON). */
   onTaskStart (stageId: number, attemptId: number, launchTime: number, executorId: string): void {
-    const s = this.stages.get(`${stageId}:${attemptId}`)
+    const s = this.stageOf(stageId, attemptId)
     if (s) {
       s.active += 1
       if (launchTime > 0 && (s.firstTaskLaunchedTime === undefined || launchTime < s.firstTaskLaunchedTime)) s.firstTaskLaunchedTime = launchTime

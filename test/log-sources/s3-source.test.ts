@@ -78,3 +78,36 @@ t.test('an object rewritten during the download is noticed (If-Match), not mixed
   await t.rejects(source.read('x/eventlog', 0, 100, { validator: st?.validator ?? null }), FileChanged)
   t.equal(await source.stat('x/gone', {}), null, 'a missing object: null')
 })
+
+t.test('locate on S3: the run\'s folder found through ListObjectsV2; refused credentials make the destination unreachable, said with what to fix', async (t) => {
+  const { createDatabricksClient } = await import('../../src/databricks/databricks-client.js')
+  const { fetchDbxDetails } = await import('../../src/databricks/dbx-details.js')
+  const { locateEventLog } = await import('../../src/databricks/locate-event-log.js')
+  const sim = await startSimulator({ seed: 's3-locate' })
+  const dbx = createDatabricksClient({ host: sim.urls.databricks, token: sim.tokens.databricks, baseDelayMs: 2, network: { proxy: {} } })
+  const good = createS3Client({ credentials: { ...sim.aws, sessionToken: '' }, defaultRegion: '', baseDelayMs: 2, network: { proxy: {} } })
+  const bad = createS3Client({ credentials: { ...sim.aws, secretAccessKey: 'not-the-secret-at-all', sessionToken: '' }, defaultRegion: '', baseDelayMs: 2, network: { proxy: {} } })
+  t.teardown(async () => { await dbx.close(); await good.close(); await bad.close(); await sim.close() })
+  const run = sim.world.notable.s3Logs
+  const d = await fetchDbxDetails(dbx, String(run.runId), { now: sim.world.now })
+  t.same({ kind: d.logConf?.kind, destination: d.logConf?.destination, region: d.logConf?.region, endpoint: d.logConf?.endpoint }, { kind: 's3', destination: `s3://${SIM_S3_BUCKET}/cluster-logs`, region: SIM_S3_REGION, endpoint: sim.urls.s3 }, 'cluster_log_conf.s3 with its region and endpoint')
+  const input = { clusterId: d.clusterId, sparkContextId: d.sparkContextId, logConf: d.logConf, defaultRoot: 'dbfs:/trifacta/logs', endedAt: d.run.endTime, now: sim.world.now }
+  const found = await locateEventLog(dbx, input, { s3: good })
+  t.equal(found.kind, 'found')
+  if (found.kind === 'found') {
+    t.equal(found.store, 's3')
+    t.equal(found.destination, `s3://${SIM_S3_BUCKET}/cluster-logs`)
+    t.ok(found.contextMatched, 'the run\'s spark context folder')
+    t.equal(found.parts[found.parts.length - 1]?.name, 'eventlog', 'parts in Databricks\' order')
+    t.ok(found.parts.every((p) => p.path.startsWith(`cluster-logs/${d.clusterId ?? ''}/eventlog/`)), 'keys under <destination>/<cluster_id>/eventlog/')
+    t.same(found.s3Place, { bucket: SIM_S3_BUCKET, region: SIM_S3_REGION, endpoint: sim.urls.s3 })
+  }
+  const refused = await locateEventLog(dbx, input, { s3: bad })
+  t.equal(refused.kind === 'not-found' && refused.reason, 'unreachable')
+  t.match(refused.kind === 'not-found' ? refused.message : '', /s3:\/\/tri-sim-logs\/cluster-logs\/.*cannot be read: S3 refused to list .*SignatureDoesNotMatch.*AWS_SECRET_ACCESS_KEY/)
+  t.notMatch(JSON.stringify(refused), /not-the-secret-at-all/)
+  const none = await locateEventLog(dbx, input, { s3: createS3Client({ credentials: null, defaultRegion: '' }) })
+  t.match(none.kind === 'not-found' ? none.message : '', /No AWS credentials to read s3:\/\/tri-sim-logs: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/)
+  const unsupported = await locateEventLog(dbx, input)
+  t.equal(unsupported.kind === 'not-found' && unsupported.reason, 'unsupported-destination', 'without an S3 client')
+})

@@ -24,6 +24,21 @@ t.test('the settings page shows where values come from, never a token', async (t
   t.match(home.body, /href="\/settings"/, 'linked from every page')
 })
 
+t.test('AWS credentials for S3 log destinations: the secret and session token are never rendered or logged', async (t) => {
+  const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY'
+  const session = 'IQoJb3JpZ2luX2VjEXAMPLEsessionTOKEN1234567890'
+  const ta = await buildTestApp(t, { env: { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: secret, AWS_SESSION_TOKEN: session, AWS_REGION: 'eu-west-1' } })
+  const res = await ta.app.inject('/settings')
+  t.match(res.body, /id="f-AWS_SECRET_ACCESS_KEY" name="AWS_SECRET_ACCESS_KEY" type="password" value=""/)
+  t.match(res.body, /id="f-AWS_ACCESS_KEY_ID" name="AWS_ACCESS_KEY_ID" type="text" value="AKIAIOSFODNN7EXAMPLE"/)
+  t.match(res.body, /Token set \(ends in …EKEY\)/)
+  t.notOk(res.body.includes(secret), 'no secret in the page')
+  t.notOk(res.body.includes(session), 'no session token in the page')
+  const bad = await ta.app.inject({ method: 'POST', url: '/settings', payload: { AWS_REGION: 'Mars-1' } })
+  t.match(bad.body, /AWS_REGION must be an AWS region such as eu-west-1/)
+  t.notOk(ta.logLines.some((l) => l.includes(secret) || l.includes(session)), 'nothing logged')
+})
+
 t.test('save, apply without restart, and read back after a restart', async (t) => {
   const ta = await buildTestApp(t)
   const res = await ta.app.inject({ method: 'POST', url: '/settings', payload: { DEFAULT_LIMIT: '40', MATCH_WINDOW_MINUTES: '15', RANFOR_FILTER: 'recipe', PLATFORM_API_BASE_URL: ta.sim.urls.aac, PLATFORM_API_TOKEN: '', DEMO_MODE: 'auto' } })
