@@ -1,6 +1,6 @@
 import type { Analysis, StageData } from '../spark/analysis-types.js'
 import type { PairTiming } from '../flows/decompose.js'
-import { bytes, duration, number, signedDuration } from '../shared/format.js'
+import { bytes, duration, impactText, number, signedDuration } from '../shared/format.js'
 import { barTime, stageBar } from './chart-data.js'
 
 /*
@@ -110,6 +110,31 @@ function computeLine (deltaMs: number, a: Analysis | null, o: Analysis | null): 
   return `${head}: ${bits.join('; ')}.`
 }
 
+const SEVERITY_RANK = { critical: 2, warning: 1, info: 0 } as const
+
+/**
+ * When AAC is slower and its run raised a critical or warning flag the on-prem run did not, the costliest one tells
+ * why: "A red flag explains part of it: Cluster saturated (critical) costs ~2.2 min of 7.0 min on AAC, of the
+ * +10m 03s difference." with the flag's first evidence line.
+ */
+function slowAacFlag (timing: PairTiming, a: Analysis | null, o: Analysis | null): SummaryLine | null {
+  if (a === null || !timing.comparable || timing.totalDeltaMs === null || timing.totalDeltaMs <= 0) return null
+  const candidates = a.flags
+    .filter((f) => (f.severity === 'critical' || f.severity === 'warning') && (f.impactMs ?? 0) > 0)
+    .filter((f) => o === null || !o.flags.some((g) => g.id === f.id && SEVERITY_RANK[g.severity] >= SEVERITY_RANK[f.severity]))
+    .sort((x, y) => SEVERITY_RANK[y.severity] - SEVERITY_RANK[x.severity] || (y.impactMs ?? 0) - (x.impactMs ?? 0))
+  const f = candidates[0]
+  if (f === undefined) return null
+  const cost = impactText(f.impactMs, a.kpis.wallClockMs)
+  const first = f.evidence[0]
+  const evidence = first === undefined ? '' : ` ${first.charAt(0).toUpperCase()}${first.slice(1).replace(/\.?$/, '.')}`
+  return {
+    id: 'red-flag',
+    deltaMs: null,
+    text: `A red flag explains part of the slower AAC run: ${f.title} (${f.severity})${cost === null ? '' : ` ${cost} on AAC`}, of the ${signedDuration(timing.totalDeltaMs)} difference.${evidence}`
+  }
+}
+
 /** Plain-language summary: the parts of the difference largest first, then what the analyses add. */
 export function compareSummary (timing: PairTiming, a: Analysis | null, o: Analysis | null): SummaryLine[] {
   const lines: SummaryLine[] = []
@@ -131,6 +156,8 @@ export function compareSummary (timing: PairTiming, a: Analysis | null, o: Analy
       lines.push({ id: d.id, deltaMs: d.deltaMs, text })
     }
   }
+  const flagLine = slowAacFlag(timing, a, o)
+  if (flagLine !== null) lines.push(flagLine)
   if (a !== null && o !== null) {
     const ka = a.kpis
     const ko = o.kpis

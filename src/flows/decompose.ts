@@ -7,13 +7,19 @@ import { signedDuration } from '../shared/format.js'
  * Where a run's time went, split into parts that are measured, never estimated:
  *   queue      submitted -> started, as the Trifacta platform reports it
  *   startup    cluster start-up: Databricks setup_duration (else the cluster events CREATING -> RUNNING);
- *              on-prem runs on a standing cluster, so there is none
+ *              0 on-prem: a standing YARN cluster (see below)
  *   compute    executor compute: wall-clock time while at least one Spark job ran (from the event log analysis)
  *   driver     driver-only: the rest of the execution (Databricks execution_duration, the on-prem run), no job running
- *   cleanup    Databricks cleanup_duration (none on a standing cluster)
+ *   cleanup    Databricks cleanup_duration (0 on the standing on-prem cluster)
  *   other      AAC time outside the Databricks run (the platform's own work before and after it)
  * A part that cannot be measured is null with the reason; when driver and compute cannot be told apart, their sum
  * (execution) may still be known, and deltas then compare that sum.
+ *
+ * On-prem start-up and clean-up are 0 by definition, not unknown: Trifacta on-prem submits each job's Spark
+ * application to the Hadoop cluster's YARN, a standing cluster that no job creates or tears down. What the
+ * application itself needs to start (YARN queueing, the driver and executor containers) is inside the on-prem run:
+ * on-prem Trifacta reports no job start, so its queue is unknown and that time is part of its execution. The demo
+ * world (src/simulator) is laid out the same way, and the README's "Where the time went" says so.
  */
 
 export type PartId = 'queue' | 'startup' | 'driver' | 'compute' | 'cleanup' | 'other'

@@ -105,7 +105,7 @@ export interface FlowPlan {
   aacEngine: 'databricksSpark' | 'photon'
   onpremEngine: 'spark' | 'photon'
   profile: ClusterProfile | null
-  /** wrangle execution minutes [min, max] */
+  /** wrangle execution minutes [min, max] of a run without an event log (else the log's span sets it) */
   aacMinutes: [number, number]
   onpremMinutes: [number, number]
   failRate: number
@@ -240,7 +240,7 @@ export const FLOW_PLANS: FlowPlan[] = [
     aacEngine: 'databricksSpark',
     onpremEngine: 'spark',
     profile: PROFILES.noDelivery,
-    aacMinutes: [25, 40],
+    aacMinutes: [3, 6],
     onpremMinutes: [30, 45],
     failRate: 0.05,
     missing: { aac: 0, onprem: 0 },
