@@ -130,7 +130,6 @@ function advice (code: string | null, status: number | null, creds: S3Credential
     case 'RequestTimeTooSkewed':
       return { kind: 'auth', what: 'this computer\'s clock is more than 15 minutes off S3\'s: set the system clock right (NTP) and retry' }
     case 'AuthorizationHeaderMalformed':
-      return { kind: 'config', what: `the bucket is not in region ${region}: set cluster_log_conf.s3.region (or AWS_REGION) to the bucket's region` }
     case 'PermanentRedirect':
     case 'IllegalLocationConstraintException':
       return { kind: 'config', what: `the bucket is not in region ${region}: set cluster_log_conf.s3.region (or AWS_REGION) to the bucket's region` }
