@@ -35,6 +35,8 @@ export interface S3ClientOptions {
   credentials: S3Credentials | null
   /** AWS_REGION: used when the destination names none */
   defaultRegion: string
+  /** AWS_ENDPOINT_URL_S3: where S3 is reached from here; when set it wins over the destination's endpoint */
+  endpoint?: string
   network?: NetworkOptions
   timeoutMs?: number
   retries?: number
@@ -151,7 +153,7 @@ function advice (code: string | null, status: number | null, creds: S3Credential
 }
 
 /** A call made ready: the pooled client of its origin and region, the request path, the region it is signed for. */
-interface Prepared { http: HttpClient, path: string, region: string, where: string }
+interface Prepared { http: HttpClient, path: string, region: string, where: string, customEndpoint: boolean }
 
 const WRONG_REGION = new Set(['PermanentRedirect', 'AuthorizationHeaderMalformed', 'IllegalLocationConstraintException'])
 /** AWS region names (they become part of a host name); an S3-compatible store may use any short token */
@@ -221,10 +223,11 @@ export function createS3Client (opts: S3ClientOptions): S3Client {
       throw new UpstreamError({ upstream: UPSTREAM, kind: 'config', message: `No AWS credentials to read s3://${place.bucket}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials) in .env or on the settings page` })
     }
     const learned = learnedRegion.get(place.bucket)
-    const t = s3Target(learned === undefined ? place : { ...place, region: learned }, opts.defaultRegion)
+    const reached = opts.endpoint === undefined || opts.endpoint === '' ? place : { ...place, endpoint: opts.endpoint }
+    const t = s3Target(learned === undefined ? reached : { ...reached, region: learned }, opts.defaultRegion)
     const keyPath = key === null ? '' : key.split('/').map(encodeSegment).join('/')
     const path = t.pathStyle ? `/${place.bucket}${key === null ? '' : `/${keyPath}`}` : `/${keyPath}`
-    return { http: clientFor(t.origin, t.region), path, region: t.region, where: `s3://${place.bucket}${key === null ? '' : `/${key}`}` }
+    return { http: clientFor(t.origin, t.region), path, region: t.region, where: `s3://${place.bucket}${key === null ? '' : `/${key}`}`, customEndpoint: t.pathStyle && reached.endpoint !== null && reached.endpoint !== '' }
   }
 
   /**
@@ -239,7 +242,7 @@ export function createS3Client (opts: S3ClientOptions): S3Client {
       try {
         return await run(p)
       } catch (err) {
-        const region = redirected ? null : regionRedirect(err, p.region, place.endpoint === null || place.endpoint === '')
+        const region = redirected ? null : regionRedirect(err, p.region, !p.customEndpoint)
         if (region === null) throw explain(err, where, p.region, action)
         opts.log?.info({ upstream: UPSTREAM, bucket: place.bucket, from: p.region, to: region }, 'S3 bucket is in another region: following it')
         learnedRegion.set(place.bucket, region)

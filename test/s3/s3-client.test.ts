@@ -142,3 +142,12 @@ t.test('a bucket in another region than configured is followed there, as the AWS
   const whole = await sim.s3.read(SIM_S3_BUCKET, log.key, 0, log.size - 1)
   t.ok((await s3.getRange(wrong, log.key, 10, 100)).equals(whole.subarray(10, 110)), 'a ranged GET, in the remembered region')
 })
+
+t.test('AWS_ENDPOINT_URL_S3: S3 is reached where this machine reaches it, whatever endpoint the cluster used', async (t) => {
+  const { clusterId } = s3Cluster()
+  const s3 = createS3Client({ credentials: { ...sim.aws, sessionToken: '' }, defaultRegion: '', endpoint: sim.urls.s3, retries: 0 })
+  t.teardown(() => s3.close())
+  // the cluster wrote through an endpoint this machine cannot reach (a VPC endpoint of the workspace's network)
+  const listed = await s3.list({ ...place(), endpoint: 'https://bucket.vpce-0a1b2c3d.s3.us-west-2.vpce.invalid' }, `cluster-logs/${clusterId}/eventlog/`)
+  t.ok(listed.objects.length > 0, 'listed through AWS_ENDPOINT_URL_S3')
+})
