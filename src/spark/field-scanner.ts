@@ -385,17 +385,34 @@ export function matchShapeBack (sh: Shape, line: Buffer, lo: number, to: number,
     const slot = slots[k - 1]!
     switch (kinds[k - 1]) {
       case V_NUM: {
+        // Nearly every value here is a plain integer: its digits are summed from the last one back (exact up to 15
+        // digits, as scanNumber's). Anything else (a sign, a fraction, an exponent, more digits, or a digit right
+        // after the value, where the forward reader would not stop) takes the general path below.
+        let v = 0
+        let scale = 1
         let q = p
+        let e = line[q - 1]!
+        while (q > lo && e >= 0x30 && e <= 0x39) {
+          v += (e - 0x30) * scale
+          scale *= 10
+          e = line[--q - 1]!
+        }
+        const next = line[p]!
+        if (q < p && p - q <= 15 && (q === lo || !isNumberByte(e)) && !isNumberByte(next)) {
+          if (slot >= 0) store(slot, v, rec, st.nums)
+          p = q
+          break
+        }
         while (q > lo) {
-          const e = line[q - 1]!
-          if ((e >= 0x30 && e <= 0x39) || e === 0x2e || e === 0x65 || e === 0x45 || e === 0x2b || e === 0x2d) q--
+          e = line[q - 1]!
+          if (isNumberByte(e)) q--
           else break
         }
         const c = line[q]!
         if (q === p || !((c >= 0x30 && c <= 0x39) || c === 0x2d)) return -1
-        const v = scanNumber(line, q, p, st)
+        const n = scanNumber(line, q, p, st)
         if (st.numEnd !== p) return -1
-        if (slot >= 0) store(slot, v, rec, st.nums)
+        if (slot >= 0) store(slot, n, rec, st.nums)
         p = q
         break
       }
@@ -448,6 +465,11 @@ export function matchShapeBack (sh: Shape, line: Buffer, lo: number, to: number,
   }
   if (sh.executorMetrics) rec.hasExecutorMetrics = true
   return p
+}
+
+/** Whether byte `c` can be part of a JSON number (a digit, '.', 'e', 'E', '+' or '-'). */
+function isNumberByte (c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d
 }
 
 /** End of the array opening at `at` (brackets inside strings do not count); -1 when it does not end before `to`. */

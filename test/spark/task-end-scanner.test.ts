@@ -65,7 +65,7 @@ t.test('non-success and odd lines go to the JSON path', async (t) => {
 
 t.test('learnt shapes: a line of another layout is tokenized, and never read by a shape that does not fit', async (t) => {
   const st = new ScanState()
-  const line = (o: { host?: string, tem?: string, blocks?: string, extra?: string, run?: number, reason?: string }) => Buffer.from(
+  const line = (o: { host?: string, tem?: string, blocks?: string, extra?: string, run?: number | string, reason?: string }) => Buffer.from(
     `{"Event":"SparkListenerTaskEnd","Stage ID":3,"Stage Attempt ID":0,"Task Type":"ResultTask","Task End Reason":{"Reason":"${o.reason ?? 'Success'}"},` +
     `"Task Info":{"Task ID":7,"Index":2,"Attempt":0,"Partition ID":2,"Launch Time":100,"Executor ID":"4","Host":"${o.host ?? 'h1'}","Locality":"PROCESS_LOCAL",` +
     '"Speculative":false,"Getting Result Time":0,"Finish Time":250,"Failed":false,"Killed":false,"Accumulables":[{"ID":1,"Name":"x","Update":"5","Value":"5"}]},' +
@@ -89,6 +89,13 @@ t.test('learnt shapes: a line of another layout is tokenized, and never read by 
   check(line({ extra: '"Result Size":77,' }), 'an extra metric')
   check(line({ run: 1.5e3 }), 'a fraction')
   check(line({ run: -4 }), 'a negative number')
+  // numbers as text, read back from the line's end by the learnt tail shape
+  check(line({ run: '1.5e3' }), 'an exponent')
+  check(line({ run: '12.25' }), 'a fraction in the text')
+  check(line({ run: '-0' }), 'minus zero')
+  check(line({ run: '123456789012345' }), '15 digits')
+  check(line({ run: '1234567890123456789' }), 'more digits than a double holds exactly')
+  check(line({ extra: '"Result Size":0,' }), 'a zero right after a key')
   check(line({ blocks: '[{"Block ID":"rdd_1_2","Status":{"Memory Size":10}}]' }), 'updated blocks')
   check(line({ tem: '' }), 'no Task Executor Metrics')
   check(line({ tem: '"Task Executor Metrics":{"JVMHeapMemory":true,"MinorGCCount":2},' }), 'a value of another kind')
