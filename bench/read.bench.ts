@@ -2,12 +2,12 @@
 // Peak RSS is the process maximum so far, so the inputs run smallest-footprint first.
 import { spawnSync } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { finished } from 'node:stream/promises'
 import { openEventLog } from '../src/spark/read/index.js'
-import xxhash from 'xxhash-wasm'
+import { bigLz4, bigSnappy } from './codec-inputs.js'
 import { EVENTLOGS } from '../test/helper-fixtures.js'
 
 const fixtures = EVENTLOGS
@@ -47,43 +47,6 @@ await measure('zip sparklint (deflate, x50)', join(fixtures, 'sparklint/eventLog
 await measure('gzip eventlog-2021-06-15--15-00.gz', join(q, 'db_sim_eventlog/eventlog-2021-06-15--15-00.gz'))
 await measure('zstd nds_q88_photon_db_13_3.zstd', join(q, 'nds_q88_photon_db_13_3.zstd'))
 
-/**
- * A big lz4-java stream, made by re-wrapping the lz4 CLI's independent 64 KiB frame blocks in LZ4Block
- * headers (no Java here). Skipped when the lz4 CLI is missing.
- */
-async function bigLz4 (plainPath: string, outPath: string): Promise<boolean> {
-  const { h32Raw } = await xxhash()
-  const framePath = outPath + '.frame'
-  const r = spawnSync('lz4', ['-q', '-f', '-B4', '-BI', '--no-frame-crc', plainPath, framePath])
-  if (r.status !== 0) return false
-  const plain = await readFile(plainPath)
-  const frame = await readFile(framePath)
-  const flg = frame[4]!
-  let p = 4 + 2 + (flg & 0x08 ? 8 : 0) + 1
-  const blockChecksum = (flg & 0x10) !== 0
-  const out: Buffer[] = []
-  let done = 0
-  for (;;) {
-    const word = frame.readUInt32LE(p)
-    p += 4
-    if (word === 0) break
-    const stored = (word & 0x80000000) !== 0
-    const len = word & 0x7fffffff
-    const originalLen = Math.min(65536, plain.length - done)
-    const h = Buffer.alloc(21)
-    h.write('LZ4Block', 'latin1')
-    h[8] = (stored ? 0x10 : 0x20) | 6
-    h.writeInt32LE(len, 9)
-    h.writeInt32LE(originalLen, 13)
-    h.writeInt32LE(h32Raw(plain.subarray(done, done + originalLen), 0x9747b28c) & 0x0fffffff, 17)
-    out.push(h, frame.subarray(p, p + len))
-    p += len + (blockChecksum ? 4 : 0)
-    done += originalLen
-  }
-  await writeFile(outPath, Buffer.concat(out))
-  return true
-}
-
 const tmp = await mkdtemp(join(tmpdir(), 'tri-read-bench-'))
 try {
   const plainPath = join(tmp, 'nds_q88.json')
@@ -94,6 +57,9 @@ try {
   sink.end()
   await finished(sink)
   await measure('plain nds_q88 (142 MB)', plainPath)
+  const snappyPath = join(tmp, 'nds_q88.snappy')
+  await bigSnappy(plainPath, snappyPath)
+  await measure('snappy nds_q88 (32 KiB blocks)', snappyPath)
   const lz4Path = join(tmp, 'nds_q88.lz4')
   if (await bigLz4(plainPath, lz4Path)) await measure('lz4 nds_q88 (RSS incl. bench copy)', lz4Path)
   else console.log('lz4 CLI not found: big lz4 run skipped')

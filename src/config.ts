@@ -23,6 +23,8 @@ export const ConfigSchema = Type.Object({
   AWS_SECRET_ACCESS_KEY: Type.String({ ...token, default: '', description: 'AWS secret access key (never shown or logged)' }),
   AWS_SESSION_TOKEN: Type.String({ ...token, default: '', description: 'AWS session token of temporary credentials; empty for long-term keys' }),
   AWS_REGION: Type.String({ pattern: '^([a-z]{2}(-[a-z]+)+-\\d+)?$', maxLength: 32, default: '', description: 'region of S3 log buckets whose cluster_log_conf.s3 names none (default us-east-1)' }),
+  AWS_ENDPOINT_URL_S3: Type.Union([Type.Literal(''), Type.String({ pattern: httpUrl, maxLength: 2048 })], { default: '', description: 'S3 endpoint to reach the log buckets from here (a VPC endpoint, an S3-compatible store); wins over cluster_log_conf.s3.endpoint' }),
+  AWS_CA_BUNDLE: Type.String({ pattern: noControl, maxLength: 1024, default: '', description: 'PEM file of CA certificates to trust for S3 (e.g. a TLS-inspecting proxy or a private store)' }),
   ONPREM_API_BASE_URL: Type.Union([Type.Literal(''), Type.String({ pattern: httpUrl, maxLength: 2048 })], { default: '', description: 'on-prem Trifacta API base URL including /v4 (optional)' }),
   ONPREM_API_TOKEN: Type.String({ ...token, default: '' }),
   SPARK_HISTORY_SERVER_URL: Type.Union([Type.Literal(''), Type.String({ pattern: httpUrl, maxLength: 2048 })], { default: '', description: 'on-prem Spark History Server, e.g. http://historyserver:18080 (optional)' }),

@@ -110,6 +110,33 @@ function computeLine (deltaMs: number, a: Analysis | null, o: Analysis | null): 
   return `${head}: ${bits.join('; ')}.`
 }
 
+/** below this much input on both sides the sizes say little about the work */
+const WORKLOAD_MIN_BYTES = 64 * 1024 * 1024
+
+/**
+ * Whether the two applications did the same work, judged by the input they read: a pair of runs of one flow should
+ * read the same data, and when they do not, the compute difference is the data's as much as the platform's (the usual
+ * causes: a different input, a source the event log does not count such as JDBC, or the wrong application picked).
+ */
+function workloadLine (a: Analysis, o: Analysis): SummaryLine | null {
+  const ia = a.kpis.inputBytes
+  const io = o.kpis.inputBytes
+  const big = Math.max(ia, io)
+  if (big < WORKLOAD_MIN_BYTES) return null
+  const small = Math.min(ia, io)
+  if (small > 0 && big / small < 1.25) {
+    return { id: 'workload', deltaMs: null, text: `Both applications read about the same input (${bytes(ia)} on AAC, ${bytes(io)} on-prem), so the compute difference is not the data's size.` }
+  }
+  if (small > 0 && big / small < 2) return null
+  const more = ia > io ? 'AAC' : 'on-prem'
+  const ratio = small > 0 ? ` (${times(big / small)} on ${more})` : ''
+  return {
+    id: 'workload',
+    deltaMs: null,
+    text: `The two applications did not read the same data: ${bytes(ia)} of input on AAC, ${bytes(io)} on-prem${ratio}. The compute difference reflects the data as much as the platform: check that both runs read the same inputs (a source the event log does not count, such as JDBC, shows as 0 B) and that the right on-prem application was picked.`
+  }
+}
+
 const SEVERITY_RANK = { critical: 2, warning: 1, info: 0 } as const
 
 /**
@@ -155,6 +182,12 @@ export function compareSummary (timing: PairTiming, a: Analysis | null, o: Analy
       }
       lines.push({ id: d.id, deltaMs: d.deltaMs, text })
     }
+  }
+  if (a !== null && o !== null) {
+    const work = workloadLine(a, o)
+    // right after the compute line it qualifies (or after the parts, when compute was not one of them)
+    const at = lines.findIndex((l) => l.id === 'compute')
+    if (work !== null) lines.splice(at < 0 ? lines.length : at + 1, 0, work)
   }
   const flagLine = slowAacFlag(timing, a, o)
   if (flagLine !== null) lines.push(flagLine)

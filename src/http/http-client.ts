@@ -32,10 +32,16 @@ export interface HttpClientOptions {
    * sent (path with its query string) and returns the headers to add. `secrets` are scrubbed from messages.
    */
   sign?: { headers: (req: SignableRequest) => Record<string, string>, secrets: () => string[] }
-  /** reads the upstream's error name and message from an error body (default: AAC / Databricks JSON) */
-  errorBody?: (text: string) => { code: string | null, message: string | null }
+  /**
+   * reads the upstream's error name and message from an error body (default: AAC / Databricks JSON), and optionally a
+   * detail the caller may act on (S3: the bucket's region, from the body or the `x-amz-bucket-region` header)
+   */
+  errorBody?: (text: string, headers: Record<string, string | string[] | undefined>) => ErrorBodyInfo
   log?: Logger
 }
+
+/** What an error answer says: the upstream's error name and message, and an optional detail (see errorBody). */
+export interface ErrorBodyInfo { code: string | null, message: string | null, detail?: string | null }
 
 /** A request as it goes on the wire, for a signer. */
 export interface SignableRequest {
@@ -439,9 +445,10 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
             lastError = fail({ upstream: name, kind: 'malformed', status: res.status, message: `${what}: the response was not valid JSON (${res.text.length} bytes)` })
           }
         } else {
-          const { code, message } = (opts.errorBody ?? describeErrorBody)(res.text)
-          const detail = [code, message].filter((x) => x !== null).join(': ')
-          const suffix = detail === '' ? '' : ` (${detail})`
+          const parsed: ErrorBodyInfo = (opts.errorBody ?? describeErrorBody)(res.text, res.headers)
+          const { code, message } = parsed
+          const said = [code, message].filter((x) => x !== null).join(': ')
+          const suffix = said === '' ? '' : ` (${said})`
           // An expired or revoked access token: refresh it once and try again (any method: the call was refused, not run).
           if (res.status === 401 && !refreshed && auth.refreshAfter401 !== undefined && await auth.refreshAfter401(res.token, ro.signal)) {
             refreshed = true
@@ -449,20 +456,20 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
             continue
           }
           if (res.status === 401 && refreshed) {
-            throw fail({ upstream: name, kind: 'auth', status: 401, code, upstreamMessage: message, message: `${what} was refused with 401${suffix} even with a freshly refreshed access token: check that the ${name} OAuth token belongs to this workspace and is enabled` })
+            throw fail({ upstream: name, kind: 'auth', status: 401, code, upstreamMessage: message, detail: parsed.detail ?? null, message: `${what} was refused with 401${suffix} even with a freshly refreshed access token: check that the ${name} OAuth token belongs to this workspace and is enabled` })
           }
           if (res.status === 401 || res.status === 403) {
-            throw fail({ upstream: name, kind: 'auth', status: res.status, code, upstreamMessage: message, message: `${what} was refused with ${res.status}${suffix}: check the ${name} token and its permissions` })
+            throw fail({ upstream: name, kind: 'auth', status: res.status, code, upstreamMessage: message, detail: parsed.detail ?? null, message: `${what} was refused with ${res.status}${suffix}: check the ${name} token and its permissions` })
           }
           if (res.status === 404) {
-            throw fail({ upstream: name, kind: 'not-found', status: 404, code, upstreamMessage: message, message: `${what} answered 404${suffix}` })
+            throw fail({ upstream: name, kind: 'not-found', status: 404, code, upstreamMessage: message, detail: parsed.detail ?? null, message: `${what} answered 404${suffix}` })
           }
           const kind = res.status === 429 ? 'rate-limited' : 'http'
-          lastError = fail({ upstream: name, kind, status: res.status, code, upstreamMessage: message, message: `${what} answered ${res.status}${suffix}` })
+          lastError = fail({ upstream: name, kind, status: res.status, code, upstreamMessage: message, detail: parsed.detail ?? null, message: `${what} answered ${res.status}${suffix}` })
           if (!RETRYABLE_STATUS.has(res.status)) throw lastError
           const ra = parseRetryAfter(res.headers)
           if (ra !== null) {
-            if (ra > maxRetryAfterMs) throw fail({ upstream: name, kind, status: res.status, code, upstreamMessage: message, message: `${what} is rate limited: the upstream asks to retry after ${Math.ceil(ra / 1000)} s` })
+            if (ra > maxRetryAfterMs) throw fail({ upstream: name, kind, status: res.status, code, upstreamMessage: message, detail: parsed.detail ?? null, message: `${what} is rate limited: the upstream asks to retry after ${Math.ceil(ra / 1000)} s` })
             waitMs = ra + Math.random() * 100
           }
         }
@@ -517,12 +524,13 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
     }
     if (res.statusCode < 200 || res.statusCode >= 300) {
       const { text } = await readBodyLimited(res.body, MAX_ERROR_BODY).catch(() => ({ text: '' }))
-      const { code, message } = (opts.errorBody ?? describeErrorBody)(text)
-      const detail = [code, message].filter((x) => x !== null).join(': ')
-      const suffix = detail === '' ? '' : ` (${detail})`
+      const parsed: ErrorBodyInfo = (opts.errorBody ?? describeErrorBody)(text, res.headers)
+      const { code, message } = parsed
+      const said = [code, message].filter((x) => x !== null).join(': ')
+      const suffix = said === '' ? '' : ` (${said})`
       const status = res.statusCode
-      if (status === 401 || status === 403) throw fail({ upstream: name, kind: 'auth', status, code, upstreamMessage: message, message: `${what} was refused with ${status}${suffix}: check the ${name} credentials and their permissions` })
-      throw fail({ upstream: name, kind: status === 404 ? 'not-found' : status === 429 ? 'rate-limited' : 'http', status, code, upstreamMessage: message, message: `${what} answered ${status}${suffix}` })
+      if (status === 401 || status === 403) throw fail({ upstream: name, kind: 'auth', status, code, upstreamMessage: message, detail: parsed.detail ?? null, message: `${what} was refused with ${status}${suffix}: check the ${name} credentials and their permissions` })
+      throw fail({ upstream: name, kind: status === 404 ? 'not-found' : status === 429 ? 'rate-limited' : 'http', status, code, upstreamMessage: message, detail: parsed.detail ?? null, message: `${what} answered ${status}${suffix}` })
     }
     const body = res.body
     async function * chunks (): AsyncGenerator<Buffer> {

@@ -12,8 +12,10 @@ export class UpstreamError extends Error {
   /** the upstream's own error name/code, e.g. RouteNotFoundException, RESOURCE_DOES_NOT_EXIST */
   readonly code: string | null
   readonly upstreamMessage: string | null
+  /** an upstream-specific value the caller may act on (S3: the region the bucket is in) */
+  readonly detail: string | null
 
-  constructor (init: { upstream: string, kind: UpstreamErrorKind, status?: number | null, code?: string | null, upstreamMessage?: string | null, message: string }) {
+  constructor (init: { upstream: string, kind: UpstreamErrorKind, status?: number | null, code?: string | null, upstreamMessage?: string | null, detail?: string | null, message: string }) {
     super(init.message)
     this.name = 'UpstreamError'
     this.upstream = init.upstream
@@ -21,6 +23,7 @@ export class UpstreamError extends Error {
     this.status = init.status ?? null
     this.code = init.code ?? null
     this.upstreamMessage = init.upstreamMessage ?? null
+    this.detail = init.detail ?? null
   }
 }
 

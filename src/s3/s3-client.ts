@@ -36,6 +36,8 @@ export interface S3ClientOptions {
   credentials: S3Credentials | null
   /** AWS_REGION: used when the destination names none */
   defaultRegion: string
+  /** AWS_ENDPOINT_URL_S3: where S3 is reached from here; when set it wins over the destination's endpoint */
+  endpoint?: string
   network?: NetworkOptions
   timeoutMs?: number
   retries?: number
@@ -145,6 +147,7 @@ function advice (code: string | null, status: number | null, creds: S3Credential
     case 'SlowDown':
       return { kind: 'rate-limited', what: 'S3 is throttling requests to this bucket (SlowDown): retry in a few minutes' }
     default:
+      if (status === 301) return { kind: 'config', what: `the bucket is not in region ${region}: set cluster_log_conf.s3.region (or AWS_REGION) to the bucket's region` }
       if (status === 403) return { kind: 'auth', what: 'S3 refused the request (403): check the AWS credentials and their s3:ListBucket / s3:GetObject permissions' }
       if (status === 404) return { kind: 'not-found', what: 'S3 has no such bucket or object' }
       if (status === 412) return { kind: 'http', what: 'the object changed during the download: download it again' }
@@ -152,11 +155,30 @@ function advice (code: string | null, status: number | null, creds: S3Credential
   }
 }
 
+/** A call made ready: the pooled client of its origin and region, the request path, the region it is signed for. */
+interface Prepared { http: HttpClient, path: string, region: string, where: string, customEndpoint: boolean }
+
+const WRONG_REGION = new Set(['PermanentRedirect', 'AuthorizationHeaderMalformed', 'IllegalLocationConstraintException'])
+/** AWS region names (they become part of a host name); an S3-compatible store may use any short token */
+const AWS_REGION_NAME = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/
+const OTHER_REGION_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/
+
+/** The region a wrong-region answer names, when it is a usable one other than `current`; else null. */
+function regionRedirect (err: unknown, current: string, awsEndpoint: boolean): string | null {
+  if (!(err instanceof UpstreamError) || err.upstream !== UPSTREAM || err.detail === null) return null
+  if (!(err.status === 301 || (err.status === 400 && (err.code === null || WRONG_REGION.has(err.code))))) return null
+  const region = err.detail.trim()
+  if (region === current || !(awsEndpoint ? AWS_REGION_NAME : OTHER_REGION_NAME).test(region)) return null
+  return region
+}
+
 /** Creates the S3 client: one pooled HTTP client per endpoint origin and signing region. */
 export function createS3Client (opts: S3ClientOptions): S3Client {
   const creds = opts.credentials
   const clients = new Map<string, HttpClient>()
   const secrets = (): string[] => creds === null ? [] : [creds.secretAccessKey, creds.sessionToken].filter((s) => s !== '')
+  /** buckets whose region S3 told us, when it differed from the configured one */
+  const learnedRegion = new Map<string, string>()
 
   function clientFor (origin: string, region: string): HttpClient {
     const k = `${origin} ${region}`
@@ -173,7 +195,12 @@ export function createS3Client (opts: S3ClientOptions): S3Client {
         log: opts.log,
         // the listing of one prefix and a 200 MB log's parts are read by few concurrent calls
         connections: 8,
-        errorBody: (text) => { const e = parseS3Error(text); return { code: e.code, message: e.message } },
+        // the bucket's region: the x-amz-bucket-region header (also on HEAD, which has no body), else the error's <Region>
+        errorBody: (text, headers) => {
+          const e = parseS3Error(text)
+          const h = headers['x-amz-bucket-region']
+          return { code: e.code, message: e.message, detail: typeof h === 'string' && h !== '' ? h : e.region }
+        },
         sign: {
           secrets,
           headers: (req) => {
@@ -194,14 +221,37 @@ export function createS3Client (opts: S3ClientOptions): S3Client {
     return c
   }
 
-  function prepare (place: S3Place, key: string | null): { http: HttpClient, path: string, region: string, where: string } {
+  function prepare (place: S3Place, key: string | null): Prepared {
     if (creds === null || creds.accessKeyId === '' || creds.secretAccessKey === '') {
       throw new UpstreamError({ upstream: UPSTREAM, kind: 'config', message: `No AWS credentials to read s3://${place.bucket}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials) in .env or on the settings page` })
     }
-    const t = s3Target(place, opts.defaultRegion)
+    const learned = learnedRegion.get(place.bucket)
+    const reached = opts.endpoint === undefined || opts.endpoint === '' ? place : { ...place, endpoint: opts.endpoint }
+    const t = s3Target(learned === undefined ? reached : { ...reached, region: learned }, opts.defaultRegion)
     const keyPath = key === null ? '' : key.split('/').map(encodeSegment).join('/')
     const path = t.pathStyle ? `/${place.bucket}${key === null ? '' : `/${keyPath}`}` : `/${keyPath}`
-    return { http: clientFor(t.origin, t.region), path, region: t.region, where: `s3://${place.bucket}${key === null ? '' : `/${key}`}` }
+    return { http: clientFor(t.origin, t.region), path, region: t.region, where: `s3://${place.bucket}${key === null ? '' : `/${key}`}`, customEndpoint: t.pathStyle && reached.endpoint !== null && reached.endpoint !== '' }
+  }
+
+  /**
+   * Runs one call; when S3 answers that the bucket is in another region (301 PermanentRedirect, or 400
+   * AuthorizationHeaderMalformed / IllegalLocationConstraintException) and names that region (the
+   * x-amz-bucket-region header or the error's <Region>), the region is remembered for the bucket and the call made
+   * once more, as the AWS SDKs' region redirects do. Without a named region the error says what to set.
+   */
+  async function inRegion<T> (place: S3Place, key: string | null, action: string, where: string, run: (p: Prepared) => Promise<T>): Promise<T> {
+    let p = prepare(place, key)
+    for (let redirected = false; ; redirected = true) {
+      try {
+        return await run(p)
+      } catch (err) {
+        const region = redirected ? null : regionRedirect(err, p.region, !p.customEndpoint)
+        if (region === null) throw explain(err, where, p.region, action)
+        opts.log?.info({ upstream: UPSTREAM, bucket: place.bucket, from: p.region, to: region }, 'S3 bucket is in another region: following it')
+        learnedRegion.set(place.bucket, region)
+        p = prepare(place, key)
+      }
+    }
   }
 
   /** an UpstreamError of S3 said again with what to do; anything else unchanged */
@@ -216,27 +266,23 @@ export function createS3Client (opts: S3ClientOptions): S3Client {
     return new UpstreamError({ upstream: UPSTREAM, kind: a?.kind ?? err.kind, status: err.status, code: err.code, upstreamMessage: err.upstreamMessage, message: a === null ? head : `${head}: ${a.what}` })
   }
 
-  const listPage: S3Client['listPage'] = async (place, prefix, o = {}) => {
-    const p = prepare(place, null)
-    try {
+  const listPage: S3Client['listPage'] = async (place, prefix, o = {}) =>
+    await inRegion(place, null, 'list', `s3://${place.bucket}/${prefix}`, async (p) => {
       const xml = await p.http.getText(p.path, {
         signal: o.signal,
         query: { 'list-type': 2, prefix, 'continuation-token': o.continuationToken ?? undefined, delimiter: o.delimiter, 'max-keys': o.maxKeys, 'encoding-type': 'url' }
       })
       return parseListObjectsV2(xml)
-    } catch (err) {
-      throw explain(err, `s3://${place.bucket}/${prefix}`, p.region, 'list')
-    }
-  }
+    })
 
   const getRangeTo: S3Client['getRangeTo'] = async (place, key, offset, length, write, o = {}) => {
-    const p = prepare(place, key)
-    if (length <= 0) return 0
-    try {
-      return await rangedGet(p.http, { path: p.path, offset, length, headers: o.etag != null ? { 'if-match': o.etag } : {}, signal: o.signal, upstream: UPSTREAM, what: `S3 GET ${p.where}` }, write)
-    } catch (err) {
-      throw explain(err, p.where, p.region, 'read')
+    if (length <= 0) {
+      prepare(place, key) // still refuses a call without credentials
+      return 0
     }
+    // a region redirect is an answer without a body: it comes before any byte reaches `write`
+    return await inRegion(place, key, 'read', `s3://${place.bucket}/${key}`, async (p) =>
+      await rangedGet(p.http, { path: p.path, offset, length, headers: o.etag != null ? { 'if-match': o.etag } : {}, signal: o.signal, upstream: UPSTREAM, what: `S3 GET ${p.where}` }, write))
   }
 
   return {
@@ -265,16 +311,13 @@ export function createS3Client (opts: S3ClientOptions): S3Client {
       return { objects, commonPrefixes, pages }
     },
     async head (place, key, o = {}) {
-      const p = prepare(place, key)
-      try {
+      return await inRegion(place, key, 'read', `s3://${place.bucket}/${key}`, async (p) => {
         const h = await p.http.head(p.path, { signal: o.signal })
         const size = Number(h['content-length'])
         if (!Number.isSafeInteger(size) || size < 0) throw new UpstreamError({ upstream: UPSTREAM, kind: 'malformed', message: `S3 reports an impossible size for ${p.where} (${String(h['content-length'])})` })
         const lm = typeof h['last-modified'] === 'string' ? Date.parse(h['last-modified']) : NaN
         return { key, size, lastModified: Number.isNaN(lm) ? null : lm, etag: typeof h.etag === 'string' ? h.etag : null }
-      } catch (err) {
-        throw explain(err, p.where, p.region, 'read')
-      }
+      })
     },
     getRangeTo,
     async getRange (place, key, offset, length, o = {}) {

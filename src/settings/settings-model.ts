@@ -7,7 +7,7 @@ export const SETTING_KEYS = [
   'DATABRICKS_HOST', 'DATABRICKS_TOKEN', 'DATABRICKS_CA_FILE',
   'ONPREM_API_BASE_URL', 'ONPREM_API_TOKEN', 'ONPREM_API_CA_FILE', 'ONPREM_TLS_SKIP_VERIFY',
   'SPARK_HISTORY_SERVER_URL', 'SPARK_HISTORY_SERVER_AUTH', 'SPARK_HISTORY_SERVER_USER', 'SPARK_HISTORY_SERVER_TOKEN',
-  'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION',
+  'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_ENDPOINT_URL_S3', 'AWS_CA_BUNDLE',
   'DEFAULT_LIMIT', 'MATCH_WINDOW_MINUTES', 'RANFOR_FILTER', 'EVENTLOG_UPLOAD_MAX_MB', 'DEMO_MODE'
 ] as const satisfies readonly ConfigKey[]
 export type SettingKey = typeof SETTING_KEYS[number]
@@ -23,7 +23,9 @@ export const TOKEN_FOR_URL: ReadonlyArray<{ url: SettingKey, token: TokenKey, la
   { url: 'PLATFORM_API_TOKEN_URL', token: 'PLATFORM_API_REFRESH_TOKEN', label: 'AAC token endpoint' },
   { url: 'DATABRICKS_HOST', token: 'DATABRICKS_TOKEN', label: 'Databricks' },
   { url: 'ONPREM_API_BASE_URL', token: 'ONPREM_API_TOKEN', label: 'on-prem Trifacta' },
-  { url: 'SPARK_HISTORY_SERVER_URL', token: 'SPARK_HISTORY_SERVER_TOKEN', label: 'Spark History Server' }
+  { url: 'SPARK_HISTORY_SERVER_URL', token: 'SPARK_HISTORY_SERVER_TOKEN', label: 'Spark History Server' },
+  // SigV4 never sends the secret, but a session token travels in every request (x-amz-security-token)
+  { url: 'AWS_ENDPOINT_URL_S3', token: 'AWS_SESSION_TOKEN', label: 'S3' }
 ]
 
 /** settings.json in the data dir (mode 0600): values that override .env. */

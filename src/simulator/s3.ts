@@ -49,6 +49,11 @@ export class SimS3 {
   maxKeys = 2
   /** the clock signatures are checked against */
   now: () => number = Date.now
+  /**
+   * Whether a wrong-region refusal names the bucket's region (x-amz-bucket-region and <Region>), as AWS does; tests
+   * turn it off for a store that does not, where the client can only explain what to set.
+   */
+  tellsBucketRegion = true
 
   constructor (private readonly samples: SampleLogs) {}
 
@@ -202,7 +207,9 @@ export function registerS3Routes (app: FastifyInstance, s3: SimS3): void {
     const refused = verifySigV4({ method: req.method, url: req.raw.url ?? '/', headers: req.headers }, s3.keys, s3.regionOf(bucket), s3.now())
     if (refused !== null) {
       const extra: Record<string, string> = refused.region === undefined ? {} : { Region: refused.region }
-      return sendXml(reply, refused.status, s3ErrorXml(refused.code, refused.message, req.url.split('?')[0] ?? '/', extra))
+      // S3 names the bucket's region in a header too (the only place a HEAD answer can), so clients can follow it
+      if (refused.region !== undefined && s3.tellsBucketRegion) reply.header('x-amz-bucket-region', refused.region)
+      return sendXml(reply, refused.status, s3ErrorXml(refused.code, refused.message, req.url.split('?')[0] ?? '/', s3.tellsBucketRegion ? extra : {}))
     }
   })
 

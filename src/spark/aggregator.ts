@@ -17,46 +17,56 @@ export const DEFAULT_QUANTILES = [0, 0.25, 0.5, 0.75, 1]
 /** Task rows (~300 bytes each) of completed stages kept for tasks that end after their stage (beyond the newest one). */
 const RETAINED_ROWS = 50_000
 
-interface StageState {
-  stageId: number
-  attemptId: number
-  name: string
-  details: string
-  numTasks: number
-  status: StageStatus
-  submissionTime?: number
-  completionTime?: number
-  failureReason?: string
-  firstTaskLaunchedTime?: number
-  rddIds: number[]
-  resourceProfileId: number
-  isShufflePushEnabled: boolean
-  shuffleMergersCount: number
-  schedulingPool: string
-  description?: string
-  jobIds: number[]
-  active: number
-  complete: number
-  failed: number
-  killed: number
-  completedIndices: Bitset
-  killedSummary: Record<string, number>
-  totals: Float64Array
-  schedulerDelay: number
-  gettingResultTime: number
-  taskTime: number
-  peak?: Float64Array
-  samples?: TaskSamples
+/**
+ * One stage attempt. A class whose every field exists from construction (optional ones as undefined): the per-task
+ * code then sees one hidden class for all stages, instead of a new one whenever a field is first set, each of which
+ * threw away the optimised onTaskEnd/onTaskStart and recompiled them (measured: ~0.3 s of compile per GB).
+ */
+class StageState {
+  name = ''
+  details = ''
+  numTasks = 0
+  status: StageStatus = 'PENDING'
+  submissionTime: number | undefined = undefined
+  completionTime: number | undefined = undefined
+  failureReason: string | undefined = undefined
+  firstTaskLaunchedTime: number | undefined = undefined
+  rddIds: number[] = []
+  resourceProfileId = 0
+  isShufflePushEnabled = false
+  shuffleMergersCount = 0
+  schedulingPool = 'default'
+  description: string | undefined = undefined
+  jobIds: number[] = []
+  active = 0
+  complete = 0
+  failed = 0
+  killed = 0
+  completedIndices = new Bitset()
+  killedSummary: Record<string, number> = {}
+  totals = new Float64Array(N_METRICS)
+  // sums of task times: double fields from the start (see zeroed in the constructor)
+  schedulerDelay = NaN
+  gettingResultTime = NaN
+  taskTime = NaN
+  peak: Float64Array | undefined = undefined
+  samples: TaskSamples | undefined = undefined
   /** StageCompleted was seen */
-  completionSeen?: boolean
+  completionSeen = false
   /** completed and idle: its rows wait in the retired queue */
-  retired?: boolean
-  summary?: StageTaskSummary
-  skew?: StageSkew
+  retired = false
+  summary: StageTaskSummary | undefined = undefined
+  skew: StageSkew | undefined = undefined
   /** StageInfo "Parent IDs" (absent before Spark 1.3: undefined) */
-  parentIds?: number[]
+  parentIds: number[] | undefined = undefined
   /** Σ duration of tasks that did not succeed (failed, killed, lost) */
-  failedTaskTime: number
+  failedTaskTime = NaN
+  constructor (readonly stageId: number, readonly attemptId: number) {
+    // V8 gives a field the representation of its first value. A sum that starts as a small integer becomes a double
+    // field when it first takes a larger or fractional value, which changes the hidden class of every stage in the
+    // middle of the run and throws the optimised per-task code away. NaN first makes them double fields; 0 keeps that.
+    this.schedulerDelay = this.gettingResultTime = this.taskTime = this.failedTaskTime = 0
+  }
 }
 
 /** Per-stage task spread and shape, kept for the skew, straggler and partition-size flags and the what-if replay. */
@@ -87,17 +97,42 @@ export interface TaskFailureClass {
 }
 const MAX_FAILURE_CLASSES = 200
 
-interface JobState {
-  data: JobData
-  stageIdSet: Set<number>
-  completedStages: Set<number>
-  skippedStages: Set<number>
+/**
+ * A job. Its task counters live here, in fields every job has, and go into `data` at the end: JobData objects differ
+ * in their optional fields (description, group, SQL id…), and counting on them made the per-task code see several
+ * hidden classes and be deoptimised and recompiled as each new one appeared.
+ */
+class JobState {
+  readonly stageIdSet: Set<number>
+  readonly completedStages = new Set<number>()
+  readonly skippedStages = new Set<number>()
+  activeTasks = 0
+  completedTasks = 0
+  completedIndices = 0
+  failedTasks = 0
+  killedTasks = 0
+  constructor (readonly data: JobData, stageIds: number[]) {
+    this.stageIdSet = new Set(stageIds)
+  }
+
+  /** The task counters into `data`. */
+  settle (): JobData {
+    const d = this.data
+    d.numActiveTasks = this.activeTasks
+    d.numCompletedTasks = this.completedTasks
+    d.numCompletedIndices = this.completedIndices
+    d.numFailedTasks = this.failedTasks
+    d.numKilledTasks = this.killedTasks
+    d.numCompletedStages = this.completedStages.size
+    d.numSkippedStages = this.skippedStages.size
+    return d
+  }
 }
 
 interface ExecState {
   s: ExecutorSummary
   live: boolean
-  peak?: Float64Array
+  peak: Float64Array | undefined
   excluded: Set<number>
   hasExecutorAdded: boolean
 }
@@ -162,7 +197,8 @@ export class Aggregator {
   sql = new Map<number, SqlExecution>()
   busy = new BusyHistogram()
   markers: { time: number; kind: 'added' | 'removed'; executorId: string; cores: number; reason?: string }[] = []
-  busyCoreMs = 0
+  /** a double field from the start, like StageState's sums (see its constructor) */
+  busyCoreMs = NaN
   tasksLostByExecutor = new Map<string, number>()
   completedIndicesByStage = new Map<number, Bitset>()
   taskCount = 0
@@ -178,6 +214,7 @@ export class Aggregator {
   constructor (opts: { quantiles?: number[]; keepSamples?: boolean } = {}) {
     this.quantiles = opts.quantiles ?? DEFAULT_QUANTILES
     this.keepSamples = opts.keepSamples ?? false
+    this.busyCoreMs = 0
   }
 
   /** latest timestamp of any event but executor / block manager events (their clocks can be off: see build-analysis) */
@@ -294,11 +331,12 @@ export class Aggregator {
       failedTasks: 0,
       completedTasks: 0,
       totalTasks: 0,
-      totalDuration: 0,
-      totalGCTime: 0,
-      totalInputBytes: 0,
-      totalShuffleRead: 0,
-      totalShuffleWrite: 0,
+      // per-task sums: double fields from the start (see StageState's constructor), zeroed below
+      totalDuration: NaN,
+      totalGCTime: NaN,
+      totalInputBytes: NaN,
+      totalShuffleRead: NaN,
+      totalShuffleWrite: NaN,
       isBlacklisted: false,
       isExcluded: false,
       maxMemory: 0,
@@ -311,7 +349,9 @@ export class Aggregator {
       resourceProfileId: 0,
       tasksLost: 0,
     }
-    const x: ExecState = { s, live: true, excluded: new Set(), hasExecutorAdded: false }
+    s.totalDuration = s.totalGCTime = s.totalInputBytes = s.totalShuffleRead = s.totalShuffleWrite = 0
+    // every field present from the start: one hidden class for all executors (see StageState)
+    const x: ExecState = { s, live: true, peak: undefined, excluded: new Set(), hasExecutorAdded: false }
     this.executors.set(id, x)
     return x
   }
@@ -391,31 +431,7 @@ export class Aggregator {
     const key = `${stageId}:${attemptId}`
     let s = this.stages.get(key)
     if (!s) {
-      s = {
-        stageId,
-        attemptId,
-        name: '',
-        details: '',
-        numTasks: 0,
-        status: 'PENDING',
-        rddIds: [],
-        resourceProfileId: 0,
-        isShufflePushEnabled: false,
-        shuffleMergersCount: 0,
-        schedulingPool: 'default',
-        jobIds: [],
-        active: 0,
-        complete: 0,
-        failed: 0,
-        killed: 0,
-        completedIndices: new Bitset(),
-        killedSummary: {},
-        totals: new Float64Array(N_METRICS),
-        schedulerDelay: 0,
-        gettingResultTime: 0,
-        taskTime: 0,
-        failedTaskTime: 0,
-      }
+      s = new StageState(stageId, attemptId)
       this.stages.set(key, s)
     }
     s.name = String(info['Stage Name'] ?? s.name)
@@ -467,7 +483,7 @@ export class Aggregator {
       data.sqlExecutionId = num(props['spark.sql.execution.id'])
       this.sql.get(data.sqlExecutionId)?.jobIds.push(jobId)
     }
-    this.jobs.set(jobId, { data, stageIdSet: new Set(stageIds), completedStages: new Set(), skippedStages: new Set() })
+    this.jobs.set(jobId, new JobState(data, stageIds))
     for (const info of infos) {
       const s = this.stage(info)
       if (!s.jobIds.includes(jobId)) s.jobIds.push(jobId)
@@ -566,7 +582,11 @@ export class Aggregator {
     if (s) {
       s.active += 1
       if (launchTime > 0 && (s.firstTaskLaunchedTime === undefined || launchTime < s.firstTaskLaunchedTime)) s.firstTaskLaunchedTime = launchTime
-      for (const j of this.stageJobs(s)) j.data.numActiveTasks += 1
+      // (no array of the jobs made per task)
+      for (let k = 0; k < s.jobIds.length; k++) {
+        const j = this.jobs.get(s.jobIds[k]!)
+        if (j) j.activeTasks += 1
+      }
     }
     const x = this.executors.get(executorId)
     if (x && x.live) { x.s.activeTasks += 1; x.s.totalTasks += 1 }
@@ -636,13 +656,15 @@ export class Aggregator {
       for (let k = 0; k < s.jobIds.length; k++) {
         const j = this.jobs.get(s.jobIds[k]!)
         if (!j) continue
-        const d = j.data
-        d.numActiveTasks -= active
-        d.numCompletedTasks += completed
-        if (newIndex) d.numCompletedIndices += 1
-        d.numFailedTasks += failed
-        d.numKilledTasks += killed
-        if (killed) d.killedTasksSummary[t.reasonDetail] = (d.killedTasksSummary[t.reasonDetail] ?? 0) + 1
+        j.activeTasks -= active
+        j.completedTasks += completed
+        if (newIndex) j.completedIndices += 1
+        j.failedTasks += failed
+        j.killedTasks += killed
+        if (killed) {
+          const ks = j.data.killedTasksSummary
+          ks[t.reasonDetail] = (ks[t.reasonDetail] ?? 0) + 1
+        }
       }
     }
     const x = this.executors.get(t.executorId)
@@ -758,11 +780,7 @@ export class Aggregator {
   result () {
     for (const s of this.stages.values()) this.finalizeStage(s)
     const stages = [...this.stages.values()].sort((a, b) => b.stageId - a.stageId || b.attemptId - a.attemptId)
-    const jobs = [...this.jobs.values()].sort((a, b) => b.data.jobId - a.data.jobId).map((j) => {
-      j.data.numCompletedStages = j.completedStages.size
-      j.data.numSkippedStages = j.skippedStages.size
-      return j.data
-    })
+    const jobs = [...this.jobs.values()].sort((a, b) => b.data.jobId - a.data.jobId).map((j) => j.settle())
     const cpusPerTask = this.taskCpus()
     const appEnd = this.app.endTime ?? (this.lastTimestamp || null)
     const executors = [...this.executors.values()].map((x) => {

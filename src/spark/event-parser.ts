@@ -13,8 +13,10 @@ import { newTaskEndRecord, taskEndFromJson } from './task-metrics.js'
 
 const PREFIX = needle('{"Event":"')
 const K_EVENT = needle('"Event":"')
-const TASK_END_NAME = needle('SparkListenerTaskEnd"')
-const TASK_START_NAME = needle('SparkListenerTaskStart"')
+const TASK_END = 'SparkListenerTaskEnd'
+const TASK_START = 'SparkListenerTaskStart'
+const TASK_END_NAME = needle(`${TASK_END}"`)
+const TASK_START_NAME = needle(`${TASK_START}"`)
 
 /** Whether `line` holds `what` at `at` (short needles: a loop beats a native call). */
 function startsWith (line: Buffer, what: Buffer, at: number): boolean {
@@ -128,7 +130,10 @@ export class EventLogParser {
   private readonly startRec = newTaskEndRecord()
   /** the field scanner's working state, this parser's own */
   private readonly scan = new ScanState()
+  /** events by type (in order of first appearance); TaskEnd and TaskStart are counted in the two fields below */
   private readonly counts = new Map<string, number>()
+  private taskEnds = 0
+  private taskStarts = 0
 
   private readonly opts: Required<ParserOptions>
 
@@ -158,7 +163,7 @@ export class EventLogParser {
       nl = data.indexOf(10, start)
     }
     while (nl >= 0) {
-      this.onLine(data.subarray(start, nl), false)
+      this.onLine(data, start, nl, false)
       start = nl + 1
       nl = data.indexOf(10, start)
     }
@@ -168,6 +173,8 @@ export class EventLogParser {
   /** Ends the stream: the final unterminated line is parsed strictly (it may be cut). */
   end (): ParseHealth {
     this.endLine(true)
+    if (this.counts.has(TASK_END)) this.counts.set(TASK_END, this.taskEnds)
+    if (this.counts.has(TASK_START)) this.counts.set(TASK_START, this.taskStarts)
     this.health.eventsByType = Object.fromEntries([...this.counts].sort((a, b) => b[1] - a[1]))
     return this.health
   }
@@ -201,9 +208,9 @@ export class EventLogParser {
       return
     }
     if (this.carryLen === 0) return
-    const line = this.carry.subarray(0, this.carryLen)
+    const len = this.carryLen
     this.carryLen = 0
-    this.onLine(line, isLast)
+    this.onLine(this.carry, 0, len, isLast)
     // one huge line must not pin its buffer for the rest of the log
     if (this.carry.length > CARRY_KEEP) this.carry = Buffer.allocUnsafeSlow(64 * 1024)
   }
@@ -219,25 +226,34 @@ export class EventLogParser {
     return `line longer than ${formatBytes(this.opts.maxLineBytes)} (maxLineBytes), skipped`
   }
 
-  private onLine (raw: Buffer, unterminated: boolean): void {
+  /**
+   * The line buf[start, rawEnd) (its newline excluded). Task events, nearly every line, are read in place; a view of
+   * the line is made only for the others (allocating one per line was a visible share of the time and of the GC).
+   */
+  private onLine (buf: Buffer, start: number, rawEnd: number, unterminated: boolean): void {
     this.lineInPart++
     // (a whole line inside one chunk is already in memory; it is refused alike, so chunking does not change the result)
-    if (raw.length > this.opts.maxLineBytes) {
+    if (rawEnd - start > this.opts.maxLineBytes) {
       this.health.lines++
       this.bad(this.tooLong(), unterminated)
       return
     }
-    let end = raw.length
-    if (end > 0 && raw[end - 1] === 13) end--
-    while (end > 0 && (raw[end - 1] === 32 || raw[end - 1] === 9)) end--
-    if (end === 0) return
-    const line = end === raw.length ? raw : raw.subarray(0, end)
+    let end = rawEnd
+    if (end > start && buf[end - 1] === 13) end--
+    while (end > start && (buf[end - 1] === 32 || buf[end - 1] === 9)) end--
+    if (end === start) return
     this.health.lines++
+    // An unterminated last line is parsed strictly (below): the byte scanners would accept a cut line.
+    if (!unterminated && end - start > PREFIX.length && startsWith(buf, PREFIX, start)) {
+      if (startsWith(buf, TASK_END_NAME, start + PREFIX.length)) { this.taskEnd(buf, start, end); return }
+      if (startsWith(buf, TASK_START_NAME, start + PREFIX.length)) { this.taskStart(buf, start, end); return }
+    }
+    const line = buf.subarray(start, end)
     let type: string | undefined
     if (line.length > PREFIX.length && startsWith(line, PREFIX, 0)) {
       // the two events of every task, compared in place (no string made for them)
-      if (startsWith(line, TASK_END_NAME, PREFIX.length)) type = 'SparkListenerTaskEnd'
-      else if (startsWith(line, TASK_START_NAME, PREFIX.length)) type = 'SparkListenerTaskStart'
+      if (startsWith(line, TASK_END_NAME, PREFIX.length)) type = TASK_END
+      else if (startsWith(line, TASK_START_NAME, PREFIX.length)) type = TASK_START
       else {
         const q = line.indexOf(0x22, PREFIX.length)
         if (q > 0) type = line.toString('latin1', PREFIX.length, q)
@@ -264,25 +280,51 @@ export class EventLogParser {
     this.dispatch(type, line, undefined)
   }
 
-  private dispatch (type: string, line: Buffer, parsed: SparkEvent | undefined): void {
-    this.counts.set(type, (this.counts.get(type) ?? 0) + 1)
-    this.health.events++
-    if (type === 'SparkListenerTaskEnd') {
-      if (parsed === undefined && scanTaskEnd(line, this.rec, this.scan)) {
-        this.health.fastTaskLines++
-        this.agg.onTaskEnd(this.rec)
-        return
-      }
-      const j = parsed ?? this.parse(line, type)
-      if (j === undefined) return
-      this.health.slowTaskLines++
-      this.agg.onTaskEnd(taskEndFromJson(j, this.rec))
+  /** One more event of `type` (by `delta`: -1 takes one back). */
+  private count (type: string, delta: number): void {
+    this.health.events += delta
+    if (type === TASK_END) {
+      if (this.taskEnds === 0) this.counts.set(type, 0)
+      this.taskEnds += delta
+    } else if (type === TASK_START) {
+      if (this.taskStarts === 0) this.counts.set(type, 0)
+      this.taskStarts += delta
+    } else this.counts.set(type, (this.counts.get(type) ?? 0) + delta)
+  }
+
+  /** A TaskEnd line at buf[start, end): scanned in place, else (a failed task, an unusual layout) JSON.parse. */
+  private taskEnd (buf: Buffer, start: number, end: number): void {
+    this.count(TASK_END, 1)
+    if (scanTaskEnd(buf, this.rec, this.scan, start, end)) {
+      this.health.fastTaskLines++
+      this.agg.onTaskEnd(this.rec)
       return
     }
-    if (type === 'SparkListenerTaskStart') {
-      if (parsed === undefined && this.scanTaskStart(line)) return
-      const j = parsed ?? this.parse(line, type)
-      if (j !== undefined) this.agg.onJson(type, j)
+    const j = this.parse(buf.subarray(start, end), TASK_END)
+    if (j === undefined) return
+    this.health.slowTaskLines++
+    this.agg.onTaskEnd(taskEndFromJson(j, this.rec))
+  }
+
+  /** A TaskStart line at buf[start, end), likewise. */
+  private taskStart (buf: Buffer, start: number, end: number): void {
+    this.count(TASK_START, 1)
+    if (this.scanTaskStart(buf, start, end)) return
+    const j = this.parse(buf.subarray(start, end), TASK_START)
+    if (j !== undefined) this.agg.onJson(TASK_START, j)
+  }
+
+  private dispatch (type: string, line: Buffer, parsed: SparkEvent | undefined): void {
+    if (type === TASK_END && parsed === undefined) { this.taskEnd(line, 0, line.length); return }
+    if (type === TASK_START && parsed === undefined) { this.taskStart(line, 0, line.length); return }
+    this.count(type, 1)
+    if (type === TASK_END) {
+      this.health.slowTaskLines++
+      this.agg.onTaskEnd(taskEndFromJson(parsed!, this.rec))
+      return
+    }
+    if (type === TASK_START) {
+      this.agg.onJson(type, parsed!)
       return
     }
     if (type === SQL_START) {
@@ -348,19 +390,17 @@ export class EventLogParser {
 
   /** A line whose event type was counted turns out unusable: uncounted, one bad line. */
   private reject (type: string, reason: string): undefined {
-    this.health.events--
-    this.counts.set(type, (this.counts.get(type) ?? 1) - 1)
+    this.count(type, -1)
     this.bad(reason, false)
     return undefined
   }
 
   /** TaskStart through the TaskEnd tokenizer: stage, attempt, launch time and executor (it stops at Accumulables). */
-  private scanTaskStart (line: Buffer): boolean {
-    const end = line.length
-    if (end < 2 || line[0] !== 0x7b || line[end - 1] !== 0x7d) return false
+  private scanTaskStart (buf: Buffer, start: number, end: number): boolean {
+    if (end - start < 2 || buf[start] !== 0x7b || buf[end - 1] !== 0x7d) return false
     const st = this.scan
     st.reset()
-    if (readRegion(st.taskStartHead, line, 1, end, this.startRec, st, true) === -1) return false
+    if (readRegion(st.taskStartHead, buf, start + 1, end, this.startRec, st, true) === -1) return false
     const stage = st.nums[TI['Stage ID']]!
     const attempt = st.nums[TI['Stage Attempt ID']]!
     const launch = st.nums[TI['Launch Time']]!

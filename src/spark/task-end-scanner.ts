@@ -12,26 +12,27 @@ const K_TEM = needle('"Task Executor Metrics":{')
 const K_TM = needle('"Task Metrics":{')
 
 /**
- * Fills `rec` from a successful TaskEnd line; false when the line needs the JSON.parse path. `st` is the caller's
- * scanner state (a fresh one when omitted).
+ * Fills `rec` from a successful TaskEnd line, `buf[start, end)` (by default all of `buf`: the parser passes the line's
+ * place in its read buffer rather than a view of it per line); false when the line needs the JSON.parse path. `st`
+ * is the caller's scanner state (a fresh one when omitted).
  */
-export function scanTaskEnd (line: Buffer, rec: TaskEndRecord, st: ScanState = new ScanState()): boolean {
-  const end = line.length
-  if (end < 2 || line[0] !== 0x7b || line[end - 1] !== 0x7d) return false
+export function scanTaskEnd (buf: Buffer, rec: TaskEndRecord, st: ScanState = new ScanState(), start = 0, end = buf.length): boolean {
+  const line = buf
+  if (end - start < 2 || line[start] !== 0x7b || line[end - 1] !== 0x7d) return false
   // One pass from the first key: stage, end reason (anything but Success stops it), Task Info's fields up to its
   // Accumulables; without Accumulables it reads on through the metrics objects to the end of the line.
   // Lines of one log share their layout: each region is first read by its learnt shapes, then tokenized.
   clear(rec, st)
-  const r = readRegion(st.taskEndHead, line, 1, end, rec, st, true)
+  const r = readRegion(st.taskEndHead, line, start + 1, end, rec, st, true)
   if (r === -1) return false
   if (r === STOPPED) {
     // Task Metrics closes the line and Task Executor Metrics comes just before it, while the Accumulables between
     // them and Task Info can be tens of KB: search backwards from the end so that the array is never read. Inside a
     // JSON string every quote is escaped, so these needles can only match real keys.
     const acc = st.stoppedAt
-    if (readTailBack(line, acc, end, rec, st)) return finish(rec, st)
-    const tm = line.lastIndexOf(K_TM)
-    const tem = line.lastIndexOf(K_TEM, tm < 0 ? end : tm)
+    if (readTailBack(line, start, acc, end, rec, st)) return finish(rec, st)
+    const tm = lastKey(line, K_TM, start, end)
+    const tem = lastKey(line, K_TEM, start, tm < 0 ? end : tm)
     // (metrics objects before Task Info's Accumulables: not Spark's layout)
     if ((tm >= 0 && tm < acc) || (tem >= 0 && tem < acc)) return false
     const from = tem >= 0 ? tem : tm
@@ -81,7 +82,7 @@ function finish (rec: TaskEndRecord, st: ScanState): boolean {
  * key (both keys lie in the shape's literal text, and a tail that starts at Task Metrics is taken only when no Task
  * Executor Metrics key comes before it).
  */
-function readTailBack (line: Buffer, acc: number, end: number, rec: TaskEndRecord, st: ScanState): boolean {
+function readTailBack (line: Buffer, start: number, acc: number, end: number, rec: TaskEndRecord, st: ScanState): boolean {
   const set = st.taskEndTail
   const list = set.shapes
   if (list.length === 0) return false
@@ -91,7 +92,7 @@ function readTailBack (line: Buffer, acc: number, end: number, rec: TaskEndRecor
   for (let i = 0; i < list.length; i++) {
     const sh = list[i]!
     const from = matchShapeBack(sh, line, acc, end, rec, st)
-    if (from >= 0 && (sh.startsWith(K_TEM) || line.lastIndexOf(K_TEM, from) < 0)) {
+    if (from >= 0 && (sh.startsWith(K_TEM) || lastKey(line, K_TEM, start, from + K_TEM.length) < 0)) {
       set.hit(i)
       return true
     }
@@ -100,6 +101,14 @@ function readTailBack (line: Buffer, acc: number, end: number, rec: TaskEndRecor
     rec.hasExecutorMetrics = hadExecutorMetrics
   }
   return false
+}
+
+/** Start of the last `key` lying whole in [start, to) of `buf`, or -1. */
+function lastKey (buf: Buffer, key: Buffer, start: number, to: number): number {
+  const at = to - key.length
+  if (at < start) return -1
+  const i = buf.lastIndexOf(key, at)
+  return i < start ? -1 : i
 }
 
 function clear (rec: TaskEndRecord, st: ScanState): void {

@@ -87,16 +87,18 @@ export interface TaskEndRecord {
 
 /** A fresh, zeroed task record. */
 export function newTaskEndRecord (): TaskEndRecord {
-  return {
-    stageId: 0,
-    stageAttemptId: 0,
-    taskId: 0,
-    index: 0,
-    attempt: 0,
-    partitionId: -1,
-    launchTime: 0,
-    finishTime: 0,
-    gettingResultTime: 0,
+  // The numbers come from the scanners' Float64Arrays: NaN first makes them double fields, so that the first large
+  // value (a time, a big id) does not change the record's hidden class mid-run and deoptimise the code reading it.
+  const r: TaskEndRecord = {
+    stageId: NaN,
+    stageAttemptId: NaN,
+    taskId: NaN,
+    index: NaN,
+    attempt: NaN,
+    partitionId: NaN,
+    launchTime: NaN,
+    finishTime: NaN,
+    gettingResultTime: NaN,
     executorId: '',
     host: '',
     locality: '',
@@ -110,6 +112,9 @@ export function newTaskEndRecord (): TaskEndRecord {
     hasExecutorMetrics: false,
     executorMetrics: new Float64Array(N_EXEC_METRICS),
   }
+  r.stageId = r.stageAttemptId = r.taskId = r.index = r.attempt = r.launchTime = r.finishTime = r.gettingResultTime = 0
+  r.partitionId = -1
+  return r
 }
 
 /** Fill `rec` from a fully parsed TaskEnd JSON object (slow path, used for unusual lines). */

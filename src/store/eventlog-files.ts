@@ -81,6 +81,7 @@ export interface EventLogFiles {
   readonly dir: string
   /** the manifest of a finished download, or null (none, or unreadable) */
   readManifest: () => Promise<EventLogManifest | null>
+  /** makes `m` the folder's log; the parts of the log it replaces that `m` does not name are removed afterwards */
   writeManifest: (m: EventLogManifest) => Promise<void>
   /** the download checkpoint, null when none; throws when it cannot be read */
   readState: () => Promise<DownloadState | null>
@@ -138,7 +139,16 @@ export function eventLogFiles (dir: string): EventLogFiles {
         return null
       }
     },
-    async writeManifest (m) { await writeJsonFile(join(dir, MANIFEST_FILE), m) },
+    async writeManifest (m) {
+      const previous = await this.readManifest()
+      await writeJsonFile(join(dir, MANIFEST_FILE), m)
+      // Only once the new manifest is in place: a kill in between leaves an unnamed file, never a log without its parts.
+      // (An upload replacing a download, or a download replacing an upload, would otherwise keep the old bytes forever.)
+      const kept = new Set(m.parts.map((p) => p.name))
+      for (const p of previous?.parts ?? []) {
+        if (!kept.has(p.name)) await rm(part(p.name), { force: true }).catch(() => {})
+      }
+    },
     async readAppChoice () {
       try {
         return await readJsonFile<AppChoice>(join(dir, APP_CHOICE_FILE), { schemaVersion: 1, validate: validateAppChoice })

@@ -90,7 +90,6 @@ export async function receiveUpload (files: EventLogFiles, source: AsyncIterable
     } finally {
       await fh.close()
     }
-    const previous = await files.readManifest()
     await rename(tmp, final)
     await syncDir(files.dir)
     const manifest: EventLogManifest = {
@@ -100,11 +99,8 @@ export async function receiveUpload (files: EventLogFiles, source: AsyncIterable
       totalBytes: size,
       completedAt: new Date().toISOString()
     }
+    // replaces the log downloaded before: its parts go once the manifest no longer names them
     await files.writeManifest(manifest)
-    // the replaced log's parts go once the manifest no longer names them
-    for (const p of previous?.parts ?? []) {
-      if (p.name !== name) await files.removePart(p.name).catch(() => {})
-    }
     return manifest
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => {})

@@ -12,8 +12,8 @@ export interface UpstreamTargets {
   databricks: { host: string, token: string, network?: NetworkOptions } | null
   /** the on-prem Spark History Server (its root, without /api/v1) */
   sparkHistory: SparkHistoryTarget | null
-  /** S3 log destinations: credentials (null when none are configured) and AWS_REGION ('' = us-east-1) */
-  s3: { credentials: S3Credentials | null, region: string, network?: NetworkOptions }
+  /** S3 log destinations: credentials (null when none are configured), AWS_REGION ('' = us-east-1), AWS_ENDPOINT_URL_S3 ('' = none) */
+  s3: { credentials: S3Credentials | null, region: string, endpoint: string, network?: NetworkOptions }
 }
 
 /** Where the clients must point for a configuration: the real upstreams, or the embedded simulator in demo mode. */
@@ -36,7 +36,9 @@ export function configTargets (config: Config): UpstreamTargets {
       : { baseUrl: config.SPARK_HISTORY_SERVER_URL, auth: config.SPARK_HISTORY_SERVER_AUTH, user: config.SPARK_HISTORY_SERVER_USER, token: config.SPARK_HISTORY_SERVER_TOKEN },
     s3: {
       credentials: config.AWS_ACCESS_KEY_ID === '' || config.AWS_SECRET_ACCESS_KEY === '' ? null : { accessKeyId: config.AWS_ACCESS_KEY_ID, secretAccessKey: config.AWS_SECRET_ACCESS_KEY, sessionToken: config.AWS_SESSION_TOKEN },
-      region: config.AWS_REGION
+      region: config.AWS_REGION,
+      endpoint: config.AWS_ENDPOINT_URL_S3,
+      network: { caFile: config.AWS_CA_BUNDLE }
     }
   }
 }
@@ -49,7 +51,7 @@ export function simulatorTargets (sim: Simulator): UpstreamTargets {
     databricks: { host: sim.urls.databricks, token: sim.tokens.databricks },
     sparkHistory: { baseUrl: sim.urls.sparkHistory, auth: 'basic', user: sim.users.sparkHistory, token: sim.tokens.sparkHistory },
     // the simulated S3's demo keys: clusters delivering to s3:// name its endpoint in their cluster_log_conf
-    s3: { credentials: { accessKeyId: sim.aws.accessKeyId, secretAccessKey: sim.aws.secretAccessKey, sessionToken: '' }, region: sim.aws.region }
+    s3: { credentials: { accessKeyId: sim.aws.accessKeyId, secretAccessKey: sim.aws.secretAccessKey, sessionToken: '' }, region: sim.aws.region, endpoint: '' }
   }
 }
 

@@ -70,7 +70,7 @@ export function createUpstreams (opts: { config: Config, demo: boolean, targets:
       onprem: targets.onprem === null ? null : createTrifactaClient({ platform: 'onprem', ...targets.onprem, ...common }),
       databricks: targets.databricks === null ? null : createDatabricksClient({ ...targets.databricks, ...common }),
       sparkHistory: targets.sparkHistory === null ? null : createSparkHistoryClient({ ...targets.sparkHistory, ...common }),
-      s3: createS3Client({ credentials: targets.s3.credentials, defaultRegion: targets.s3.region, network: targets.s3.network, ...common })
+      s3: createS3Client({ credentials: targets.s3.credentials, defaultRegion: targets.s3.region, endpoint: targets.s3.endpoint, network: targets.s3.network, ...common })
     }
   }
   let cx = connect(opts.config, opts.demo, opts.targets)

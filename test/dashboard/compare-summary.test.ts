@@ -41,3 +41,16 @@ t.test('no red-flag line when AAC is faster, not analysed, or the pair is not co
   ]
   for (const [name, args] of cases) t.notOk(compareSummary(...args).some((l) => l.id === 'red-flag'), name)
 })
+
+t.test('the summary says whether the two applications read the same data', async (t) => {
+  t.ok(aac.kpis.inputBytes > 10 * onprem.kpis.inputBytes, 'the two logs read very different inputs')
+  const lines = compareSummary(pair(16 * MIN, 4 * MIN), aac, onprem)
+  const work = lines.find((l) => l.id === 'workload')
+  t.match(work?.text, /^The two applications did not read the same data: 49\.4 GiB of input on AAC, 0 B on-prem\. The compute difference reflects the data/)
+  t.equal(lines.findIndex((l) => l.id === 'workload'), lines.findIndex((l) => l.id === 'compute') + 1, 'right after the compute line')
+  const same = compareSummary(pair(16 * MIN, 4 * MIN), aac, aac).find((l) => l.id === 'workload')
+  t.match(same?.text, /^Both applications read about the same input \(49\.4 GiB on AAC, 49\.4 GiB on-prem\)/)
+  const tiny = await analyseEventLog(join(EVENTLOGS, 'spark/local-1422981780767'))
+  t.ok(Math.max(tiny.kpis.inputBytes, 0) < 64 * 1024 * 1024)
+  t.notOk(compareSummary(pair(16 * MIN, 4 * MIN), tiny, tiny).some((l) => l.id === 'workload'), 'no line when both read little')
+})

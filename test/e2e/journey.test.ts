@@ -4,8 +4,6 @@ import { join } from 'node:path'
 import { startBrowserApp } from './browser.js'
 import { checkA11y } from './axe.js'
 import { ROOT } from '../../src/app.js'
-import { analyseEventLog } from '../../src/spark/analyse.js'
-import { SAMPLE_DIR } from '../../src/simulator/sample-logs.js'
 
 t.test('a new user adds a flow, collects its runs and sees pairs', async (t) => {
   const started = await startBrowserApp(t)
@@ -80,18 +78,27 @@ t.test('a new user adds a flow, collects its runs and sees pairs', async (t) => 
   t.match(await page.locator('#runs-table td.timing-cell a').first().textContent() ?? '', /^[+−]\d[^,]* [a-z]/, 'a pair\'s decomposition headline')
   t.match(await page.textContent('#flow-timing') ?? '', /Over \d+ pairs? AAC is/)
 
-  // A pair whose on-prem run has a Spark application on the simulated History Server. Its AAC side is analysed
-  // directly (real sample log through the project's engine; the AAC download has its own browser test).
+  // A pair whose on-prem run has a Spark application on the simulated History Server and whose AAC run delivered the
+  // real q88 Photon log (this flow's story: two saturated Photon workers). Both sides are downloaded and analysed
+  // through the app, as a user would: the AAC run from its page's Databricks panel, the on-prem run below.
   const flow = (await ta.services.store.readFlow(name))!
   const history = ta.sim.world.history.byJobGroup
-  const pair = flow.pairs.find((p) => history.has(p.onpremJobGroupId) &&
-    flow.runs.some((r) => r.platform === 'aac' && r.jobGroupId === p.aacJobGroupId && r.status === 'Complete' && r.databricksRunId !== null) &&
+  const world = ta.sim.world
+  const aacSample = (jobGroupId: number): string | null => {
+    const run = flow.runs.find((r) => r.platform === 'aac' && r.jobGroupId === jobGroupId)
+    const dbx = run?.databricksRunId == null ? undefined : world.dbxRuns.get(Number(run.databricksRunId))
+    const logs = dbx === undefined ? undefined : world.clusters.get(dbx.clusterId)?.logs
+    return logs?.kind === 'delivered' ? logs.sample : null
+  }
+  const pair = flow.pairs.find((p) => history.has(p.onpremJobGroupId) && aacSample(p.aacJobGroupId) === 'db-13.3-photon-q88' &&
+    flow.runs.some((r) => r.platform === 'aac' && r.jobGroupId === p.aacJobGroupId && r.status === 'Complete') &&
     flow.runs.some((r) => r.platform === 'onprem' && r.jobGroupId === p.onpremJobGroupId && r.status === 'Complete'))!
-  t.ok(pair, 'a pair whose on-prem run is on the History Server')
-  const aacRun = flow.runs.find((r) => r.platform === 'aac' && r.jobGroupId === pair.aacJobGroupId)!
-  await ta.services.dbx.panel(name, aacRun.databricksRunId!)
-  await ta.services.store.createEventLogs(name, aacRun.databricksRunId!)
-  await ta.services.store.analyses.write(name, aacRun.databricksRunId!, await analyseEventLog(join(SAMPLE_DIR, 'eventlog_3nodes_12cores_exec_removed')))
+  t.ok(pair, 'a pair whose on-prem run is on the History Server and whose AAC run logged q88')
+  await page.goto(`${base}/flows/${encodeURIComponent(name)}/runs/${pair.aacJobGroupId}`)
+  const dbxSlot = page.locator(`#dbx-slot-${pair.aacJobGroupId}`)
+  await dbxSlot.locator('.download-progress button', { hasText: 'Download event log' }).click({ timeout: 20_000 })
+  await dbxSlot.locator('.download-done a.dash-link').waitFor({ timeout: 90_000 })
+  t.match(await dbxSlot.locator('.download-done').textContent() ?? '', /analysed/, 'the AAC run\'s event log downloaded and analysed')
 
   // The on-prem run's page: its panel finds the Spark application on the History Server (or asks which one),
   // downloads the log through the History Server's REST API and analyses it.
@@ -126,6 +133,7 @@ t.test('a new user adds a flow, collects its runs and sees pairs', async (t) => 
   await page.waitForURL(`${base}/flows/${encodeURIComponent(name)}/pairs/${pair.aacJobGroupId}/${pair.onpremJobGroupId}`)
   t.match(await page.textContent('#compare-summary') ?? '', /AAC took [+−]\d[\dhms ]* (longer|less) than on-prem/)
   t.ok(await page.locator('#compare-summary li').count() >= 2, 'the summary explains the difference part by part')
+  t.match(await page.textContent('#compare-summary') ?? '', /A red flag explains part of the slower AAC run: .*\(critical\)/, 'the saturated Photon cluster is named as part of why AAC is slower')
   t.ok(await page.locator('#pair-kpis').isVisible(), 'key figures side by side')
   t.ok(await page.locator('#pair-stages').isVisible(), 'stages matched')
   await checkA11y(t, page, 'AAC vs on-prem page of a pair')

@@ -89,9 +89,12 @@ t.test('every SigV4 refusal is a clear message saying what to do, never the secr
   await refused(client(t, { ...temp, sessionToken: 'forged' }), /InvalidToken.*AWS_SESSION_TOKEN/, 'auth')
   const expired = sim.s3.issueTemporary(-1)
   await refused(client(t, expired), /ExpiredToken.*session token has expired/, 'auth')
-  const s3 = client(t)
-  const wrongRegion = await s3.list({ ...place(), region: 'eu-north-1' }, prefix).then(() => null, (e: unknown) => e as UpstreamError)
+  // A store that does not name the bucket's region: the error says what to set.
+  sim.s3.tellsBucketRegion = false
+  const wrongRegion = await client(t).list({ ...place(), region: 'eu-north-1' }, prefix).then(() => null, (e: unknown) => e as UpstreamError)
+  sim.s3.tellsBucketRegion = true
   t.match(wrongRegion?.message, /AuthorizationHeaderMalformed.*not in region eu-north-1: set cluster_log_conf\.s3\.region/)
+  const s3 = client(t)
   sim.s3.now = () => Date.now() + 20 * 60_000
   t.teardown(() => { sim.s3.now = Date.now })
   await refused(s3, /RequestTimeTooSkewed.*clock/, 'auth')
@@ -121,4 +124,30 @@ t.test('XML at the edge: typed shapes, hostile answers refused', async (t) => {
   t.throws(() => parseListObjectsV2('<ListBucketResult><Contents><Key>k</Key><Size>-1</Size></Contents></ListBucketResult>'), /impossible size/)
   t.same(parseS3Error('<Error><Code>AuthorizationHeaderMalformed</Code><Message>m</Message><Region>eu-west-1</Region></Error>'), { code: 'AuthorizationHeaderMalformed', message: 'm', region: 'eu-west-1', endpoint: null })
   t.same(parseS3Error('<html><body>Proxy says no</body></html>'), { code: null, message: 'Proxy says no', region: null, endpoint: null })
+})
+
+t.test('a bucket in another region than configured is followed there, as the AWS SDKs do', async (t) => {
+  const { clusterId } = s3Cluster()
+  const wrong = { ...place(), region: 'eu-north-1' }
+  const bucketRegion = sim.s3.regionOf(SIM_S3_BUCKET)!
+  t.not(bucketRegion, 'eu-north-1')
+  // HEAD first: its refusal has no body, only the x-amz-bucket-region header names the region
+  const headFirst = client(t)
+  const { objects } = await client(t).list(place(), `cluster-logs/${clusterId}/eventlog/`)
+  const log = objects.find((o) => o.key.endsWith('/eventlog'))!
+  t.equal((await headFirst.head(wrong, log.key)).size, log.size, 'HEAD follows the header')
+  const s3 = client(t)
+  const listed = await s3.list(wrong, `cluster-logs/${clusterId}/eventlog/`)
+  t.ok(listed.objects.some((o) => o.key === log.key), 'the listing follows the region the refusal names')
+  const whole = await sim.s3.read(SIM_S3_BUCKET, log.key, 0, log.size - 1)
+  t.ok((await s3.getRange(wrong, log.key, 10, 100)).equals(whole.subarray(10, 110)), 'a ranged GET, in the remembered region')
+})
+
+t.test('AWS_ENDPOINT_URL_S3: S3 is reached where this machine reaches it, whatever endpoint the cluster used', async (t) => {
+  const { clusterId } = s3Cluster()
+  const s3 = createS3Client({ credentials: { ...sim.aws, sessionToken: '' }, defaultRegion: '', endpoint: sim.urls.s3, retries: 0 })
+  t.teardown(() => s3.close())
+  // the cluster wrote through an endpoint this machine cannot reach (a VPC endpoint of the workspace's network)
+  const listed = await s3.list({ ...place(), endpoint: 'https://bucket.vpce-0a1b2c3d.s3.us-west-2.vpce.invalid' }, `cluster-logs/${clusterId}/eventlog/`)
+  t.ok(listed.objects.length > 0, 'listed through AWS_ENDPOINT_URL_S3')
 })

@@ -36,6 +36,11 @@ t.test('AWS credentials for S3 log destinations: the secret and session token ar
   t.notOk(res.body.includes(session), 'no session token in the page')
   const bad = await ta.app.inject({ method: 'POST', url: '/settings', payload: { AWS_REGION: 'Mars-1' } })
   t.match(bad.body, /AWS_REGION must be an AWS region such as eu-west-1/)
+  // the session token travels with every S3 request: a new S3 endpoint needs it typed again
+  const moved = await ta.app.inject({ method: 'POST', url: '/settings', payload: { AWS_ENDPOINT_URL_S3: 'https://s3.attacker.example' } })
+  t.equal(moved.statusCode, 400)
+  t.match(moved.body, /The S3 address changed: type the S3 token again/)
+  t.equal(ta.services.upstreams.targets.s3.endpoint, '', 'nothing applied')
   t.notOk(ta.logLines.some((l) => l.includes(secret) || l.includes(session)), 'nothing logged')
 })
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import t from 'tap'
+import { compress as snappyCompress } from 'snappyjs'
 import { compress as zstdCompress } from 'zstd-napi'
 import { openEventLog } from '../../src/spark/read/index.js'
 import type { ReadDamage } from '../../src/spark/read/index.js'
@@ -85,6 +86,25 @@ t.test('hostile single files', async (t) => {
   await writeFile(join(dir, 'flip.lz4'), lz4)
   const flipped = await readAll(join(dir, 'flip.lz4'))
   t.match(flipped.damage, [{ afterBytes: 0, message: /lz4 data is corrupt or truncated: .*(checksum mismatch|lz4)/ }])
+
+  // A snappy block whose length varint does not match what it decodes to: the good block before it is kept, the
+  // damage names the block (the decompressor itself checks neither end of its output).
+  const head = (await readFile(join(fixtures, derived.snappy[0]))).subarray(0, 16)
+  const good = Buffer.from('{"Event":"SparkListenerLogStart","Spark Version":"3.5.0"}\n')
+  const framed = (block: Uint8Array): Buffer => {
+    const c = Buffer.concat([Buffer.alloc(4), block])
+    c.writeInt32BE(block.length, 0)
+    return c
+  }
+  const relabel = (block: Uint8Array, size: number): Buffer => Buffer.concat([Buffer.from([size]), Buffer.from(block).subarray(1)])
+  const goodBlock = snappyCompress(good)
+  t.equal(goodBlock[0], good.length, 'a one-byte length varint')
+  for (const [name, size, why] of [['short.snappy', good.length + 3, /fewer than the 61 bytes/], ['long.snappy', good.length - 3, /more than the 55 bytes/]] as const) {
+    await writeFile(join(dir, name), Buffer.concat([head, framed(goodBlock), framed(relabel(goodBlock, size))]))
+    const r = await readAll(join(dir, name))
+    t.equal(r.data.toString(), good.toString(), `${name}: the good block is read, nothing of the bad one`)
+    t.match(r.damage, [{ part: name, afterBytes: good.length, message: why }], `${name}: ${r.damage[0]?.message}`)
+  }
 
   // Lying headers must not make the reader wait for or allocate gigabytes.
   const lying: [string, Buffer][] = [

@@ -286,3 +286,26 @@ t.test('summaries are cached but follow changes on disk', async (t) => {
   await other.updateFlow('f', (d) => ({ ...d, runs: [run(1), run(2)] }))
   t.equal((await store.listFlowSummaries())[0]?.runCount, 2, 'a write by another instance is seen')
 })
+
+t.test('a new manifest replaces the log: the parts it no longer names are removed, after it is written', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'tri-store-manifest-'))
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }))
+  const store = createFlowStore({ dataDir })
+  await store.addFlow('f')
+  const files = await store.createEventLogs('f', 42)
+  const manifest = (names: string[]) => ({
+    schemaVersion: 1 as const,
+    source: { destination: 'dbfs:/logs', folder: null, clusterId: null, sparkContextId: null },
+    parts: names.map((name) => ({ name, dbfsPath: `dbfs:/logs/${name}`, size: 1, modificationTime: 0 })),
+    totalBytes: names.length,
+    completedAt: new Date().toISOString()
+  })
+  for (const n of ['uploaded-eventlog.gz', 'eventlog', 'eventlog-2026-12-03--10-00.gz', 'analysis.json']) await writeFile(join(files.dir, n), 'x')
+  await files.writeManifest(manifest(['uploaded-eventlog.gz']))
+  // a download replacing an uploaded file: the upload's bytes go, the new parts and other files stay
+  await files.writeManifest(manifest(['eventlog-2026-12-03--10-00.gz', 'eventlog']))
+  t.same((await readdir(files.dir)).sort(), ['analysis.json', 'eventlog', 'eventlog-2026-12-03--10-00.gz', 'manifest.json'])
+  // the same parts again (a resumed download completing): nothing removed
+  await files.writeManifest(manifest(['eventlog', 'eventlog-2026-12-03--10-00.gz']))
+  t.same((await readdir(files.dir)).sort(), ['analysis.json', 'eventlog', 'eventlog-2026-12-03--10-00.gz', 'manifest.json'])
+})
