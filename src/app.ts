@@ -13,6 +13,7 @@ import type { DbxService } from './databricks/dbx-service.js'
 import type { SettingsService } from './settings/settings-service.js'
 import type { HistoryService } from './spark-history/history-service.js'
 import type { UploadService } from './flows/upload-service.js'
+import type { AnalyserService } from './flows/analyser-service.js'
 import { uploadRoutes } from './flows/upload-routes.js'
 import { historyRoutes } from './spark-history/history-routes.js'
 import { securityPlugin } from './plugins/security.js'
@@ -38,6 +39,7 @@ declare module 'fastify' {
     dbx: DbxService
     history: HistoryService
     uploads: UploadService
+    analyser: AnalyserService
     settings: SettingsService
   }
 }
@@ -84,6 +86,7 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
   app.decorate('dbx', services.dbx)
   app.decorate('history', services.history)
   app.decorate('uploads', services.uploads)
+  app.decorate('analyser', services.analyser)
   app.decorate('settings', opts.settings)
 
   await app.register(securityPlugin, { host: services.upstreams.config.HOST })

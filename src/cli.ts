@@ -1,12 +1,36 @@
-// `tri-track analyze <file-or-folder> [--json] [--out <file>]`: analyse a Spark event log from the command line.
+// `tri-track analyze <file-or-folder> [--json] [--out <file>]`: analyse a Spark event log from the command line;
+// `tri-track --version`: the package version and the analyser version its analyses record.
+import { readFile } from 'node:fs/promises'
 import { pathToFileURL } from 'node:url'
 import type { Analysis } from './spark/analysis-types.js'
+import { ANALYSER_VERSION } from './spark/analyser-version.js'
 import { approxDuration, bytes, duration as dur, impactOverlapText, impactText, percent } from './shared/format.js'
 
 const USAGE = `usage: tri-track analyze <event-log file or folder> [--json] [--out <analysis.json>]
+       tri-track --version
 
-  --json        print the analysis as JSON on stdout
-  --out <file>  also write the analysis to <file> (atomically)`
+  --json         print the analysis as JSON on stdout (analyserVersion: the analyser that made it)
+  --out <file>   also write the analysis to <file> (atomically)
+  -V, --version  print Tri-Tracker's version and its analyser's
+  -h, --help     print this help`
+
+/**
+ * Tri-Tracker's version from its package.json: the first one named tri-tracker above this file (src/cli.ts and the
+ * compiled dist/cli/cli.js sit at different depths), "unknown" when none can be read.
+ */
+export async function packageVersion (): Promise<string> {
+  let dir = new URL('.', import.meta.url)
+  for (let i = 0; i < 4; i++) {
+    try {
+      const pkg = JSON.parse(await readFile(new URL('package.json', dir), 'utf8')) as { name?: unknown, version?: unknown }
+      if (pkg.name === 'tri-tracker' && typeof pkg.version === 'string') return pkg.version
+    } catch {
+      // no package.json at this level (or not ours): one level up
+    }
+    dir = new URL('..', dir)
+  }
+  return 'unknown'
+}
 
 /** Human-readable summary: application, KPIs, flags, parse health. */
 export function summary (a: Analysis): string {
@@ -56,6 +80,7 @@ export function summary (a: Analysis): string {
 export async function runCli (argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
   const [cmd, ...rest] = argv
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') { out.write(USAGE + '\n'); return 0 }
+  if (cmd === '--version' || cmd === '-V') { out.write(`tri-track ${await packageVersion()} (analyser ${ANALYSER_VERSION})\n`); return 0 }
   if (cmd !== 'analyze' && cmd !== 'analyse') { err.write(`${cmd ? `unknown command: ${cmd}\n` : ''}${USAGE}\n`); return 64 }
   let json = false
   let outFile: string | undefined

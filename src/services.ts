@@ -2,16 +2,14 @@ import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import { createFlowStore, type FlowStore } from './store/flow-store.js'
 import { createTaskRunner, type TaskRunner, type TaskState } from './tasks/task-runner.js'
-import { createDbxService, analyseTaskKey, parseRunTaskKey, type DbxService } from './databricks/dbx-service.js'
-import { analyseInWorker } from './spark/analyse-in-worker.js'
-import { noEventsReason } from './spark/analyse.js'
+import { createDbxService, parseRunTaskKey, type DbxService } from './databricks/dbx-service.js'
 import { createUpstreams, type Upstreams } from './upstreams/upstreams.js'
 import type { UpstreamTargets } from './upstreams/targets.js'
-import type { EventLogFiles, EventLogManifest } from './store/eventlog-files.js'
 import { createFlowService, type FlowService } from './flows/flow-service.js'
 import { analysisKeyOf } from './flows/analysis-key.js'
 import { createHistoryService, type HistoryService } from './spark-history/history-service.js'
 import { createUploadService, type UploadService } from './flows/upload-service.js'
+import { createAnalyserService, type AnalyserService } from './flows/analyser-service.js'
 
 /** The services of one app instance; app.ts hands each to the routes as its own Fastify decorator. */
 export interface Services {
@@ -26,6 +24,8 @@ export interface Services {
   readonly history: HistoryService
   /** event log files uploaded on a run's page (bring your own log), analysed like downloads */
   readonly uploads: UploadService
+  /** event log analyses: after a download or upload, and again from the log on disk (an older analyser's) */
+  readonly analyser: AnalyserService
   close: () => Promise<void>
 }
 
@@ -46,22 +46,9 @@ export function createServices (opts: { config: Config, demo: boolean, targets: 
   const upstreams = createUpstreams({ ...opts, tokenStore: store })
   const flows = createFlowService({ upstreams, store, tasks, log })
 
-  // a finished download (Databricks or the on-prem History Server) is analysed at once, in a worker thread with a
-  // memory limit (pages stay responsive; a log too large for it fails the task with a message instead of the process)
-  const analyse = (flowName: string, key: string, files: EventLogFiles, manifest: EventLogManifest): void => {
-    tasks.start('analyse', analyseTaskKey(flowName, key), async (ctx) => {
-      ctx.progress({ unit: 'bytes', total: manifest.totalBytes, message: 'analysing the event log' })
-      const analysis = await analyseInWorker(files.analysisInput(manifest), {
-        signal: ctx.signal,
-        ...(opts.analysisHeapMb !== undefined ? { maxHeapMb: opts.analysisHeapMb } : {})
-      })
-      // a file with no Spark event in it (an uploaded file of something else, a log damaged from its first byte) has
-      // nothing to show: the task fails with why, and an analysis saved before stays (marked stale on its dashboard)
-      const empty = noEventsReason(analysis)
-      if (empty !== null) throw new Error(`This is not a Spark event log, or it is damaged from its start: ${empty}. Nothing was saved.`)
-      await store.analyses.write(flowName, key, analysis)
-    })
-  }
+  // a finished download (Databricks, the on-prem History Server) or upload is analysed at once
+  const analyser = createAnalyserService({ store, tasks, ...(opts.analysisHeapMb !== undefined ? { maxHeapMb: opts.analysisHeapMb } : {}) })
+  const analyse = analyser.start
   const dbx = createDbxService({
     client: () => upstreams.databricks(),
     store,
@@ -91,6 +78,7 @@ export function createServices (opts: { config: Config, demo: boolean, targets: 
     dbx,
     history,
     uploads,
+    analyser,
     async close () {
       await tasks.close()
       await upstreams.close()

@@ -162,8 +162,14 @@ function slowAacFlag (timing: PairTiming, a: Analysis | null, o: Analysis | null
   }
 }
 
-/** Plain-language summary: the parts of the difference largest first, then what the analyses add. */
-export function compareSummary (timing: PairTiming, a: Analysis | null, o: Analysis | null): SummaryLine[] {
+/**
+ * Plain-language summary: the parts of the difference largest first, then what the analyses add. Red flags of an
+ * analysis made by an older analyser (`outdated…`) are not presented as current: the flag lines make way for one
+ * that says so.
+ */
+export function compareSummary (timing: PairTiming, a: Analysis | null, o: Analysis | null, outdated: { outdatedAac?: boolean, outdatedOnprem?: boolean } = {}): SummaryLine[] {
+  const oldSides = [outdated.outdatedAac === true && a !== null ? 'the AAC run' : null, outdated.outdatedOnprem === true && o !== null ? 'the on-prem run' : null].filter((x) => x !== null)
+  const flagsCurrent = oldSides.length === 0
   const lines: SummaryLine[] = []
   if (timing.comparable) {
     for (const d of timing.deltas) {
@@ -189,7 +195,7 @@ export function compareSummary (timing: PairTiming, a: Analysis | null, o: Analy
     const at = lines.findIndex((l) => l.id === 'compute')
     if (work !== null) lines.splice(at < 0 ? lines.length : at + 1, 0, work)
   }
-  const flagLine = slowAacFlag(timing, a, o)
+  const flagLine = flagsCurrent ? slowAacFlag(timing, a, o) : null
   if (flagLine !== null) lines.push(flagLine)
   if (a !== null && o !== null) {
     const ka = a.kpis
@@ -199,8 +205,11 @@ export function compareSummary (timing: PairTiming, a: Analysis | null, o: Analy
     const spillO = ko.diskBytesSpilled
     if (spillA !== spillO && Math.max(spillA, spillO) > 0) lines.push({ id: 'spill', deltaMs: null, text: `Spill to disk: ${bytes(spillA)} on AAC vs ${bytes(spillO)} on-prem.` })
     if (ka.failedTasks !== ko.failedTasks) lines.push({ id: 'failed-tasks', deltaMs: null, text: `Failed tasks: ${number(ka.failedTasks)} on AAC vs ${number(ko.failedTasks)} on-prem.` })
-    const onlyA = a.flags.filter((f) => !o.flags.some((g) => g.id === f.id))
+    const onlyA = flagsCurrent ? a.flags.filter((f) => !o.flags.some((g) => g.id === f.id)) : []
     if (onlyA.length > 0) lines.push({ id: 'flags', deltaMs: null, text: `Red flags only on AAC: ${onlyA.map((f) => f.title).join('; ')}.` })
+  }
+  if (!flagsCurrent) {
+    lines.push({ id: 'flags-outdated', deltaMs: null, text: `Red flags are left out: ${oldSides.join(' and ')} ${oldSides.length === 1 ? 'was' : 'were'} analysed by an older version of Tri-Tracker, whose flags may differ. Re-analyse on the run's dashboard.` })
   }
   return lines
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type, type Static } from '@sinclair/typebox'
 import type { Run } from '../shared/flow-types.js'
@@ -14,10 +14,18 @@ import { chartData, CHART_DATA_VERSION } from './chart-data.js'
 import { compareRows, signedPercent } from './compare.js'
 import { analyseTaskKey, downloadTaskKey } from '../databricks/dbx-service.js'
 import { analysisKeyOf } from '../flows/analysis-key.js'
+import { analyserVersionOf, isOutdatedAnalyser } from '../spark/analyser-version.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 const DashQuerySchema = Type.Object({ all: Type.Optional(Type.Union([Type.Literal('stages'), Type.Literal('executors'), Type.Literal('both')])) })
 type DashQuery = Static<typeof DashQuerySchema>
 // an empty select submits "": accept it as "not chosen"
+// where a re-analysis was asked from: the dashboard page, its panel over the flow page, or the run page
+const ReanalyseFrom = Type.Union([Type.Literal('dashboard'), Type.Literal('panel'), Type.Literal('run')], { default: 'dashboard' })
+const ReanalyseSchema = Type.Object({ from: ReanalyseFrom })
+type From = Static<typeof ReanalyseFrom>
+// without JavaScript the form waits this long for the re-analysis, then shows the page as it is (reload follows it)
+const NO_JS_WAIT_MS = 20_000
 const CompareQuery = Type.Object({ a: Type.Optional(Type.String({ pattern: '^[0-9]{0,15}$' })), b: Type.Optional(Type.String({ pattern: '^[0-9]{0,15}$' })) })
 
 /** The dashboard URL of a run (page, panel fragment: the same URL). */
@@ -28,7 +36,7 @@ export function dashboardPath (flow: string, jobGroupId: number): string {
 /** Performance dashboard of an analysed run (panel fragment or full page), its chart data, and run comparison. */
 export async function dashboardRoutes (fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const { store, tasks, dbx, history } = app
+  const { store, tasks, dbx, history, analyser } = app
 
   async function findRun (params: RunParams): Promise<{ flow: Awaited<ReturnType<typeof loadFlow>>, run: Run }> {
     const flow = await loadFlow(store, params.flow)
@@ -71,8 +79,29 @@ export async function dashboardRoutes (fastify: FastifyInstance): Promise<void> 
       analysisStatus: jobRunId === null ? null : task(analyseTaskKey(flow.name, jobRunId)),
       // why the last analysis failed (a log too large for the analysis's memory, an unreadable one)
       analysisError: jobRunId === null ? null : tasks.get(analyseTaskKey(flow.name, jobRunId))?.error ?? null,
-      stale: found.kind === 'ok' && jobRunId !== null ? await staleness(flow.name, jobRunId, found.saved.mtimeMs) : null
+      stale: found.kind === 'ok' && jobRunId !== null ? await staleness(flow.name, jobRunId, found.saved.mtimeMs) : null,
+      // an analysis made by an older analyser: the notice and its Re-analyse button (or the re-analysis running)
+      reanalyse: found.kind === 'ok' && jobRunId !== null ? await analyser.state(flow.name, jobRunId, analyserVersionOf(found.saved.analysis)) : null
     }
+  }
+
+  /**
+   * The re-analyse box of a run, as asked from `from`. On the dashboard, once the saved analysis is this analyser's,
+   * the whole dashboard content is sent instead, retargeted over the old one (the charts redraw from the new data).
+   */
+  async function sendReanalyse (params: RunParams, from: From, reply: FastifyReply): Promise<FastifyReply> {
+    const { flow, run } = await findRun(params)
+    const key = analysisKeyOf(run)
+    if (key === null) throw app.httpErrors.notFound(`Run ${run.jobGroupId} has no Spark event log to analyse.`)
+    const found = await store.analyses.read(flow.name, key)
+    const state = await analyser.state(flow.name, key, found.kind === 'ok' ? analyserVersionOf(found.saved.analysis) : null)
+    reply.header('cache-control', 'no-store')
+    if (from !== 'run' && found.kind === 'ok' && !state.outdated && state.task?.status !== 'running') {
+      const data = await dashboardData(params, {})
+      reply.header('hx-retarget', '#dashboard-content').header('hx-reswap', 'outerHTML')
+      return await reply.fragment('partials/dashboard-content', { ...data, inPanel: from === 'panel' })
+    }
+    return await reply.fragment('partials/reanalyse', { ...state, runUrl: `${flowPath(flow.name)}/runs/${run.jobGroupId}`, jobGroupId: run.jobGroupId, from })
   }
 
   /**
@@ -98,6 +127,24 @@ export async function dashboardRoutes (fastify: FastifyInstance): Promise<void> 
     if (wantsFragment(req)) return await reply.fragment('partials/dashboard-panel', data)
     const title = `Dashboard · run ${req.params.jobGroupId} · ${data.flowName}`
     return await reply.page('pages/dashboard', { ...data, islandScript: data.view === null ? null : '/static/js/dashboard.js' }, { title, current: data.flowName })
+  })
+
+  // Re-analyse a run's saved log with this analyser (its analysis was made by an older one): no download.
+  app.post('/flows/:flow/runs/:jobGroupId/reanalyse', { schema: { params: RunParamsSchema, body: ReanalyseSchema } }, async (req, reply) => {
+    const { flow, run } = await findRun(req.params)
+    const key = analysisKeyOf(run)
+    if (key === null) throw app.httpErrors.notFound(`Run ${run.jobGroupId} has no Spark event log to analyse.`)
+    const task = await analyser.reanalyse(flow.name, key)
+    if (wantsFragment(req)) return await sendReanalyse(req.params, req.body.from, reply)
+    // without JavaScript: the page it was asked from, with the new analysis when it is done within a while
+    await Promise.race([tasks.wait(task.key).catch(() => {}), sleep(NO_JS_WAIT_MS, undefined, { ref: false })])
+    const runUrl = `${flowPath(flow.name)}/runs/${run.jobGroupId}`
+    return await reply.redirect(req.body.from === 'run' ? runUrl : dashboardPath(flow.name, run.jobGroupId), 303)
+  })
+
+  // the re-analyse box's progress (htmx polls it while the analysis runs)
+  app.get('/flows/:flow/runs/:jobGroupId/reanalyse', { schema: { params: RunParamsSchema, querystring: ReanalyseSchema } }, async (req, reply) => {
+    return await sendReanalyse(req.params, req.query.from, reply)
   })
 
   app.get('/api/flows/:flow/runs/:jobGroupId/analysis', { schema: { params: RunParamsSchema } }, async (req, reply) => {
@@ -139,7 +186,10 @@ export async function dashboardRoutes (fastify: FastifyInstance): Promise<void> 
           appA: la.saved.analysis.application,
           appB: lb.saved.analysis.application,
           flagsA: la.saved.analysis.flags.map((f) => f.title),
-          flagsB: lb.saved.analysis.flags.map((f) => f.title)
+          flagsB: lb.saved.analysis.flags.map((f) => f.title),
+          // made by an older analyser: its flags are not shown as current (its dashboard offers to re-analyse)
+          outdatedA: isOutdatedAnalyser(analyserVersionOf(la.saved.analysis)),
+          outdatedB: isOutdatedAnalyser(analyserVersionOf(lb.saved.analysis))
         }
       } else {
         problem = 'One of the analyses could not be read; download that run\'s event log again.'

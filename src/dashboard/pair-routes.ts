@@ -10,6 +10,7 @@ import { timingRows } from '../flows/decompose.js'
 import { compareRows, signedPercent } from './compare.js'
 import { compareSummary, matchStages, taskTimeByCategory, TASK_CATEGORIES } from './compare-platforms.js'
 import { dashboardPath } from './dashboard-routes.js'
+import { analyserVersionOf, isOutdatedAnalyser } from '../spark/analyser-version.js'
 
 const PairParams = Type.Object({ flow: FlowName, aac: JobGroupId, onprem: JobGroupId })
 
@@ -20,6 +21,8 @@ const MAX_STAGE_ROWS = 200
 interface SideAnalysis {
   analysis: Analysis | null
   missing: string | null
+  /** made by an older analyser: its flags are not presented as current */
+  outdated: boolean
 }
 
 /** The AAC vs on-prem page of one pair: decomposition, the two analyses side by side, and the summary. */
@@ -29,12 +32,13 @@ export async function pairRoutes (fastify: FastifyInstance): Promise<void> {
 
   async function sideAnalysis (flowName: string, run: Run): Promise<SideAnalysis> {
     const key = analysisKeyOf(run)
-    if (key === null) return { analysis: null, missing: `AAC job ${run.jobGroupId} did not run on Databricks, so it has no Spark event log.` }
+    if (key === null) return { analysis: null, missing: `AAC job ${run.jobGroupId} did not run on Databricks, so it has no Spark event log.`, outdated: false }
     const found = await store.analyses.read(flowName, key)
-    if (found.kind === 'ok') return { analysis: found.saved.analysis, missing: null }
-    if (found.kind === 'unreadable') return { analysis: null, missing: found.message }
+    if (found.kind === 'ok') return { analysis: found.saved.analysis, missing: null, outdated: isOutdatedAnalyser(analyserVersionOf(found.saved.analysis)) }
+    if (found.kind === 'unreadable') return { analysis: null, missing: found.message, outdated: false }
     return {
       analysis: null,
+      outdated: false,
       missing: run.platform === 'aac'
         ? `AAC job ${run.jobGroupId} has no analysis yet: open its DBX ▸ panel and download the event log.`
         : `On-prem job ${run.jobGroupId} has no analysis yet. Its Spark event log comes from the on-prem cluster's Spark History Server: once SPARK_HISTORY_SERVER_URL is set (Settings), fetch it from the on-prem run's page; it is saved under ${key}.`
@@ -58,7 +62,7 @@ export async function pairRoutes (fastify: FastifyInstance): Promise<void> {
       pair,
       timing,
       timingRows: timing === null ? null : timingRows(timing),
-      summary: timing === null ? [] : compareSummary(timing, sa.analysis, so.analysis),
+      summary: timing === null ? [] : compareSummary(timing, sa.analysis, so.analysis, { outdatedAac: sa.outdated, outdatedOnprem: so.outdated }),
       aacSide: sa,
       onpremSide: so,
       // on-prem is the baseline (A), AAC the run judged (B)

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import { createHttpClient, type NetworkOptions, type HttpClient } from '../http/http-client.js'
 import { UpstreamError } from '../http/upstream-error.js'
+import { rangedGet } from '../http/ranged-get.js'
 import { FileChanged } from '../log-sources/log-source.js'
 
 /*
@@ -173,6 +174,8 @@ export interface DatabricksClient {
   filesGetMetadata: (path: string, opts?: { signal?: AbortSignal }) => Promise<VolumeFileMetadata>
   /** Files API ranged GET of bytes [offset, offset + length): fewer at the end, none past it; FileChanged on 412 */
   filesRead: (path: string, offset: number, length: number, opts?: { signal?: AbortSignal, ifUnmodifiedSince?: string | null }) => Promise<Buffer>
+  /** filesRead streamed: the bytes go to `write` as they arrive (never held whole); returns how many */
+  filesReadTo: (path: string, offset: number, length: number, write: (piece: Buffer) => Promise<void>, opts?: { signal?: AbortSignal, ifUnmodifiedSince?: string | null }) => Promise<number>
   close: () => Promise<void>
 }
 
@@ -591,29 +594,22 @@ export function createDatabricksClient (opts: DatabricksClientOptions): Databric
     return { size, modificationTime: Number.isNaN(mtime) ? null : mtime, lastModified }
   }
 
-  async function filesRead (path: string, offset: number, length: number, o: { signal?: AbortSignal, ifUnmodifiedSince?: string | null } = {}): Promise<Buffer> {
-    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 1) throw new RangeError('a read needs a non-negative offset and a positive length')
-    const headers: Record<string, string> = { range: `bytes=${offset}-${offset + length - 1}` }
-    if (o.ifUnmodifiedSince != null) headers['if-unmodified-since'] = o.ifUnmodifiedSince
-    let res
+  async function filesReadTo (path: string, offset: number, length: number, write: (piece: Buffer) => Promise<void>, o: { signal?: AbortSignal, ifUnmodifiedSince?: string | null } = {}): Promise<number> {
+    const apiPath = filesApiPath('files', path)
     try {
-      res = await http.getBytes(filesApiPath('files', path), { headers, signal: o.signal, maxBytes: length })
+      return await rangedGet(http, { path: apiPath, offset, length, headers: o.ifUnmodifiedSince != null ? { 'if-unmodified-since': o.ifUnmodifiedSince } : {}, signal: o.signal, upstream: 'Databricks', what: `Databricks GET /api/2.0/fs/files${path}` }, write)
     } catch (err) {
       // past the end: nothing there (the caller compares with the size it expects)
-      if (err instanceof UpstreamError && err.status === 416) return Buffer.alloc(0)
+      if (err instanceof UpstreamError && err.status === 416) return 0
       if (err instanceof UpstreamError && err.status === 412) throw new FileChanged(`${path} changed on the volume during the download (it was modified after ${o.ifUnmodifiedSince ?? 'the download began'}); download it again.`)
       throw volumeError(err, path)
     }
-    if (res.status === 206) {
-      const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header(res.headers, 'content-range') ?? '')
-      if (m === null || Number(m[1]) !== offset || Number(m[2]) - Number(m[1]) + 1 !== res.body.length) {
-        throw new UpstreamError({ upstream: 'Databricks', kind: 'malformed', message: `Databricks GET /api/2.0/fs/files${path}: content-range ${String(header(res.headers, 'content-range'))} does not match the ${res.body.length} bytes asked from ${offset}` })
-      }
-      return res.body
-    }
-    // a 200 is the whole file: only usable when the read starts at 0 (it fitted in length, or maxBytes refused it)
-    if (offset === 0) return res.body
-    throw new UpstreamError({ upstream: 'Databricks', kind: 'malformed', message: `Databricks GET /api/2.0/fs/files${path} ignored the Range header (answered ${res.status})` })
+  }
+
+  async function filesRead (path: string, offset: number, length: number, o: { signal?: AbortSignal, ifUnmodifiedSince?: string | null } = {}): Promise<Buffer> {
+    const pieces: Buffer[] = []
+    await filesReadTo(path, offset, length, async (p) => { pieces.push(p) }, o)
+    return Buffer.concat(pieces)
   }
 
   return {
@@ -621,6 +617,7 @@ export function createDatabricksClient (opts: DatabricksClientOptions): Databric
     filesList,
     filesGetMetadata,
     filesRead,
+    filesReadTo,
     getRun,
     async getCluster (clusterId, o = {}) {
       return parseCluster(await http.getJson('/api/2.1/clusters/get', { query: { cluster_id: clusterId }, signal: o.signal }), clusterId)

@@ -23,8 +23,11 @@ export function dbfsSource (client: Pick<DatabricksClient, 'dbfsRead' | 'dbfsGet
         throw err
       }
     },
-    async read (path, offset, length, o) {
-      return await client.dbfsRead(path, offset, length, { signal: o.signal })
+    async read (path, offset, length, write, o) {
+      // a DBFS read is one JSON answer of at most 1 MiB: decoded whole, then handed on
+      const buf = await client.dbfsRead(path, offset, length, { signal: o.signal })
+      if (buf.length > 0) await write(buf)
+      return buf.length
     }
   }
 }

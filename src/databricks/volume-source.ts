@@ -6,7 +6,7 @@ import type { LogSource } from '../log-sources/log-source.js'
  * A Unity Catalog volume as a log source, through the Files API: HEAD for the size and last-modified, ranged GETs
  * (8 MiB, If-Unmodified-Since the HEAD's last-modified, so a file rewritten mid-download is noticed, not mixed).
  */
-export function volumeSource (client: Pick<DatabricksClient, 'filesGetMetadata' | 'filesRead'>, destination: string): LogSource {
+export function volumeSource (client: Pick<DatabricksClient, 'filesGetMetadata' | 'filesReadTo'>, destination: string): LogSource {
   return {
     kind: 'volume',
     label: `the volume ${volumeName(destination)}`,
@@ -22,8 +22,8 @@ export function volumeSource (client: Pick<DatabricksClient, 'filesGetMetadata' 
         throw err
       }
     },
-    async read (path, offset, length, o) {
-      return await client.filesRead(path, offset, length, { signal: o.signal, ifUnmodifiedSince: o.validator ?? null })
+    async read (path, offset, length, write, o) {
+      return await client.filesReadTo(path, offset, length, write, { signal: o.signal, ifUnmodifiedSince: o.validator ?? null })
     }
   }
 }

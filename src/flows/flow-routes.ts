@@ -11,6 +11,7 @@ import { buildRunRows, pageOfRows } from './runs-table.js'
 import { PART_LABELS, timingRows } from './decompose.js'
 import type { FlowData } from '../shared/flow-types.js'
 import { analysisKeyOf } from './analysis-key.js'
+import type { ReanalyseState } from './analyser-service.js'
 
 const AddFlowBody = Type.Object({ name: FlowName, confirm: Type.Optional(Type.Literal('1')) })
 const NO_JS_WAIT_MS = 20_000
@@ -18,13 +19,13 @@ const NO_JS_WAIT_MS = 20_000
 /** Pages and actions of flows: list, add, remove, runs table, collect, one run. */
 export async function flowRoutes (fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const { store, flows } = app
+  const { store, flows, analyser } = app
 
   /** What the runs table needs: one page of rows (newest first), the pairs' decompositions, the analysed runs. */
   async function runsTable (flow: FlowData, page: number | undefined) {
     const pager = pageOfRows(buildRunRows(flow), page)
     const timings = await flows.timings.forFlow(flow)
-    return { rows: pager.rows, pager, timings, analysed: timings.analysed, analysisKeyOf, partLabels: PART_LABELS }
+    return { rows: pager.rows, pager, timings, analysed: timings.analysed, outdated: timings.outdated, analysisKeyOf, partLabels: PART_LABELS }
   }
 
   app.get('/', async (_req, reply) => {
@@ -109,7 +110,7 @@ export async function flowRoutes (fastify: FastifyInstance): Promise<void> {
       task,
       flow,
       swapTable: finished,
-      ...(finished ? await runsTable(flow, 1) : { rows: null, analysed: null })
+      ...(finished ? await runsTable(flow, 1) : { rows: null, analysed: null, outdated: null })
     })
   })
 
@@ -120,6 +121,15 @@ export async function flowRoutes (fastify: FastifyInstance): Promise<void> {
     if (runs.length === 0) throw app.httpErrors.notFound(`Run ${id} is not among the saved runs of “${flow.name}”. Collect the latest runs first.`)
     const pair = flow.pairs.find((p) => p.aacJobGroupId === id || p.onpremJobGroupId === id) ?? null
     const timing = pair === null ? null : await flows.timings.forPair(flow, pair)
+    const versions = await store.analyses.analyserVersions(flow.name)
+    // the re-analyse box of each of its runs whose analysis an older analyser made (or whose analysis runs)
+    const reanalyse = new Map<string, ReanalyseState>()
+    for (const r of runs) {
+      const key = analysisKeyOf(r)
+      if (key === null || !versions.has(key)) continue
+      const state = await analyser.state(flow.name, key, versions.get(key) ?? null)
+      if (state.outdated || state.task?.status === 'running') reanalyse.set(key, state)
+    }
     return await reply.page('pages/run', {
       flow,
       runs,
@@ -127,7 +137,8 @@ export async function flowRoutes (fastify: FastifyInstance): Promise<void> {
       analysisKeyOf,
       timing,
       timingRows: timing === null ? null : timingRows(timing),
-      analysed: await store.analyses.analysedRunIds(flow.name)
+      analysed: new Set(versions.keys()),
+      reanalyse
     }, { title: `Run ${id} · ${flow.name}`, current: flow.name })
   })
 }

@@ -5,6 +5,7 @@ import { asDbxDetails } from '../databricks/dbx-details.js'
 import { analysisKeyOf } from './analysis-key.js'
 import { aggregateTimings, dbxTiming, decomposePair, decomposeSide, sparkTiming, type DbxTiming, type FlowTiming, type PairTiming, type SparkTiming } from './decompose.js'
 import { adviceFor, type TimingAdvice } from './timing-advice.js'
+import { isOutdatedAnalyser } from '../spark/analyser-version.js'
 
 /** The decomposition of every pair of a flow, with the flow's medians and the advice they call for. */
 export interface FlowTimings {
@@ -14,6 +15,8 @@ export interface FlowTimings {
   advice: TimingAdvice[]
   /** analysis keys of the flow that have an analysis (as of the same revision) */
   analysed: Set<string>
+  /** those of them made by an older analyser (flags may differ: the runs table marks them) */
+  outdated: Set<string>
 }
 
 export const pairKey = (aacJobGroupId: number, onpremJobGroupId: number): string => `${aacJobGroupId}:${onpremJobGroupId}`
@@ -58,7 +61,9 @@ export function createPairTimings (deps: { store: FlowStore }): PairTimings {
 
   async function build (flow: FlowData): Promise<FlowTimings> {
     const byKey = runIndex(flow)
-    const analysed = await store.analyses.analysedRunIds(flow.name)
+    const versions = await store.analyses.analyserVersions(flow.name)
+    const analysed = new Set(versions.keys())
+    const outdated = new Set([...versions].flatMap(([key, v]) => isOutdatedAnalyser(v) ? [key] : []))
     const limit = pLimit(READS)
     const byPair = new Map<string, PairTiming>()
     await Promise.all(flow.pairs.map(async (p) => await limit(async () => {
@@ -66,7 +71,7 @@ export function createPairTimings (deps: { store: FlowStore }): PairTimings {
       if (t !== null) byPair.set(pairKey(p.aacJobGroupId, p.onpremJobGroupId), t)
     })))
     const aggregate = aggregateTimings([...byPair.values()])
-    return { byPair, aggregate, advice: adviceFor(aggregate), analysed }
+    return { byPair, aggregate, advice: adviceFor(aggregate), analysed, outdated }
   }
 
   return {

@@ -4,15 +4,10 @@ import type { TaskRunner } from '../tasks/task-runner.js'
 import type { EventLogFiles, EventLogManifest } from '../store/eventlog-files.js'
 import { receiveUpload, uploadDisplayName } from '../store/eventlog-upload.js'
 import { analyseTaskKey, downloadTaskKey } from '../databricks/dbx-service.js'
+import { RunLogConflictError } from './analyser-service.js'
 
 /** Why an upload was not taken before a byte was read (a download, upload or analysis of the run's log runs). */
-export class UploadBusyError extends Error {
-  readonly statusCode = 409
-  constructor (message: string) {
-    super(message)
-    this.name = 'UploadBusyError'
-  }
-}
+export class UploadBusyError extends RunLogConflictError {}
 
 export interface UploadRequest {
   /** the file's bytes as they arrive */

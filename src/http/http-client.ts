@@ -102,6 +102,24 @@ export interface BytesResponse {
   body: Buffer
 }
 
+/**
+ * Where a streamed 2xx body goes (HttpClient.getStream): piece by piece as it arrives, each awaited (so a slow sink
+ * pauses the socket instead of piling the body up in memory).
+ */
+export interface BodySink {
+  /** sees the answer's status and headers before any byte; throws (an UpstreamError) to refuse it unread */
+  accept?: (status: number, headers: Record<string, string | string[] | undefined>) => void
+  write: (piece: Buffer) => Promise<void>
+}
+
+/** What a streamed GET delivered. */
+export interface StreamResponse {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  /** bytes handed to the sink */
+  bytes: number
+}
+
 /** A JSON client for one upstream: pooled connections, timeouts, retries with backoff, errors without tokens. */
 export interface HttpClient {
   readonly name: string
@@ -114,6 +132,12 @@ export interface HttpClient {
   head: (path: string, opts?: RequestOptions) => Promise<Record<string, string | string[] | undefined>>
   /** GET of a bounded binary body (a ranged read), with getJson's retries; set maxBytes to what is expected */
   getBytes: (path: string, opts?: RequestOptions) => Promise<BytesResponse>
+  /**
+   * GET of a bounded binary body (at most maxBytes) handed to `sink` as it arrives, never held whole. getJson's
+   * retries apply until the first byte reaches the sink; a failure after that is thrown (the caller knows how much it
+   * got and resumes with a Range). An error thrown by the sink is rethrown as it is, not retried.
+   */
+  getStream: (path: string, opts: RequestOptions, sink: BodySink) => Promise<StreamResponse>
   /**
    * GET of a large body, streamed: resolves on a 2xx with the open body (the caller consumes it), throws the
    * UpstreamErrors getJson would otherwise. Not retried: the caller resumes (Range) or starts over.
@@ -143,6 +167,7 @@ export const MAX_JSON_BODY = 8 * 1024 * 1024
 /** what is kept of an error body: enough for the upstream's message, the rest is not read */
 export const MAX_ERROR_BODY = 64 * 1024
 
+const EMPTY = Buffer.alloc(0)
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504])
 const RETRYABLE_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_CLOSED'])
@@ -245,6 +270,31 @@ export function describeErrorBody (text: string): { code: string | null, message
   }
 }
 
+/** An error of the caller's sink (a disk write): not the upstream's, never retried. */
+class SinkFailed extends Error {
+  constructor (readonly failure: unknown) {
+    super('the body sink failed')
+  }
+}
+
+/** Hands a 2xx body to a sink piece by piece, at most `limit` bytes; the pieces are never gathered. */
+async function streamBody (body: Body, limit: number, sink: BodySink, phase: { delivered: number }): Promise<void> {
+  for await (const piece of body) {
+    const chunk = piece as Buffer
+    if (phase.delivered + chunk.length > limit) {
+      body.destroy()
+      throw new BodyTooLarge(`sent more than ${mib(limit)}`, limit)
+    }
+    try {
+      await sink.write(chunk)
+    } catch (err) {
+      body.destroy()
+      throw new SinkFailed(err)
+    }
+    phase.delivered += chunk.length
+  }
+}
+
 class BodyTooLarge extends Error {
   constructor (readonly what: string, readonly limit: number) {
     super(what)
@@ -331,7 +381,7 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
     return `${basePath}${path}${qs === '' ? '' : `?${qs}`}`
   }
 
-  async function once (method: Method, path: string, ro: RequestOptions, signal: AbortSignal, phase: { headers: boolean }): Promise<{ status: number, headers: Record<string, string | string[] | undefined>, text: string, buffer: Buffer, token: string }> {
+  async function once (method: Method, path: string, ro: RequestOptions, signal: AbortSignal, phase: { headers: boolean, delivered: number }, sink?: BodySink): Promise<{ status: number, headers: Record<string, string | string[] | undefined>, text: string, buffer: Buffer, token: string }> {
     const fullPath = buildPath(path, ro.query)
     const extra = { ...(opts.sign === undefined ? { accept: 'application/json' } : {}), ...ro.headers }
     const { header, token } = await authorization(ro.signal, { method, path: fullPath, headers: extra })
@@ -353,12 +403,22 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
       res.body.destroy()
       throw new BodyTooLarge(`announced ${mib(declared)}`, limit)
     }
+    if (ok && sink !== undefined) {
+      try {
+        sink.accept?.(res.statusCode, res.headers)
+      } catch (err) {
+        res.body.destroy()
+        throw err
+      }
+      await streamBody(res.body, limit, sink, phase)
+      return { status: res.statusCode, headers: res.headers, text: '', buffer: EMPTY, token }
+    }
     const read = await readBodyLimited(res.body, limit)
     if (ok && read.over) throw new BodyTooLarge(`sent more than ${mib(limit)}`, limit)
     return { status: res.statusCode, headers: res.headers, text: read.text, buffer: read.buffer, token }
   }
 
-  async function call (method: Method, path: string, ro: RequestOptions = {}, as: 'json' | 'text' | 'headers' | 'bytes' = 'json'): Promise<unknown> {
+  async function call (method: Method, path: string, ro: RequestOptions = {}, as: 'json' | 'text' | 'headers' | 'bytes' | 'stream' = 'json', sink?: BodySink): Promise<unknown> {
     const retryable = method !== 'POST' || ro.idempotent === true
     const what = `${name} ${method} ${path}`
     let refreshed = false
@@ -371,10 +431,11 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
       const attemptMs = ro.timeoutMs ?? timeoutMs
       const deadline = AbortSignal.timeout(attemptMs)
       const signal = ro.signal === undefined ? deadline : AbortSignal.any([ro.signal, deadline])
-      const phase = { headers: false }
+      const phase = { headers: false, delivered: 0 }
       try {
-        const res = await once(method, path, ro, signal, phase)
+        const res = await once(method, path, ro, signal, phase, sink)
         if (res.status >= 200 && res.status < 300) {
+          if (as === 'stream') return { status: res.status, headers: res.headers, bytes: phase.delivered } satisfies StreamResponse
           if (as === 'text') return res.text
           if (as === 'headers') return res.headers
           if (as === 'bytes') return { status: res.status, headers: res.headers, body: res.buffer } satisfies BytesResponse
@@ -414,6 +475,7 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
         }
       } catch (err) {
         if (err instanceof UpstreamError) throw err
+        if (err instanceof SinkFailed) throw err.failure
         if (ro.signal?.aborted === true) throw fail({ upstream: name, kind: 'aborted', message: `${what} was cancelled` })
         if (err instanceof BodyTooLarge) {
           throw fail({ upstream: name, kind: 'too-large', message: `${what}: the response ${err.what}, more than the ${mib(err.limit)} this request allows; it was not read` })
@@ -432,7 +494,8 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
         })
         if (!isTimeout && !RETRYABLE_CODES.has(code)) throw lastError
       }
-      if (!retryable || attempt >= retries) throw lastError
+      // bytes already handed to a sink cannot be taken back: its caller resumes from them
+      if (!retryable || attempt >= retries || phase.delivered > 0) throw lastError
       opts.log?.warn({ upstream: name, method, path, attempt: attempt + 1, status: lastError.status, kind: lastError.kind }, 'upstream call failed, retrying')
       try {
         await sleep(waitMs ?? backoff, ro.signal)
@@ -490,6 +553,7 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
     getText: async (path, ro) => await call('GET', path, ro, 'text') as string,
     head: async (path, ro) => await call('HEAD', path, ro, 'headers') as Record<string, string | string[] | undefined>,
     getBytes: async (path, ro) => await call('GET', path, ro, 'bytes') as BytesResponse,
+    getStream: async (path, ro, sink) => await call('GET', path, ro, 'stream', sink) as StreamResponse,
     download,
     close: async () => { await pool.close() }
   }

@@ -19,13 +19,16 @@ export class EventLogRefused extends Error {
 /*
  * A log is read in chunks of the source's size (DBFS: 1 MiB per call, base64 in JSON; ranged GETs: larger), a few
  * at a time (bounded: Databricks rate-limits per workspace), and each chunk is written at its offset into a
- * preallocated `<part>.partial`, so memory stays at `concurrency` chunks whatever the file size. Completed chunk
+ * preallocated `<part>.partial` as its body streams in (staged STAGE_BYTES at a time), so memory stays at
+ * `concurrency` small buffers whatever the chunk and file sizes. Completed chunk
  * ranges are checkpointed in the folder's download state (after an fdatasync of the data they describe), so a killed
  * process resumes where it was; a part gets its source's name only once complete and size-checked. The store owns
  * the files (EventLogFiles); this module owns the protocol.
  */
 
 const STATE_SCHEMA = 1
+/** what one chunk read buffers before a positional write (whatever the chunk size) */
+const STAGE_BYTES = 256 * 1024
 
 export interface DownloadProgress {
   bytesDone: number
@@ -213,22 +216,52 @@ export async function downloadFromSource (opts: SourceDownloadOptions): Promise<
       const offset = index * chunkSize
       const want = Math.min(chunkSize, w.size - offset)
       const fh = await fhOf(w)
+      // the body is staged in a small buffer and written at its place as it fills: a read holds STAGE_BYTES, not a chunk
+      let stage: Buffer | null = null
+      let staged = 0
       let got = 0
+      const flush = async (): Promise<void> => {
+        if (stage === null || staged === 0) return
+        await fh.write(stage.subarray(0, staged), offset + got)
+        got += staged
+        staged = 0
+      }
+      const write = async (piece: Buffer): Promise<void> => {
+        // a source never sends more than asked; were one to, the surplus would overwrite the next chunk
+        if (got + staged + piece.length > want) throw new UpstreamError({ upstream: src.upstream, kind: 'malformed', message: `${src.label} sent more of ${w.part.name} than the ${want} bytes asked from ${offset}` })
+        if (staged === 0 && piece.length >= STAGE_BYTES) {
+          // a piece as large as the stage (a DBFS read's 1 MiB) goes straight to disk
+          await fh.write(piece, offset + got)
+          got += piece.length
+          return
+        }
+        stage ??= Buffer.allocUnsafe(Math.min(STAGE_BYTES, want))
+        for (let from = 0; from < piece.length;) {
+          const n = piece.copy(stage, staged, from)
+          staged += n
+          from += n
+          if (staged === stage.length) await flush()
+        }
+      }
       let attempts = 0
+      // eslint-disable-next-line no-unmodified-loop-condition -- flush() advances `got`
       while (got < want) {
         checkAbort()
-        let buf: Buffer
+        const before = got
         try {
-          buf = await src.read(w.part.path, offset + got, want - got, { signal, validator: w.state.validator ?? null })
+          await src.read(w.part.path, offset + got, want - got, write, { signal, validator: w.state.validator ?? null })
+          await flush()
         } catch (err) {
           checkAbort()
-          // the HTTP client already retried transient failures; one more round covers a malformed body
+          // what arrived before a failure is good (its range and validator were checked first): keep it, ask for the rest
+          await flush()
+          if (got > before) attempts = 0
+          // the HTTP client already retried transient failures before the first byte; this covers a malformed body and
+          // a connection lost mid-body
           if (err instanceof UpstreamError && (err.kind === 'malformed' || err.kind === 'network' || err.kind === 'timeout') && attempts++ < 2) continue
           throw err
         }
-        if (buf.length === 0) throw new Error(`${w.part.name} ended at ${offset + got} bytes on ${src.label}, expected ${w.size}: the file changed during the download; download it again`)
-        await fh.write(buf, offset + got)
-        got += buf.length
+        if (got === before) throw new Error(`${w.part.name} ended at ${offset + got} bytes on ${src.label}, expected ${w.size}: the file changed during the download; download it again`)
       }
       w.dirty = true
       w.done.add(index)

@@ -38,10 +38,12 @@ export interface LogSource {
   /** the file's size now; null when it is gone */
   stat: (path: string, opts: { signal?: AbortSignal }) => Promise<LogStat | null>
   /**
-   * Bytes [offset, offset + length) of the file: fewer only at its end, none past it. A source that learns the file
-   * changed since `validator` throws FileChanged.
+   * Bytes [offset, offset + length) of the file, handed to `write` in order as they arrive (each awaited; never
+   * gathered whole, so a read holds a socket's buffer, not `length`): fewer only at its end, none past it. Returns
+   * how many were written. A failure may come after some were: the caller keeps those and asks for the rest. A source
+   * that learns the file changed since `validator` throws FileChanged.
    */
-  read: (path: string, offset: number, length: number, opts: { signal?: AbortSignal, validator?: string | null }) => Promise<Buffer>
+  read: (path: string, offset: number, length: number, write: (piece: Buffer) => Promise<void>, opts: { signal?: AbortSignal, validator?: string | null }) => Promise<number>
 }
 
 /** The file is not the one the download started on (its validator changed): download it again. */

@@ -20,7 +20,7 @@ export interface FolderEntry {
 }
 
 /** A bucket as a log source: HEAD for the size and ETag, ranged GETs If-Match that ETag. */
-export function s3Source (s3: Pick<S3Client, 'head' | 'getRange'>, place: S3Place): LogSource {
+export function s3Source (s3: Pick<S3Client, 'head' | 'getRangeTo'>, place: S3Place): LogSource {
   return {
     kind: 's3',
     label: `the S3 bucket ${place.bucket}`,
@@ -36,9 +36,9 @@ export function s3Source (s3: Pick<S3Client, 'head' | 'getRange'>, place: S3Plac
         throw err
       }
     },
-    async read (key, offset, length, o) {
+    async read (key, offset, length, write, o) {
       try {
-        return await s3.getRange(place, key, offset, length, { signal: o.signal, etag: o.validator ?? null })
+        return await s3.getRangeTo(place, key, offset, length, write, { signal: o.signal, etag: o.validator ?? null })
       } catch (err) {
         // If-Match failed: the object was rewritten since its HEAD
         if (err instanceof UpstreamError && err.status === 412) throw new FileChanged(`${key} changed in the S3 bucket ${place.bucket} during the download: download it again`)

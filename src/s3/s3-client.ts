@@ -2,6 +2,7 @@ import aws4 from 'aws4'
 import type { Logger } from 'pino'
 import { createHttpClient, type HttpClient, type NetworkOptions } from '../http/http-client.js'
 import { UpstreamError, type UpstreamErrorKind } from '../http/upstream-error.js'
+import { rangedGet } from '../http/ranged-get.js'
 import { parseListObjectsV2, parseS3Error, S3XmlError, type S3ListPage, type S3Object } from './s3-xml.js'
 
 /*
@@ -60,6 +61,8 @@ export interface S3Client {
    * fails (If-Match) instead of mixing two versions.
    */
   getRange: (place: S3Place, key: string, offset: number, length: number, opts?: S3CallOptions & { etag?: string | null }) => Promise<Buffer>
+  /** getRange streamed: the bytes go to `write` as they arrive (never held whole); returns how many */
+  getRangeTo: (place: S3Place, key: string, offset: number, length: number, write: (piece: Buffer) => Promise<void>, opts?: S3CallOptions & { etag?: string | null }) => Promise<number>
   close: () => Promise<void>
 }
 
@@ -255,7 +258,7 @@ export function createS3Client (opts: S3ClientOptions): S3Client {
   function explain (err: unknown, where: string, region: string, action: string): unknown {
     if (err instanceof S3XmlError) return new UpstreamError({ upstream: UPSTREAM, kind: 'malformed', message: `S3 ${action} ${where}: ${err.message}` })
     if (!(err instanceof UpstreamError) || err.upstream !== UPSTREAM) return err
-    if (err.kind === 'aborted' || err.kind === 'timeout' || err.kind === 'network' || err.kind === 'too-large' || err.kind === 'config') return err
+    if (err.kind === 'aborted' || err.kind === 'timeout' || err.kind === 'network' || err.kind === 'too-large' || err.kind === 'config' || err.kind === 'malformed') return err
     const a = advice(err.code, err.status, creds, region)
     const said = [err.code, err.upstreamMessage].filter((x) => x !== null).join(': ')
     const status = err.status === null ? '' : ` with ${err.status}`
@@ -271,6 +274,16 @@ export function createS3Client (opts: S3ClientOptions): S3Client {
       })
       return parseListObjectsV2(xml)
     })
+
+  const getRangeTo: S3Client['getRangeTo'] = async (place, key, offset, length, write, o = {}) => {
+    if (length <= 0) {
+      prepare(place, key) // still refuses a call without credentials
+      return 0
+    }
+    // a region redirect is an answer without a body: it comes before any byte reaches `write`
+    return await inRegion(place, key, 'read', `s3://${place.bucket}/${key}`, async (p) =>
+      await rangedGet(p.http, { path: p.path, offset, length, headers: o.etag != null ? { 'if-match': o.etag } : {}, signal: o.signal, upstream: UPSTREAM, what: `S3 GET ${p.where}` }, write))
+  }
 
   return {
     listPage,
@@ -306,27 +319,11 @@ export function createS3Client (opts: S3ClientOptions): S3Client {
         return { key, size, lastModified: Number.isNaN(lm) ? null : lm, etag: typeof h.etag === 'string' ? h.etag : null }
       })
     },
+    getRangeTo,
     async getRange (place, key, offset, length, o = {}) {
-      if (length <= 0) {
-        prepare(place, key) // still refuses a call without credentials
-        return Buffer.alloc(0)
-      }
-      const end = offset + length - 1
-      return await inRegion(place, key, 'read', `s3://${place.bucket}/${key}`, async (p) => {
-        const headers: Record<string, string> = { range: `bytes=${offset}-${end}` }
-        if (o.etag != null) headers['if-match'] = o.etag
-        const res = await p.http.getBytes(p.path, { signal: o.signal, headers, maxBytes: length })
-        if (res.status === 206) {
-          const cr = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(String(res.headers['content-range'] ?? ''))
-          if (cr === null || Number(cr[1]) !== offset || Number(cr[2]) - offset + 1 !== res.body.length) {
-            throw new UpstreamError({ upstream: UPSTREAM, kind: 'malformed', message: `S3 answered bytes ${String(res.headers['content-range'])} with ${res.body.length} bytes for bytes ${offset}-${end} of ${p.where}` })
-          }
-          return res.body
-        }
-        // a server ignoring Range sends the whole object: usable only when that is what was asked
-        if (offset === 0 && res.body.length <= length) return res.body
-        throw new UpstreamError({ upstream: UPSTREAM, kind: 'malformed', message: `S3 ignored the byte range of ${p.where} (answered ${res.status})` })
-      })
+      const pieces: Buffer[] = []
+      await getRangeTo(place, key, offset, length, async (p) => { pieces.push(p) }, o)
+      return Buffer.concat(pieces)
     },
     async close () {
       await Promise.allSettled([...clients.values()].map(async (c) => { await c.close() }))

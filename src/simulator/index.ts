@@ -73,6 +73,8 @@ export interface Simulator {
   world: World
   /** requests received (faulted and unauthorised ones included), optionally only paths starting with pathPrefix */
   requests(upstream: Upstream, pathPrefix?: string): number
+  /** the Range headers of the requests received (optionally only paths starting with pathPrefix), in order */
+  rangesAsked(upstream: Upstream, pathPrefix?: string): string[]
   resetRequests(): void
   setOnpremJobLibrary(enabled: boolean): void
   /** false: the History Server ignores Range on /logs (as Spark's own does); default true */
@@ -98,8 +100,10 @@ export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simu
   let historyRanges = true
   let onpremJobLibrary = opts.onpremJobLibrary ?? true
   const seen: Record<Upstream, string[]> = { aac: [], onprem: [], databricks: [], sparkHistory: [], s3: [] }
-  const onRequest = (u: Upstream, path: string): void => {
+  const ranges: Record<Upstream, Array<{ path: string, range: string }>> = { aac: [], onprem: [], databricks: [], sparkHistory: [], s3: [] }
+  const onRequest = (u: Upstream, path: string, range: string | null): void => {
     seen[u].push(path)
+    if (range !== null) ranges[u].push({ path, range })
   }
   const samples = new SampleLogs({ cacheDir: opts.cacheDir })
   const dbfs = new Dbfs(samples)
@@ -180,8 +184,11 @@ export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simu
         const list = seen[upstream]
         return pathPrefix === undefined ? list.length : list.filter((p) => p.startsWith(pathPrefix)).length
       },
+      rangesAsked (upstream, pathPrefix) {
+        return ranges[upstream].filter((r) => pathPrefix === undefined || r.path.startsWith(pathPrefix)).map((r) => r.range)
+      },
       resetRequests () {
-        for (const k of Object.keys(seen) as Upstream[]) seen[k] = []
+        for (const k of Object.keys(seen) as Upstream[]) { seen[k] = []; ranges[k] = [] }
       },
       setOnpremJobLibrary (enabled) {
         onpremJobLibrary = enabled

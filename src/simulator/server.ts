@@ -18,7 +18,8 @@ export interface UpstreamServerOptions {
   isPublic?: (path: string) => boolean
   /** bearer tokens accepted besides `token` (AAC's OAuth access tokens) */
   acceptToken?: (token: string) => boolean
-  onRequest: (upstream: Upstream, path: string) => void
+  /** every request as received: its path (no query string) and the Range header it asked, if any */
+  onRequest: (upstream: Upstream, path: string, range: string | null) => void
   logger?: FastifyBaseLogger | boolean
 }
 
@@ -91,7 +92,7 @@ export function createUpstreamServer (opts: UpstreamServerOptions): FastifyInsta
 
   app.addHook('onRequest', async (req, reply) => {
     const path = pathOf(req.url)
-    opts.onRequest(opts.upstream, path)
+    opts.onRequest(opts.upstream, path, typeof req.headers.range === 'string' ? req.headers.range : null)
     const { latencyMs, fault } = opts.faults.take(opts.upstream, path)
     if (latencyMs > 0) await sleep(latencyMs)
     if (fault) {

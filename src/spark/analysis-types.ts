@@ -6,6 +6,8 @@ export const ANALYSIS_SCHEMA_VERSION = 1 as const
 
 export interface Analysis {
   schemaVersion: typeof ANALYSIS_SCHEMA_VERSION
+  /** the analyser that made it (ANALYSER_VERSION, analyser-version.ts); absent in analyses made before it was recorded */
+  analyserVersion?: number
   generatedAt: string
   source: { path: string; layout: string; parts: { name: string; codec: string; compressedBytes: number }[] }
   application: ApplicationSummary

@@ -2,6 +2,7 @@
 // REST-shaped collections.
 import { downsample } from '../shared/downsample.js'
 import type { Aggregator, TaskFailureClass } from './aggregator.js'
+import { ANALYSER_VERSION } from './analyser-version.js'
 import {
   ANALYSIS_SCHEMA_VERSION, type Analysis, type EnvironmentInfo, type Kpis, type ParseHealth, type RootCauseLine, type Timeline, type Usage,
 } from './analysis-types.js'
@@ -84,6 +85,7 @@ export function buildAnalysis (agg: Aggregator, parse: ParseHealth, opts: BuildO
   const master = props['spark.master']
   const analysis: Analysis = {
     schemaVersion: ANALYSIS_SCHEMA_VERSION,
+    analyserVersion: ANALYSER_VERSION,
     generatedAt: new Date().toISOString(),
     source: opts.source ?? { path: '', layout: 'file', parts: [] },
     application: {

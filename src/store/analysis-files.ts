@@ -1,4 +1,4 @@
-import { readdir, readFile, rm, stat } from 'node:fs/promises'
+import { open, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ANALYSIS_SCHEMA_VERSION, type Analysis } from '../spark/analysis-types.js'
 import { writeFileAtomic } from './atomic-write.js'
@@ -26,6 +26,11 @@ export interface AnalysisFiles {
   read: (flowName: string, jobRunId: string) => Promise<AnalysisLookup>
   /** Databricks run ids of the flow that have an analysis.json */
   analysedRunIds: (flowName: string) => Promise<Set<string>>
+  /**
+   * The analysis keys of the flow that have an analysis.json, each with the analyser version it records (null: none,
+   * made before versions were recorded). Read from the head of each file, not the whole analysis.
+   */
+  analyserVersions: (flowName: string) => Promise<Map<string, number | null>>
   /** saves a run's analysis atomically into its (existing) event log folder */
   write: (flowName: string, jobRunId: string, analysis: Analysis) => Promise<void>
   /**
@@ -60,6 +65,26 @@ export interface AnalysisPaths {
   eventlogDir: (flowName: string, jobRunId: string) => string
   eventlogsRoot: (flowName: string) => string
 }
+// write() puts schemaVersion and analyserVersion first, so the version is in the file's first bytes
+const HEAD_BYTES = 256
+const HEAD_VERSION = /^\{\s*"schemaVersion":\s*\d+,\s*"analyserVersion":\s*(\d{1,9})\s*[,}]/
+
+/** The analyser version at the head of an analysis.json (null when it records none, or cannot be read). */
+async function headVersion (file: string): Promise<number | null> {
+  let fh
+  try {
+    fh = await open(file, 'r')
+    const buf = Buffer.alloc(HEAD_BYTES)
+    const { bytesRead } = await fh.read(buf, 0, HEAD_BYTES, 0)
+    const m = HEAD_VERSION.exec(buf.toString('utf8', 0, bytesRead))
+    return m === null ? null : Number(m[1])
+  } catch {
+    return null
+  } finally {
+    await fh?.close()
+  }
+}
+
 // Parsed analyses are a few MB at most; keeping the last few spares re-parsing when the page, the panel and the
 // chart data ask for the same one within seconds.
 const CACHE_ENTRIES = 6
@@ -67,6 +92,34 @@ const CACHE_ENTRIES = 6
 /** Reads and writes saved analyses: flows/<flow>/eventlogs/<jobRunId>/analysis.json. */
 export function createAnalysisFiles (paths: AnalysisPaths, onWrite: (flowName: string) => void = () => {}): AnalysisFiles {
   const cache = new Map<string, SavedAnalysis>()
+  // analysis.json path -> the version at its head, as of that size and mtime (files are only ever replaced whole)
+  const versions = new Map<string, { mtimeMs: number, size: number, version: number | null }>()
+
+  async function analyserVersions (flowName: string): Promise<Map<string, number | null>> {
+    const out = new Map<string, number | null>()
+    let root: string
+    try {
+      root = paths.eventlogsRoot(flowName)
+    } catch {
+      return out
+    }
+    const entries = await readdir(root).catch(() => [] as string[])
+    await Promise.all(entries.map(async (e) => {
+      const file = join(root, e, ANALYSIS_FILE)
+      const info = await stat(file).catch(() => null)
+      if (info === null || !info.isFile()) {
+        versions.delete(file)
+        return
+      }
+      let hit = versions.get(file)
+      if (hit === undefined || hit.mtimeMs !== info.mtimeMs || hit.size !== info.size) {
+        hit = { mtimeMs: info.mtimeMs, size: info.size, version: await headVersion(file) }
+        versions.set(file, hit)
+      }
+      out.set(e, hit.version)
+    }))
+    return out
+  }
 
   return {
     async read (flowName, jobRunId) {
@@ -115,24 +168,18 @@ export function createAnalysisFiles (paths: AnalysisPaths, onWrite: (flowName: s
     },
 
     async analysedRunIds (flowName) {
-      const ids = new Set<string>()
-      let root: string
-      try {
-        root = paths.eventlogsRoot(flowName)
-      } catch {
-        return ids
-      }
-      const entries = await readdir(root).catch(() => [] as string[])
-      await Promise.all(entries.map(async (e) => {
-        const ok = await stat(join(root, e, ANALYSIS_FILE)).then((s) => s.isFile(), () => false)
-        if (ok) ids.add(e)
-      }))
-      return ids
+      return new Set((await analyserVersions(flowName)).keys())
     },
+
+    analyserVersions,
 
     async write (flowName, jobRunId, analysis) {
       const dir = paths.eventlogDir(flowName, jobRunId)
-      await writeFileAtomic(join(dir, ANALYSIS_FILE), JSON.stringify(analysis, null, 1))
+      // the versions first: analyserVersions() reads them from the file's head (an analysis without analyserVersion,
+      // an old one, is written without it: JSON leaves undefined out)
+      const { schemaVersion, analyserVersion, ...rest } = analysis
+      const doc = { schemaVersion, analyserVersion, ...rest }
+      await writeFileAtomic(join(dir, ANALYSIS_FILE), JSON.stringify(doc, null, 1))
       // a newer analysis answers the failure recorded before it
       await rm(join(dir, FAILURE_FILE), { force: true })
       onWrite(flowName)

@@ -116,6 +116,38 @@ t.test('download from a volume: ranged parallel chunks through 429 / 503 / reset
   t.ok(analysis.kpis.stages > 0 && analysis.kpis.wallClockMs > 0 && analysis.kpis.tasks > 0, `analysed: ${analysis.kpis.stages} stages, ${analysis.kpis.tasks} tasks`)
 })
 
+t.test('a ranged read cut off mid-body keeps what it streamed to disk and asks only for the rest of its range', async (t) => {
+  const parts = await volumeParts()
+  const dir = tempDir(t)
+  const chunkSize = 256 * KiB
+  const chunks = parts.reduce((s, p) => s + Math.ceil(p.size / chunkSize), 0)
+  let armed = false
+  sim.resetRequests()
+  await downloadEventLog({
+    logSource: volumeSource(client, VOLUME),
+    parts,
+    files: eventLogFiles(dir),
+    chunkSize,
+    concurrency: 1,
+    onProgress: (p) => {
+      if (!armed && p.chunksRead >= 1) {
+        armed = true
+        // the next ranged GET announces its whole length, sends half of it, then the socket is cut
+        sim.faults.add({ upstream: 'databricks', path: FILES, kind: 'truncate', times: 1 })
+      }
+    }
+  })
+  t.equal(sim.faults.size, 0, 'the truncation was hit')
+  const asked = sim.rangesAsked('databricks', FILES).map((r) => /^bytes=(\d+)-(\d+)$/.exec(r)).map((m) => [Number(m![1]), Number(m![2])] as const)
+  t.equal(asked.length, chunks + 1, 'one request per chunk, and one for the rest of the cut one')
+  const resumed = asked.filter(([from]) => from % chunkSize !== 0)
+  t.equal(resumed.length, 1, `one read started inside its chunk: ${JSON.stringify(resumed)}`)
+  const [from, to] = resumed[0]!
+  t.equal((to + 1) % chunkSize === 0 || parts.some((p) => p.size === to + 1), true, 'it asked up to the end of the chunk')
+  t.ok(from % chunkSize >= chunkSize / 2 - 64 * KiB, `it resumed after the half already on disk (${from % chunkSize} bytes into the chunk)`)
+  await sameBytes(t, dir, parts)
+})
+
 t.test('cancel mid-download keeps the finished ranges; the next click resumes; a change of source or chunk size starts over', async (t) => {
   const parts = await volumeParts()
   const dir = tempDir(t)

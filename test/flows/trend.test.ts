@@ -28,7 +28,7 @@ function timingsOf (flow: FlowData) {
     const o = flow.runs.find((r) => r.platform === 'onprem' && r.jobGroupId === p.onpremJobGroupId)!
     byPair.set(pairKey(p.aacJobGroupId, p.onpremJobGroupId), decomposePair(decomposeSide(a, { dbx: { setupMs: 4 * MIN, executionMs: 5 * MIN, cleanupMs: 0, clusterStartMs: null }, spark: null }), decomposeSide(o, { dbx: null, spark: null })))
   }
-  return { byPair, aggregate: aggregateTimings([...byPair.values()]), advice: [], analysed: new Set<string>() }
+  return { byPair, aggregate: aggregateTimings([...byPair.values()]), advice: [], analysed: new Set<string>(), outdated: new Set<string>() }
 }
 
 t.test('stacked by the measured parts, the rest "not split"; unpaired runs link to their run page', async (t) => {

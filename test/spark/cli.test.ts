@@ -6,6 +6,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { EVENTLOGS } from '../helper-fixtures.js'
+import { ANALYSER_VERSION } from '../../src/spark/analyser-version.js'
 // @ts-expect-error plain JavaScript beside the bin, no types
 import { distIsFresh } from '../../bin/dist-fresh.js'
 
@@ -32,9 +33,26 @@ t.test('--json and --out on a compressed log', async (t) => {
   const printed = JSON.parse(r.stdout)
   const written = JSON.parse(readFileSync(out, 'utf8'))
   t.equal(printed.schemaVersion, 1)
+  t.equal(printed.analyserVersion, ANALYSER_VERSION, 'the JSON records the analyser')
+  t.equal(written.analyserVersion, ANALYSER_VERSION)
   t.same(printed.parse.badLines.first.map((b: { line: number }) => b.line), [4])
   t.equal(written.kpis.tasks, printed.kpis.tasks)
   t.equal(written.kpis.tasks, 217)
+})
+
+t.test('--version and -V print the package and analyser versions, from the sources and the compiled CLI', async (t) => {
+  const { version } = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }
+  for (const tsx of ['1', '0']) {
+    for (const flag of ['--version', '-V']) {
+      const r = spawnSync(process.execPath, [BIN, flag], { encoding: 'utf8', cwd: tmpdir(), env: { ...process.env, TRI_TRACK_TSX: tsx }, timeout: 120_000 })
+      t.equal(r.status, 0, r.stderr)
+      t.equal(r.stdout, `tri-track ${version} (analyser ${ANALYSER_VERSION})\n`, `${flag}, TRI_TRACK_TSX=${tsx}`)
+      t.equal(r.stderr, '')
+    }
+  }
+  const help = run('--help')
+  t.equal(help.status, 0)
+  t.match(help.stdout, /-V, --version {2}print Tri-Tracker's version and its analyser's/)
 })
 
 t.test('unreadable input fails with a message', async (t) => {
