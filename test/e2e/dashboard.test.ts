@@ -246,5 +246,21 @@ t.test('the whole journey ends on a dashboard that draws, explains and closes', 
   t.ok(await js(page, '(() => { const r = document.querySelector(\'[data-axis-pin="left"]\').getBoundingClientRect(); return r.left >= 0 && r.top >= 0 && r.bottom <= innerHeight && r.width > 20 })()'), 'full page pins the stage axis too')
   t.ok((await pixels(page, '[data-axis-pin="left"]')).inked > 500, 'and draws it')
 
+  // an analysis an older Tri-Tracker saved: the notice, then Re-analyse redraws the dashboard in place
+  const runId = String(ta.sim.world.notable.rolledParts.runId)
+  const found = await ta.services.store.analyses.read(name, runId)
+  if (found.kind !== 'ok') throw new Error('no saved analysis')
+  const { analyserVersion: _, ...old } = found.saved.analysis
+  await ta.services.store.analyses.write(name, runId, old)
+  await page.goto(dashUrl)
+  await page.waitForSelector('#dashboard-content[data-charts="ready"]')
+  t.match(await page.locator('.reanalyse').textContent(), /Analysed by an older version of Tri-Tracker: flags may differ\./)
+  await checkA11y(t, page, 'dashboard of an analysis made by an older Tri-Tracker')
+  await page.click('.reanalyse button[type=submit]')
+  await page.waitForSelector('.reanalyse', { state: 'detached', timeout: 60_000 })
+  await page.waitForSelector('#dashboard-content[data-charts="ready"]')
+  t.equal(page.url(), dashUrl, 'the same page, redrawn in place')
+  t.ok((await pixels(page, '#chart-timeline')).coloured > 2000, 'the new analysis draws')
+
   t.same(problems, [], 'no console errors')
 })
