@@ -98,6 +98,12 @@ export class ScanState {
   readonly taskEndHead = new ShapeSet()
   readonly taskEndTail = new ShapeSet()
   readonly taskStartHead = new ShapeSet()
+  /** TaskEnd tail shapes with the zeros of recent lines folded in (tried first; see bakeZeros) */
+  readonly taskEndTailZeros = new ShapeSet()
+  /** per value of the last tail read by matchShapeBack: whether it was exactly "0" */
+  zeroAt = new Uint8Array(256)
+  /** tail lines read by a plain shape since zeros were last folded into one */
+  sinceBake = 0
   readonly recorder = new ShapeRecorder()
   /** the metrics before a region is read by a shape, put back when the shape does not fit */
   readonly savedMetrics = new Float64Array(N_METRICS)
@@ -370,6 +376,8 @@ export function matchShapeBack (sh: Shape, line: Buffer, lo: number, to: number,
   const slots = sh.slots
   const view = st.wordView(line)
   const base = line.byteOffset
+  if (st.zeroAt.length < kinds.length) st.zeroAt = new Uint8Array(kinds.length)
+  const zero = st.zeroAt
   let p = to
   for (let k = kinds.length; ; k--) {
     const b = k === 0 ? 0 : ends[k - 1]!
@@ -400,9 +408,11 @@ export function matchShapeBack (sh: Shape, line: Buffer, lo: number, to: number,
         const next = line[p]!
         if (q < p && p - q <= 15 && (q === lo || !isNumberByte(e)) && !isNumberByte(next)) {
           if (slot >= 0) store(slot, v, rec, st.nums)
+          zero[k - 1] = p - q === 1 && v === 0 ? 1 : 0
           p = q
           break
         }
+        zero[k - 1] = 0
         while (q > lo) {
           e = line[q - 1]!
           if (isNumberByte(e)) q--
@@ -463,6 +473,8 @@ export function matchShapeBack (sh: Shape, line: Buffer, lo: number, to: number,
       }
     }
   }
+  const zs = sh.zeroSlots
+  for (let i = 0; i < zs.length; i++) store(zs[i]!, 0, rec, st.nums)
   if (sh.executorMetrics) rec.hasExecutorMetrics = true
   return p
 }
