@@ -2,7 +2,9 @@
 // Metrics). Keys are hashed (FNV-1a of the key, mixed with its parent key's hash) without allocating strings, and
 // looked up in a table of the fields we want; everything else is stepped over.
 import { EXECUTOR_METRICS, N_EXEC_METRICS, N_METRICS, TASK_METRICS, type TaskEndRecord } from './task-metrics.js'
-import { Shape, ShapeRecorder, ShapeSet, StringCache, V_BOOL, V_NULL, V_NUM, V_STR } from './line-shape.js'
+import {
+  SEEN_FALSE, SEEN_OTHER, SEEN_ZERO, Shape, ShapeRecorder, ShapeSet, StringCache, V_BOOL, V_NULL, V_NUM, V_STR,
+} from './line-shape.js'
 
 const FNV_OFFSET = 0x811c9dc5 | 0
 const FNV_PRIME = 16777619
@@ -98,12 +100,8 @@ export class ScanState {
   readonly taskEndHead = new ShapeSet()
   readonly taskEndTail = new ShapeSet()
   readonly taskStartHead = new ShapeSet()
-  /** TaskEnd tail shapes with the zeros of recent lines folded in (tried first; see bakeZeros) */
-  readonly taskEndTailZeros = new ShapeSet()
-  /** per value of the last tail read by matchShapeBack: whether it was exactly "0" */
-  zeroAt = new Uint8Array(256)
-  /** tail lines read by a plain shape since zeros were last folded into one */
-  sinceBake = 0
+  /** per value of the last region read by a shape: SEEN_ZERO, SEEN_FALSE or SEEN_OTHER (for bakeZeros) */
+  seen = new Uint8Array(256)
   readonly recorder = new ShapeRecorder()
   /** the metrics before a region is read by a shape, put back when the shape does not fit */
   readonly savedMetrics = new Float64Array(N_METRICS)
@@ -304,6 +302,8 @@ export function matchShape (sh: Shape, line: Buffer, from: number, to: number, r
   const n = kinds.length
   const view = st.wordView(line)
   const base = line.byteOffset
+  if (st.seen.length < n) st.seen = new Uint8Array(n)
+  const seen = st.seen
   let p = from
   let x = 0
   for (let k = 0; ; k++) {
@@ -324,6 +324,7 @@ export function matchShape (sh: Shape, line: Buffer, from: number, to: number, r
         if (!((c >= 0x30 && c <= 0x39) || c === 0x2d)) return -1
         const v = scanNumber(line, p, to, st)
         if (slot >= 0) store(slot, v, rec, st.nums)
+        seen[k] = c === 0x30 && st.numEnd === p + 1 ? SEEN_ZERO : SEEN_OTHER
         p = st.numEnd
         break
       }
@@ -337,22 +338,34 @@ export function matchShape (sh: Shape, line: Buffer, from: number, to: number, r
           if (slot - 2000 === TI['Reason'] && v !== 'Success') return -1
           st.strs[slot - 2000] = v
         }
+        seen[k] = SEEN_OTHER
         p = j + 1
         break
       }
       case V_BOOL:
-        if (c === 0x74) { if (slot >= 2000) st.bools[slot - 2000] = true; p += 4 } else if (c === 0x66) { if (slot >= 2000) st.bools[slot - 2000] = false; p += 5 } else return -1
+        if (c === 0x74) {
+          if (slot >= 2000) st.bools[slot - 2000] = true
+          seen[k] = SEEN_OTHER
+          p += 4
+        } else if (c === 0x66) {
+          if (slot >= 2000) st.bools[slot - 2000] = false
+          seen[k] = SEEN_FALSE
+          p += 5
+        } else return -1
         break
       case V_NULL:
         if (c !== 0x6e) return -1
+        seen[k] = SEEN_OTHER
         p += 4
         break
       default:
         if (c !== 0x5b) return -1
         p = skipArray(line, p, to)
         if (p < 0) return -1
+        seen[k] = SEEN_OTHER
     }
   }
+  storeFolded(sh, rec, st)
   if (sh.executorMetrics) rec.hasExecutorMetrics = true
   if (sh.stopBack > 0) {
     st.stoppedAt = p - sh.stopBack
@@ -376,8 +389,8 @@ export function matchShapeBack (sh: Shape, line: Buffer, lo: number, to: number,
   const slots = sh.slots
   const view = st.wordView(line)
   const base = line.byteOffset
-  if (st.zeroAt.length < kinds.length) st.zeroAt = new Uint8Array(kinds.length)
-  const zero = st.zeroAt
+  if (st.seen.length < kinds.length) st.seen = new Uint8Array(kinds.length)
+  const seen = st.seen
   let p = to
   for (let k = kinds.length; ; k--) {
     const b = k === 0 ? 0 : ends[k - 1]!
@@ -408,11 +421,11 @@ export function matchShapeBack (sh: Shape, line: Buffer, lo: number, to: number,
         const next = line[p]!
         if (q < p && p - q <= 15 && (q === lo || !isNumberByte(e)) && !isNumberByte(next)) {
           if (slot >= 0) store(slot, v, rec, st.nums)
-          zero[k - 1] = p - q === 1 && v === 0 ? 1 : 0
+          seen[k - 1] = p - q === 1 && v === 0 ? SEEN_ZERO : SEEN_OTHER
           p = q
           break
         }
-        zero[k - 1] = 0
+        seen[k - 1] = SEEN_OTHER
         while (q > lo) {
           e = line[q - 1]!
           if (isNumberByte(e)) q--
@@ -441,20 +454,24 @@ export function matchShapeBack (sh: Shape, line: Buffer, lo: number, to: number,
           if (slot - 2000 === TI['Reason'] && v !== 'Success') return -1
           st.strs[slot - 2000] = v
         }
+        seen[k - 1] = SEEN_OTHER
         p = q
         break
       }
       case V_BOOL:
         if (p - 4 >= lo && line[p - 4] === 0x74 && line[p - 3] === 0x72 && line[p - 2] === 0x75 && line[p - 1] === 0x65) {
           if (slot >= 2000) st.bools[slot - 2000] = true
+          seen[k - 1] = SEEN_OTHER
           p -= 4
         } else if (p - 5 >= lo && line[p - 5] === 0x66 && line[p - 4] === 0x61 && line[p - 3] === 0x6c && line[p - 2] === 0x73 && line[p - 1] === 0x65) {
           if (slot >= 2000) st.bools[slot - 2000] = false
+          seen[k - 1] = SEEN_FALSE
           p -= 5
         } else return -1
         break
       case V_NULL:
         if (!(p - 4 >= lo && line[p - 4] === 0x6e && line[p - 3] === 0x75 && line[p - 2] === 0x6c && line[p - 1] === 0x6c)) return -1
+        seen[k - 1] = SEEN_OTHER
         p -= 4
         break
       default: {
@@ -469,14 +486,22 @@ export function matchShapeBack (sh: Shape, line: Buffer, lo: number, to: number,
           else if ((d === 0x5b || d === 0x7b) && --depth === 0) break
         }
         if (q < lo || line[q] !== 0x5b) return -1
+        seen[k - 1] = SEEN_OTHER
         p = q
       }
     }
   }
-  const zs = sh.zeroSlots
-  for (let i = 0; i < zs.length; i++) store(zs[i]!, 0, rec, st.nums)
+  storeFolded(sh, rec, st)
   if (sh.executorMetrics) rec.hasExecutorMetrics = true
   return p
+}
+
+/** Stores the values folded into a shape's text (its line fitted the shape, so they are there). */
+function storeFolded (sh: Shape, rec: TaskEndRecord, st: ScanState): void {
+  const zs = sh.zeroSlots
+  for (let i = 0; i < zs.length; i++) store(zs[i]!, 0, rec, st.nums)
+  const fs = sh.falseSlots
+  for (let i = 0; i < fs.length; i++) st.bools[fs[i]! - 2000] = false
 }
 
 /** Whether byte `c` can be part of a JSON number (a digit, '.', 'e', 'E', '+' or '-'). */

@@ -5,7 +5,7 @@
 // successful task returns false so that the caller falls back to JSON.parse (failures carry stack traces; few).
 import { needle } from './byte-scan.js'
 import { matchShape, matchShapeBack, ScanState, scanFields, STOPPED, TI } from './field-scanner.js'
-import { bakeZeros, type ShapeSet } from './line-shape.js'
+import { bakeZeros, SEEN_OTHER, type ShapeList, type ShapeSet } from './line-shape.js'
 import type { TaskEndRecord } from './task-metrics.js'
 
 const K_TEM = needle('"Task Executor Metrics":{')
@@ -83,44 +83,48 @@ function finish (rec: TaskEndRecord, st: ScanState): boolean {
  * Executor Metrics key comes before it).
  */
 function readTailBack (line: Buffer, start: number, acc: number, end: number, rec: TaskEndRecord, st: ScanState): boolean {
-  if (st.taskEndTail.shapes.length === 0) return false
+  const set = st.taskEndTail
+  if (set.shapes.length === 0) return false
   const hadExecutorMetrics = rec.hasExecutorMetrics
   st.savedMetrics.set(rec.metrics)
   st.savedExecutorMetrics.set(rec.executorMetrics)
   // first the shapes with recent lines' zeros folded in, then the plain ones
-  if (tryTails(st.taskEndTailZeros, line, start, acc, end, rec, st, hadExecutorMetrics) >= 0) return true
-  const i = tryTails(st.taskEndTail, line, start, acc, end, rec, st, hadExecutorMetrics)
-  if (i < 0) return false
-  // Fold this line's zeros into a shape for the next lines (a stage's tasks share which metrics are 0). At most
-  // every BAKE_EVERY plain reads, so that a log whose zeros keep changing pays little for it.
-  if (++st.sinceBake >= BAKE_EVERY) {
-    const sh = st.taskEndTail.shapes[0]!
-    let zeros = 0
-    for (let k = 0; k < sh.kinds.length; k++) zeros += st.zeroAt[k]!
-    if (zeros >= MIN_ZEROS) {
-      st.taskEndTailZeros.learn(bakeZeros(sh, st.zeroAt))
-      st.sinceBake = 0
-    }
-  }
+  if (tryTails(set.folded, line, start, acc, end, rec, st, hadExecutorMetrics) >= 0) return true
+  if (tryTails(set, line, start, acc, end, rec, st, hadExecutorMetrics) < 0) return false
+  fold(set, st)
   return true
 }
 
-/** Plain tail reads between two foldings of zeros into a shape (the first fold comes after as many). */
-const BAKE_EVERY = 8
-/** zeros a line needs for a folded shape to be worth its keep */
-const MIN_ZEROS = 8
+/** Plain-shape reads of a region between two foldings of zeros into a shape (the first comes after as many). */
+const FOLD_EVERY = 8
+/** values a line needs to fold for a folded shape to be worth its keep */
+const MIN_FOLDED = 4
 
 /**
- * Reads the tail by the first shape of `set` that fits (moved to the front) and answers its index; -1 when none
+ * After a read by the plain shape in front of `set`: folds that line's zeros into a copy of it (see bakeZeros),
+ * at most every FOLD_EVERY plain reads, so that a log whose zeros keep changing pays little for it.
+ */
+function fold (set: ShapeSet, st: ScanState): void {
+  if (++set.sinceFold < FOLD_EVERY) return
+  const sh = set.shapes[0]!
+  let n = 0
+  for (let k = 0; k < sh.kinds.length; k++) if (st.seen[k] !== SEEN_OTHER) n++
+  if (n < MIN_FOLDED) return
+  set.folded.learn(bakeZeros(sh, st.seen))
+  set.sinceFold = 0
+}
+
+/**
+ * Reads the tail by the first shape of `list` that fits (moved to the front) and answers its index; -1 when none
  * fits, with the metrics as they were before.
  */
-function tryTails (set: ShapeSet, line: Buffer, start: number, acc: number, end: number, rec: TaskEndRecord, st: ScanState, hadExecutorMetrics: boolean): number {
-  const list = set.shapes
-  for (let i = 0; i < list.length; i++) {
-    const sh = list[i]!
+function tryTails (list: ShapeList, line: Buffer, start: number, acc: number, end: number, rec: TaskEndRecord, st: ScanState, hadExecutorMetrics: boolean): number {
+  const shapes = list.shapes
+  for (let i = 0; i < shapes.length; i++) {
+    const sh = shapes[i]!
     const from = matchShapeBack(sh, line, acc, end, rec, st)
     if (from >= 0 && (sh.startsWith(K_TEM) || lastKey(line, K_TEM, start, from + K_TEM.length) < 0)) {
-      set.hit(i)
+      list.hit(i)
       return i
     }
     rec.metrics.set(st.savedMetrics)
@@ -151,28 +155,41 @@ function clear (rec: TaskEndRecord, st: ScanState): void {
  * the record is cleared; for a later region, the metrics as they were before it are put back.
  */
 export function readRegion (shapes: ShapeSet, line: Buffer, from: number, to: number, rec: TaskEndRecord, st: ScanState, head: boolean): number {
-  const list = shapes.shapes
-  if (list.length > 0) {
+  if (shapes.shapes.length > 0) {
     const hadExecutorMetrics = rec.hasExecutorMetrics
     if (!head) {
       st.savedMetrics.set(rec.metrics)
       st.savedExecutorMetrics.set(rec.executorMetrics)
     }
-    for (let i = 0; i < list.length; i++) {
-      const r = matchShape(list[i]!, line, from, to, rec, st)
-      if (r !== -1) {
-        shapes.hit(i)
-        return r
-      }
-      if (head) clear(rec, st)
-      else {
-        rec.metrics.set(st.savedMetrics)
-        rec.executorMetrics.set(st.savedExecutorMetrics)
-        rec.hasExecutorMetrics = hadExecutorMetrics
-      }
+    // first the shapes with recent lines' zeros folded in, then the plain ones (then fold this line's zeros)
+    let r = tryRegion(shapes.folded, line, from, to, rec, st, head, hadExecutorMetrics)
+    if (r !== -1) return r
+    r = tryRegion(shapes, line, from, to, rec, st, head, hadExecutorMetrics)
+    if (r !== -1) {
+      fold(shapes, st)
+      return r
     }
   }
   return scanFields(line, from, to, rec, st, shapes)
+}
+
+/** matchShape by the first shape of `list` that fits (moved to the front); -1 when none does, with the values undone. */
+function tryRegion (list: ShapeList, line: Buffer, from: number, to: number, rec: TaskEndRecord, st: ScanState, head: boolean, hadExecutorMetrics: boolean): number {
+  const shapes = list.shapes
+  for (let i = 0; i < shapes.length; i++) {
+    const r = matchShape(shapes[i]!, line, from, to, rec, st)
+    if (r !== -1) {
+      list.hit(i)
+      return r
+    }
+    if (head) clear(rec, st)
+    else {
+      rec.metrics.set(st.savedMetrics)
+      rec.executorMetrics.set(st.savedExecutorMetrics)
+      rec.hasExecutorMetrics = hadExecutorMetrics
+    }
+  }
+  return -1
 }
 
 const orZero = (n: number): number => (Number.isNaN(n) ? 0 : n)

@@ -118,7 +118,7 @@ t.test('zeros folded into a learnt tail shape: read exactly while the zeros hold
     t.same(plain(a), plain(taskEndFromJson(JSON.parse(l.toString()), newTaskEndRecord())), `${what}: same record as JSON.parse`)
   }
   for (let i = 0; i < 12; i++) check(line('0', '0', '0'), `zeros, line ${i}`)
-  t.equal(st.taskEndTailZeros.shapes.length, 1, 'a folded shape was learnt')
+  t.equal(st.taskEndTail.folded.shapes.length, 1, 'a folded shape was learnt')
   check(line('7', '0', '0'), 'a folded zero that is not 0 now')
   check(line('0.5', '0', '0'), 'a fraction where a zero was')
   check(line('-0', '0', '0'), 'minus zero where a zero was')
