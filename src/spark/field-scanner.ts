@@ -25,14 +25,19 @@ const keyHash = (parent: string | null, key: string): number => combine(parent =
 // Metrics key.
 const HEAD_FIELDS = [
   ['Task Info', 'Task ID'], ['Task Info', 'Index'], ['Task Info', 'Attempt'], ['Task Info', 'Partition ID'],
-  ['Task Info', 'Launch Time'], ['Task Info', 'Executor ID'], ['Task Info', 'Host'], ['Task Info', 'Locality'],
+  ['Task Info', 'Launch Time'], ['Task Info', 'Executor ID'],
   ['Task Info', 'Speculative'], ['Task Info', 'Getting Result Time'], ['Task Info', 'Finish Time'],
   ['Task Info', 'Failed'], ['Task Info', 'Killed'],
   [null, 'Stage ID'], [null, 'Stage Attempt ID'], ['Task End Reason', 'Reason'],
+  // last: strings the analysis never uses, only checked (an escape in them sends the line to the JSON path, which
+  // refuses a damaged one), never decoded
+  ['Task Info', 'Host'], ['Task Info', 'Locality'],
 ] as const
 type HeadField = (typeof HEAD_FIELDS)[number][1]
 /** Index of each head field in ScanState's nums / strs / bools. */
 export const TI = Object.fromEntries(HEAD_FIELDS.map((f, i) => [f[1], i])) as Record<HeadField, number>
+/** head-field slots from here on are checked, not decoded (see HEAD_FIELDS) */
+const SLOT_CHECK_ONLY = 2000 + HEAD_FIELDS.findIndex((f) => f[1] === 'Host')
 const SLOT_ACCUMULABLES = 5000
 const SLOT_EXECUTOR_METRICS = 5001
 /** scanFields' answer when it stopped at Task Info's Accumulables: the key's position is in the state's `stoppedAt`. */
@@ -198,11 +203,11 @@ export function scanFields (line: Buffer, from: number, to: number, rec: TaskEnd
         continue
       }
       if (slot >= 2000) {
-        const v = escaped ? unescape(line, i, j + 1) : st.strings.get(line, i + 1, j)
+        const v = escaped ? unescape(line, i, j + 1) : slot < SLOT_CHECK_ONLY ? st.strings.get(line, i + 1, j) : ''
         if (v === undefined) return -1
         // only successful tasks are read here: anything else goes to JSON.parse, so stop early
         if (slot - 2000 === TI['Reason'] && v !== 'Success') return -1
-        st.strs[slot - 2000] = v
+        if (slot < SLOT_CHECK_ONLY) st.strs[slot - 2000] = v
       }
       sr?.value(i, j + 1, V_STR, slot)
       slot = -1
@@ -334,9 +339,11 @@ export function matchShape (sh: Shape, line: Buffer, from: number, to: number, r
         if (j < 0) return -1
         if (slot >= 2000) {
           if (st.escaped) return -1
-          const v = st.strings.get(line, p + 1, j)
-          if (slot - 2000 === TI['Reason'] && v !== 'Success') return -1
-          st.strs[slot - 2000] = v
+          if (slot < SLOT_CHECK_ONLY) {
+            const v = st.strings.get(line, p + 1, j)
+            if (slot - 2000 === TI['Reason'] && v !== 'Success') return -1
+            st.strs[slot - 2000] = v
+          }
         }
         seen[k] = SEEN_OTHER
         p = j + 1
@@ -449,7 +456,7 @@ export function matchShapeBack (sh: Shape, line: Buffer, lo: number, to: number,
           q--
         }
         if (q < lo) return -1
-        if (slot >= 2000) {
+        if (slot >= 2000 && slot < SLOT_CHECK_ONLY) {
           const v = st.strings.get(line, q + 1, p - 1)
           if (slot - 2000 === TI['Reason'] && v !== 'Success') return -1
           st.strs[slot - 2000] = v

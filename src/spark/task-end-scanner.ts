@@ -65,8 +65,6 @@ function finish (rec: TaskEndRecord, st: ScanState): boolean {
   rec.partitionId = Number.isNaN(pid) ? -1 : pid
   rec.gettingResultTime = orZero(tiNums[TI['Getting Result Time']]!)
   rec.executorId = exec
-  rec.host = tiStrs[TI['Host']] ?? ''
-  rec.locality = tiStrs[TI['Locality']] ?? ''
   rec.speculative = tiBools[TI['Speculative']] === true
   rec.failed = tiBools[TI['Failed']] === true
   rec.killed = tiBools[TI['Killed']] === true
