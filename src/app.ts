@@ -16,6 +16,7 @@ import type { UploadService } from './flows/upload-service.js'
 import type { AnalyserService } from './flows/analyser-service.js'
 import { uploadRoutes } from './flows/upload-routes.js'
 import { historyRoutes } from './spark-history/history-routes.js'
+import { expectContinuePlugin } from './plugins/expect-continue.js'
 import { securityPlugin } from './plugins/security.js'
 import { assetsPlugin } from './plugins/assets.js'
 import { viewPlugin } from './plugins/view.js'
@@ -90,6 +91,8 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
   app.decorate('settings', opts.settings)
 
   await app.register(securityPlugin, { host: services.upstreams.config.HOST })
+  // after the security checks: a refused request never gets its `100 Continue`
+  await app.register(expectContinuePlugin)
   await app.register(fastifySensible)
   await app.register(fastifyFormbody)
   // multipart bodies are streamed by the routes that take a file (req.file()); nothing is buffered or written here

@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { RunParamsSchema, type RunParams } from '../plugins/route-schemas.js'
 import { loadDatabricksRun, loadFlow, loadRun } from '../plugins/load-flow.js'
 import { wantsFragment } from '../plugins/htmx.js'
+import { sendContinue } from '../plugins/expect-continue.js'
 import { flowPath } from '../shared/format.js'
 import { uploadTooLarge } from '../store/eventlog-upload.js'
 import { analysisKeyOf } from './analysis-key.js'
@@ -11,6 +12,8 @@ const MB = 1024 * 1024
 // what a multipart body carries besides the file (boundaries, part headers): a Content-Length beyond the limit by
 // more than this cannot hold a file within it
 const FRAMING_BYTES = 64 * 1024
+// how long a refused upload's connection stays half-open (answer sent, the rest discarded) before it is closed
+const LINGER_MS = 1000
 
 /**
  * Bring your own log: `POST …/eventlog/upload` (an AAC run's, keyed by its Databricks run) and
@@ -34,9 +37,21 @@ export async function uploadRoutes (fastify: FastifyInstance): Promise<void> {
       : { flowName: flow.name, key, panelUrl: `${runUrl}/onprem`, progressUrl: `${runUrl}/onprem/eventlog/progress` }
   }
 
-  /** Lets the rest of a refused body flow past (discarded), so the browser, still sending, gets the answer. */
+  /**
+   * A refused body is not parsed on: what the client is still sending is discarded (read, never kept) and the
+   * connection is closed once the answer is out, so the client stops sending. Node closes a `connection: close`
+   * socket as soon as the answer is flushed (socket.destroySoon), and the bytes still arriving then reset the
+   * connection: a client busy writing its body can meet that reset before it has read the answer (EPIPE instead of
+   * the 413). So, as web servers do (nginx's lingering close), this socket ends our side first and keeps discarding
+   * for LINGER_MS before it is closed.
+   */
   function discardRest (req: FastifyRequest, reply: FastifyReply): void {
     reply.header('connection', 'close')
+    const socket = req.raw.socket
+    socket.destroySoon = () => {
+      socket.end()
+      setTimeout(() => { socket.destroy() }, LINGER_MS).unref()
+    }
     req.raw.resume()
   }
 
@@ -50,6 +65,8 @@ export async function uploadRoutes (fastify: FastifyInstance): Promise<void> {
       discardRest(req, reply)
       throw uploadTooLarge(maxBytes)
     }
+    // a client waiting for `Expect: 100-continue` sends its body only now, once its size is acceptable
+    sendContinue(req, reply)
     // one byte past the limit reaches receiveUpload, which cuts the upload off there
     const part = await req.file({ limits: { fileSize: maxBytes + 1 }, throwFileSizeLimit: false })
     if (part === undefined) throw app.httpErrors.badRequest('No file was sent: choose the Spark event log file to analyse.')
@@ -64,11 +81,11 @@ export async function uploadRoutes (fastify: FastifyInstance): Promise<void> {
     return await reply.redirect(wantsFragment(req) ? progressUrl : panelUrl, 303)
   }
 
-  app.post('/flows/:flow/runs/:jobGroupId/eventlog/upload', { schema: { params: RunParamsSchema } }, async (req, reply) => {
+  app.post('/flows/:flow/runs/:jobGroupId/eventlog/upload', { schema: { params: RunParamsSchema }, config: { decidesContinue: true } }, async (req, reply) => {
     return await upload(req, req.params, reply, 'aac')
   })
 
-  app.post('/flows/:flow/runs/:jobGroupId/onprem/eventlog/upload', { schema: { params: RunParamsSchema } }, async (req, reply) => {
+  app.post('/flows/:flow/runs/:jobGroupId/onprem/eventlog/upload', { schema: { params: RunParamsSchema }, config: { decidesContinue: true } }, async (req, reply) => {
     return await upload(req, req.params, reply, 'onprem')
   })
 }

@@ -98,6 +98,12 @@ export class ScanState {
   readonly taskEndHead = new ShapeSet()
   readonly taskEndTail = new ShapeSet()
   readonly taskStartHead = new ShapeSet()
+  /** TaskEnd tail shapes with the zeros of recent lines folded in (tried first; see bakeZeros) */
+  readonly taskEndTailZeros = new ShapeSet()
+  /** per value of the last tail read by matchShapeBack: whether it was exactly "0" */
+  zeroAt = new Uint8Array(256)
+  /** tail lines read by a plain shape since zeros were last folded into one */
+  sinceBake = 0
   readonly recorder = new ShapeRecorder()
   /** the metrics before a region is read by a shape, put back when the shape does not fit */
   readonly savedMetrics = new Float64Array(N_METRICS)
@@ -370,6 +376,8 @@ export function matchShapeBack (sh: Shape, line: Buffer, lo: number, to: number,
   const slots = sh.slots
   const view = st.wordView(line)
   const base = line.byteOffset
+  if (st.zeroAt.length < kinds.length) st.zeroAt = new Uint8Array(kinds.length)
+  const zero = st.zeroAt
   let p = to
   for (let k = kinds.length; ; k--) {
     const b = k === 0 ? 0 : ends[k - 1]!
@@ -385,17 +393,36 @@ export function matchShapeBack (sh: Shape, line: Buffer, lo: number, to: number,
     const slot = slots[k - 1]!
     switch (kinds[k - 1]) {
       case V_NUM: {
+        // Nearly every value here is a plain integer: its digits are summed from the last one back (exact up to 15
+        // digits, as scanNumber's). Anything else (a sign, a fraction, an exponent, more digits, or a digit right
+        // after the value, where the forward reader would not stop) takes the general path below.
+        let v = 0
+        let scale = 1
         let q = p
+        let e = line[q - 1]!
+        while (q > lo && e >= 0x30 && e <= 0x39) {
+          v += (e - 0x30) * scale
+          scale *= 10
+          e = line[--q - 1]!
+        }
+        const next = line[p]!
+        if (q < p && p - q <= 15 && (q === lo || !isNumberByte(e)) && !isNumberByte(next)) {
+          if (slot >= 0) store(slot, v, rec, st.nums)
+          zero[k - 1] = p - q === 1 && v === 0 ? 1 : 0
+          p = q
+          break
+        }
+        zero[k - 1] = 0
         while (q > lo) {
-          const e = line[q - 1]!
-          if ((e >= 0x30 && e <= 0x39) || e === 0x2e || e === 0x65 || e === 0x45 || e === 0x2b || e === 0x2d) q--
+          e = line[q - 1]!
+          if (isNumberByte(e)) q--
           else break
         }
         const c = line[q]!
         if (q === p || !((c >= 0x30 && c <= 0x39) || c === 0x2d)) return -1
-        const v = scanNumber(line, q, p, st)
+        const n = scanNumber(line, q, p, st)
         if (st.numEnd !== p) return -1
-        if (slot >= 0) store(slot, v, rec, st.nums)
+        if (slot >= 0) store(slot, n, rec, st.nums)
         p = q
         break
       }
@@ -446,8 +473,15 @@ export function matchShapeBack (sh: Shape, line: Buffer, lo: number, to: number,
       }
     }
   }
+  const zs = sh.zeroSlots
+  for (let i = 0; i < zs.length; i++) store(zs[i]!, 0, rec, st.nums)
   if (sh.executorMetrics) rec.hasExecutorMetrics = true
   return p
+}
+
+/** Whether byte `c` can be part of a JSON number (a digit, '.', 'e', 'E', '+' or '-'). */
+function isNumberByte (c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d
 }
 
 /** End of the array opening at `at` (brackets inside strings do not count); -1 when it does not end before `to`. */

@@ -27,7 +27,12 @@ export class Shape {
     /** > 0: the region ends at a key the tokenizer stops at, this many bytes before the shape's end */
     readonly stopBack: number,
     /** the region ended at the end of its range (a line's end) */
-    readonly toEnd: boolean
+    readonly toEnd: boolean,
+    /**
+     * Metric slots whose value is the literal "0" folded into this shape's text (see bakeZeros): a line that fits
+     * the shape has 0 there, and the reader stores it. Empty for a shape learnt by the tokenizer.
+     */
+    readonly zeroSlots: Int32Array = new Int32Array(0)
   ) {
     const seen = new Set<number>()
     let repeats = false
@@ -102,6 +107,39 @@ export class Shape {
     for (let i = 0; i < prefix.length; i++) if (this.lits[i] !== prefix[i]) return false
     return true
   }
+}
+
+/**
+ * `sh` with the number values that were exactly "0" in a line it just read (zero[i] = 1 for value i) folded into its
+ * literal text: a metrics tail is mostly zeros (executor metrics, push-based shuffle, spills…), and a literal byte is
+ * compared four at a time while each value costs a parse and a store. Only for values whose slot is a metric or
+ * unwanted (head fields keep their NaN-for-absent rule). The values that stay are those that were not "0".
+ */
+export function bakeZeros (sh: Shape, zero: Uint8Array): Shape {
+  const lits: number[] = []
+  const litEnd: number[] = []
+  const kinds: number[] = []
+  const slots: number[] = []
+  const zeroSlots: number[] = []
+  const literal = (k: number): void => {
+    for (let i = k === 0 ? 0 : sh.litEnd[k - 1]!; i < sh.litEnd[k]!; i++) lits.push(sh.lits[i]!)
+  }
+  literal(0)
+  for (let i = 0; i < sh.kinds.length; i++) {
+    const slot = sh.slots[i]!
+    if (zero[i] === 1 && sh.kinds[i] === V_NUM && slot < 2000) {
+      lits.push(0x30)
+      if (slot >= 0) zeroSlots.push(slot)
+    } else {
+      litEnd.push(lits.length)
+      kinds.push(sh.kinds[i]!)
+      slots.push(slot)
+    }
+    literal(i + 1)
+  }
+  litEnd.push(lits.length)
+  return new Shape(Uint8Array.from(lits), Int32Array.from(litEnd), Uint8Array.from(kinds), Int32Array.from(slots),
+    sh.executorMetrics, sh.stopBack, sh.toEnd, Int32Array.from(zeroSlots))
 }
 
 /** Collects a shape while the tokenizer reads a line; `shape()` answers it when the read went well. */

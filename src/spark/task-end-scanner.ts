@@ -5,7 +5,7 @@
 // successful task returns false so that the caller falls back to JSON.parse (failures carry stack traces; few).
 import { needle } from './byte-scan.js'
 import { matchShape, matchShapeBack, ScanState, scanFields, STOPPED, TI } from './field-scanner.js'
-import type { ShapeSet } from './line-shape.js'
+import { bakeZeros, type ShapeSet } from './line-shape.js'
 import type { TaskEndRecord } from './task-metrics.js'
 
 const K_TEM = needle('"Task Executor Metrics":{')
@@ -83,24 +83,51 @@ function finish (rec: TaskEndRecord, st: ScanState): boolean {
  * Executor Metrics key comes before it).
  */
 function readTailBack (line: Buffer, start: number, acc: number, end: number, rec: TaskEndRecord, st: ScanState): boolean {
-  const set = st.taskEndTail
-  const list = set.shapes
-  if (list.length === 0) return false
+  if (st.taskEndTail.shapes.length === 0) return false
   const hadExecutorMetrics = rec.hasExecutorMetrics
   st.savedMetrics.set(rec.metrics)
   st.savedExecutorMetrics.set(rec.executorMetrics)
+  // first the shapes with recent lines' zeros folded in, then the plain ones
+  if (tryTails(st.taskEndTailZeros, line, start, acc, end, rec, st, hadExecutorMetrics) >= 0) return true
+  const i = tryTails(st.taskEndTail, line, start, acc, end, rec, st, hadExecutorMetrics)
+  if (i < 0) return false
+  // Fold this line's zeros into a shape for the next lines (a stage's tasks share which metrics are 0). At most
+  // every BAKE_EVERY plain reads, so that a log whose zeros keep changing pays little for it.
+  if (++st.sinceBake >= BAKE_EVERY) {
+    const sh = st.taskEndTail.shapes[0]!
+    let zeros = 0
+    for (let k = 0; k < sh.kinds.length; k++) zeros += st.zeroAt[k]!
+    if (zeros >= MIN_ZEROS) {
+      st.taskEndTailZeros.learn(bakeZeros(sh, st.zeroAt))
+      st.sinceBake = 0
+    }
+  }
+  return true
+}
+
+/** Plain tail reads between two foldings of zeros into a shape (the first fold comes after as many). */
+const BAKE_EVERY = 8
+/** zeros a line needs for a folded shape to be worth its keep */
+const MIN_ZEROS = 8
+
+/**
+ * Reads the tail by the first shape of `set` that fits (moved to the front) and answers its index; -1 when none
+ * fits, with the metrics as they were before.
+ */
+function tryTails (set: ShapeSet, line: Buffer, start: number, acc: number, end: number, rec: TaskEndRecord, st: ScanState, hadExecutorMetrics: boolean): number {
+  const list = set.shapes
   for (let i = 0; i < list.length; i++) {
     const sh = list[i]!
     const from = matchShapeBack(sh, line, acc, end, rec, st)
     if (from >= 0 && (sh.startsWith(K_TEM) || lastKey(line, K_TEM, start, from + K_TEM.length) < 0)) {
       set.hit(i)
-      return true
+      return i
     }
     rec.metrics.set(st.savedMetrics)
     rec.executorMetrics.set(st.savedExecutorMetrics)
     rec.hasExecutorMetrics = hadExecutorMetrics
   }
-  return false
+  return -1
 }
 
 /** Start of the last `key` lying whole in [start, to) of `buf`, or -1. */
