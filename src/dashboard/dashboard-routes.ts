@@ -168,8 +168,10 @@ export async function dashboardRoutes (fastify: FastifyInstance): Promise<void> 
 
   app.get('/flows/:flow/compare', { schema: { params: FlowParamsSchema, querystring: CompareQuery } }, async (req, reply) => {
     const flow = await loadFlow(store, req.params.flow)
-    const analysed = await store.analyses.analysedRunIds(flow.name)
-    const candidates = flow.runs.filter((r) => r.databricksRunId !== null && analysed.has(r.databricksRunId))
+    const versions = await store.analyses.analyserVersions(flow.name)
+    const candidates = flow.runs.filter((r) => r.databricksRunId !== null && versions.has(r.databricksRunId))
+    // job group ids of the candidates an older analyser analysed (their options say so)
+    const outdated = new Set(candidates.filter((r) => isOutdatedAnalyser(versions.get(r.databricksRunId!) ?? null)).map((r) => r.jobGroupId))
     const pick = (q: string | undefined): Run | null => q === undefined || q === '' ? null : candidates.find((r) => r.jobGroupId === Number(q)) ?? null
     let a = pick(req.query.a)
     let b = pick(req.query.b)
@@ -204,6 +206,7 @@ export async function dashboardRoutes (fastify: FastifyInstance): Promise<void> 
     return await reply.page('pages/compare', {
       flow,
       candidates,
+      outdated,
       a,
       b,
       problem,

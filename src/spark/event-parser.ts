@@ -354,12 +354,14 @@ export class EventLogParser {
       ? K_PROPS
       : type === 'SparkListenerEnvironmentUpdate' && !this.opts.classpath ? K_CLASSPATH : undefined
     const end = line.length
-    if (nestedDeeperThan(line)) return this.reject(type, TOO_DEEP)
     if (cut === undefined || end < TRIM_MIN || line[end - 1] !== 0x7d) return this.parse(line, type)
     // The last top-level field (Spark writes these two last). Inside a string every quote is escaped, so the needle
     // only matches a key; lastIndexOf finds the top-level one as nothing after it can hold that key.
     const at = line.lastIndexOf(cut)
     if (at < 0) return this.parse(line, type)
+    // only the bytes parsed are checked (the dropped tail is searched for strings, never walked); parse() checks
+    // the whole line when it falls back to it
+    if (nestedDeeperThan(line, MAX_JSON_DEPTH, at)) return this.reject(type, TOO_DEEP)
     let j: SparkEvent | undefined
     try {
       j = asSparkEvent(JSON.parse(line.toString('utf8', 0, at) + '}'))

@@ -2,7 +2,9 @@
 // Metrics). Keys are hashed (FNV-1a of the key, mixed with its parent key's hash) without allocating strings, and
 // looked up in a table of the fields we want; everything else is stepped over.
 import { EXECUTOR_METRICS, N_EXEC_METRICS, N_METRICS, TASK_METRICS, type TaskEndRecord } from './task-metrics.js'
-import { Shape, ShapeRecorder, ShapeSet, StringCache, V_BOOL, V_NULL, V_NUM, V_STR } from './line-shape.js'
+import {
+  SEEN_FALSE, SEEN_OTHER, SEEN_ZERO, Shape, ShapeRecorder, ShapeSet, StringCache, V_BOOL, V_NULL, V_NUM, V_STR,
+} from './line-shape.js'
 
 const FNV_OFFSET = 0x811c9dc5 | 0
 const FNV_PRIME = 16777619
@@ -23,14 +25,19 @@ const keyHash = (parent: string | null, key: string): number => combine(parent =
 // Metrics key.
 const HEAD_FIELDS = [
   ['Task Info', 'Task ID'], ['Task Info', 'Index'], ['Task Info', 'Attempt'], ['Task Info', 'Partition ID'],
-  ['Task Info', 'Launch Time'], ['Task Info', 'Executor ID'], ['Task Info', 'Host'], ['Task Info', 'Locality'],
+  ['Task Info', 'Launch Time'], ['Task Info', 'Executor ID'],
   ['Task Info', 'Speculative'], ['Task Info', 'Getting Result Time'], ['Task Info', 'Finish Time'],
   ['Task Info', 'Failed'], ['Task Info', 'Killed'],
   [null, 'Stage ID'], [null, 'Stage Attempt ID'], ['Task End Reason', 'Reason'],
+  // last: strings the analysis never uses, only checked (an escape in them sends the line to the JSON path, which
+  // refuses a damaged one), never decoded
+  ['Task Info', 'Host'], ['Task Info', 'Locality'],
 ] as const
 type HeadField = (typeof HEAD_FIELDS)[number][1]
 /** Index of each head field in ScanState's nums / strs / bools. */
 export const TI = Object.fromEntries(HEAD_FIELDS.map((f, i) => [f[1], i])) as Record<HeadField, number>
+/** head-field slots from here on are checked, not decoded (see HEAD_FIELDS) */
+const SLOT_CHECK_ONLY = 2000 + HEAD_FIELDS.findIndex((f) => f[1] === 'Host')
 const SLOT_ACCUMULABLES = 5000
 const SLOT_EXECUTOR_METRICS = 5001
 /** scanFields' answer when it stopped at Task Info's Accumulables: the key's position is in the state's `stoppedAt`. */
@@ -98,6 +105,8 @@ export class ScanState {
   readonly taskEndHead = new ShapeSet()
   readonly taskEndTail = new ShapeSet()
   readonly taskStartHead = new ShapeSet()
+  /** per value of the last region read by a shape: SEEN_ZERO, SEEN_FALSE or SEEN_OTHER (for bakeZeros) */
+  seen = new Uint8Array(256)
   readonly recorder = new ShapeRecorder()
   /** the metrics before a region is read by a shape, put back when the shape does not fit */
   readonly savedMetrics = new Float64Array(N_METRICS)
@@ -194,11 +203,11 @@ export function scanFields (line: Buffer, from: number, to: number, rec: TaskEnd
         continue
       }
       if (slot >= 2000) {
-        const v = escaped ? unescape(line, i, j + 1) : st.strings.get(line, i + 1, j)
+        const v = escaped ? unescape(line, i, j + 1) : slot < SLOT_CHECK_ONLY ? st.strings.get(line, i + 1, j) : ''
         if (v === undefined) return -1
         // only successful tasks are read here: anything else goes to JSON.parse, so stop early
         if (slot - 2000 === TI['Reason'] && v !== 'Success') return -1
-        st.strs[slot - 2000] = v
+        if (slot < SLOT_CHECK_ONLY) st.strs[slot - 2000] = v
       }
       sr?.value(i, j + 1, V_STR, slot)
       slot = -1
@@ -298,6 +307,8 @@ export function matchShape (sh: Shape, line: Buffer, from: number, to: number, r
   const n = kinds.length
   const view = st.wordView(line)
   const base = line.byteOffset
+  if (st.seen.length < n) st.seen = new Uint8Array(n)
+  const seen = st.seen
   let p = from
   let x = 0
   for (let k = 0; ; k++) {
@@ -318,6 +329,7 @@ export function matchShape (sh: Shape, line: Buffer, from: number, to: number, r
         if (!((c >= 0x30 && c <= 0x39) || c === 0x2d)) return -1
         const v = scanNumber(line, p, to, st)
         if (slot >= 0) store(slot, v, rec, st.nums)
+        seen[k] = c === 0x30 && st.numEnd === p + 1 ? SEEN_ZERO : SEEN_OTHER
         p = st.numEnd
         break
       }
@@ -327,26 +339,40 @@ export function matchShape (sh: Shape, line: Buffer, from: number, to: number, r
         if (j < 0) return -1
         if (slot >= 2000) {
           if (st.escaped) return -1
-          const v = st.strings.get(line, p + 1, j)
-          if (slot - 2000 === TI['Reason'] && v !== 'Success') return -1
-          st.strs[slot - 2000] = v
+          if (slot < SLOT_CHECK_ONLY) {
+            const v = st.strings.get(line, p + 1, j)
+            if (slot - 2000 === TI['Reason'] && v !== 'Success') return -1
+            st.strs[slot - 2000] = v
+          }
         }
+        seen[k] = SEEN_OTHER
         p = j + 1
         break
       }
       case V_BOOL:
-        if (c === 0x74) { if (slot >= 2000) st.bools[slot - 2000] = true; p += 4 } else if (c === 0x66) { if (slot >= 2000) st.bools[slot - 2000] = false; p += 5 } else return -1
+        if (c === 0x74) {
+          if (slot >= 2000) st.bools[slot - 2000] = true
+          seen[k] = SEEN_OTHER
+          p += 4
+        } else if (c === 0x66) {
+          if (slot >= 2000) st.bools[slot - 2000] = false
+          seen[k] = SEEN_FALSE
+          p += 5
+        } else return -1
         break
       case V_NULL:
         if (c !== 0x6e) return -1
+        seen[k] = SEEN_OTHER
         p += 4
         break
       default:
         if (c !== 0x5b) return -1
         p = skipArray(line, p, to)
         if (p < 0) return -1
+        seen[k] = SEEN_OTHER
     }
   }
+  storeFolded(sh, rec, st)
   if (sh.executorMetrics) rec.hasExecutorMetrics = true
   if (sh.stopBack > 0) {
     st.stoppedAt = p - sh.stopBack
@@ -370,6 +396,8 @@ export function matchShapeBack (sh: Shape, line: Buffer, lo: number, to: number,
   const slots = sh.slots
   const view = st.wordView(line)
   const base = line.byteOffset
+  if (st.seen.length < kinds.length) st.seen = new Uint8Array(kinds.length)
+  const seen = st.seen
   let p = to
   for (let k = kinds.length; ; k--) {
     const b = k === 0 ? 0 : ends[k - 1]!
@@ -385,17 +413,36 @@ export function matchShapeBack (sh: Shape, line: Buffer, lo: number, to: number,
     const slot = slots[k - 1]!
     switch (kinds[k - 1]) {
       case V_NUM: {
+        // Nearly every value here is a plain integer: its digits are summed from the last one back (exact up to 15
+        // digits, as scanNumber's). Anything else (a sign, a fraction, an exponent, more digits, or a digit right
+        // after the value, where the forward reader would not stop) takes the general path below.
+        let v = 0
+        let scale = 1
         let q = p
+        let e = line[q - 1]!
+        while (q > lo && e >= 0x30 && e <= 0x39) {
+          v += (e - 0x30) * scale
+          scale *= 10
+          e = line[--q - 1]!
+        }
+        const next = line[p]!
+        if (q < p && p - q <= 15 && (q === lo || !isNumberByte(e)) && !isNumberByte(next)) {
+          if (slot >= 0) store(slot, v, rec, st.nums)
+          seen[k - 1] = p - q === 1 && v === 0 ? SEEN_ZERO : SEEN_OTHER
+          p = q
+          break
+        }
+        seen[k - 1] = SEEN_OTHER
         while (q > lo) {
-          const e = line[q - 1]!
-          if ((e >= 0x30 && e <= 0x39) || e === 0x2e || e === 0x65 || e === 0x45 || e === 0x2b || e === 0x2d) q--
+          e = line[q - 1]!
+          if (isNumberByte(e)) q--
           else break
         }
         const c = line[q]!
         if (q === p || !((c >= 0x30 && c <= 0x39) || c === 0x2d)) return -1
-        const v = scanNumber(line, q, p, st)
+        const n = scanNumber(line, q, p, st)
         if (st.numEnd !== p) return -1
-        if (slot >= 0) store(slot, v, rec, st.nums)
+        if (slot >= 0) store(slot, n, rec, st.nums)
         p = q
         break
       }
@@ -409,25 +456,29 @@ export function matchShapeBack (sh: Shape, line: Buffer, lo: number, to: number,
           q--
         }
         if (q < lo) return -1
-        if (slot >= 2000) {
+        if (slot >= 2000 && slot < SLOT_CHECK_ONLY) {
           const v = st.strings.get(line, q + 1, p - 1)
           if (slot - 2000 === TI['Reason'] && v !== 'Success') return -1
           st.strs[slot - 2000] = v
         }
+        seen[k - 1] = SEEN_OTHER
         p = q
         break
       }
       case V_BOOL:
         if (p - 4 >= lo && line[p - 4] === 0x74 && line[p - 3] === 0x72 && line[p - 2] === 0x75 && line[p - 1] === 0x65) {
           if (slot >= 2000) st.bools[slot - 2000] = true
+          seen[k - 1] = SEEN_OTHER
           p -= 4
         } else if (p - 5 >= lo && line[p - 5] === 0x66 && line[p - 4] === 0x61 && line[p - 3] === 0x6c && line[p - 2] === 0x73 && line[p - 1] === 0x65) {
           if (slot >= 2000) st.bools[slot - 2000] = false
+          seen[k - 1] = SEEN_FALSE
           p -= 5
         } else return -1
         break
       case V_NULL:
         if (!(p - 4 >= lo && line[p - 4] === 0x6e && line[p - 3] === 0x75 && line[p - 2] === 0x6c && line[p - 1] === 0x6c)) return -1
+        seen[k - 1] = SEEN_OTHER
         p -= 4
         break
       default: {
@@ -442,12 +493,27 @@ export function matchShapeBack (sh: Shape, line: Buffer, lo: number, to: number,
           else if ((d === 0x5b || d === 0x7b) && --depth === 0) break
         }
         if (q < lo || line[q] !== 0x5b) return -1
+        seen[k - 1] = SEEN_OTHER
         p = q
       }
     }
   }
+  storeFolded(sh, rec, st)
   if (sh.executorMetrics) rec.hasExecutorMetrics = true
   return p
+}
+
+/** Stores the values folded into a shape's text (its line fitted the shape, so they are there). */
+function storeFolded (sh: Shape, rec: TaskEndRecord, st: ScanState): void {
+  const zs = sh.zeroSlots
+  for (let i = 0; i < zs.length; i++) store(zs[i]!, 0, rec, st.nums)
+  const fs = sh.falseSlots
+  for (let i = 0; i < fs.length; i++) st.bools[fs[i]! - 2000] = false
+}
+
+/** Whether byte `c` can be part of a JSON number (a digit, '.', 'e', 'E', '+' or '-'). */
+function isNumberByte (c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d
 }
 
 /** End of the array opening at `at` (brackets inside strings do not count); -1 when it does not end before `to`. */

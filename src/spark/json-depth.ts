@@ -6,11 +6,11 @@
 export const MAX_JSON_DEPTH = 1000
 
 /**
- * Whether the JSON text in `line` nests objects/arrays deeper than `max`: one pass over the bytes, strings skipped
- * with a native search for their closing quote. A line of at most `max` bytes cannot, and is not scanned.
+ * Whether the JSON text in `line` (its first `n` bytes: the part that will be parsed) nests objects/arrays deeper
+ * than `max`: one pass over the bytes, strings skipped with a native search for their closing quote. A text of at
+ * most `max` bytes cannot, and is not scanned.
  */
-export function nestedDeeperThan (line: Buffer, max = MAX_JSON_DEPTH): boolean {
-  const n = line.length
+export function nestedDeeperThan (line: Buffer, max = MAX_JSON_DEPTH, n = line.length): boolean {
   if (n <= max) return false
   let depth = 0
   for (let i = 0; i < n; i++) {
@@ -24,7 +24,7 @@ export function nestedDeeperThan (line: Buffer, max = MAX_JSON_DEPTH): boolean {
         if ((q - 1 - k) % 2 === 0) break
         q = line.indexOf(0x22, q + 1)
       }
-      if (q < 0) return false
+      if (q < 0 || q >= n) return false
       i = q
     } else if (c === 0x7b || c === 0x5b) {
       if (++depth > max) return true

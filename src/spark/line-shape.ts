@@ -27,7 +27,14 @@ export class Shape {
     /** > 0: the region ends at a key the tokenizer stops at, this many bytes before the shape's end */
     readonly stopBack: number,
     /** the region ended at the end of its range (a line's end) */
-    readonly toEnd: boolean
+    readonly toEnd: boolean,
+    /**
+     * Slots whose value, "0", is folded into this shape's text (see bakeZeros): a line that fits the shape has 0
+     * there, and the reader stores it. Empty for a shape learnt by the tokenizer.
+     */
+    readonly zeroSlots: Int32Array = new Int32Array(0),
+    /** likewise, head-field slots whose value, false, is folded in */
+    readonly falseSlots: Int32Array = new Int32Array(0)
   ) {
     const seen = new Set<number>()
     let repeats = false
@@ -104,6 +111,52 @@ export class Shape {
   }
 }
 
+/** A value a shape reader saw, for bakeZeros: other, a number "0", false. */
+export const SEEN_OTHER = 0
+export const SEEN_ZERO = 1
+export const SEEN_FALSE = 2
+const FALSE = [0x66, 0x61, 0x6c, 0x73, 0x65]
+
+/**
+ * `sh` with the values that were "0" or false in a line it just read (seen[i], SEEN_…) folded into its literal
+ * text: a stage's task lines share which values are zero (most of a metrics tail: executor metrics, push-based
+ * shuffle, spills; attempt numbers and flags in the head), and a literal byte costs a quarter of a word compare while
+ * a value costs a parse and a store. A slot that occurs twice is never folded (its stores must keep their order).
+ */
+export function bakeZeros (sh: Shape, seen: Uint8Array): Shape {
+  const lits: number[] = []
+  const litEnd: number[] = []
+  const kinds: number[] = []
+  const slots: number[] = []
+  const zeroSlots: number[] = []
+  const falseSlots: number[] = []
+  const uses = new Map<number, number>()
+  for (const slot of sh.slots) uses.set(slot, (uses.get(slot) ?? 0) + 1)
+  const literal = (k: number): void => {
+    for (let i = k === 0 ? 0 : sh.litEnd[k - 1]!; i < sh.litEnd[k]!; i++) lits.push(sh.lits[i]!)
+  }
+  literal(0)
+  for (let i = 0; i < sh.kinds.length; i++) {
+    const slot = sh.slots[i]!
+    const once = slot < 0 || uses.get(slot) === 1
+    if (once && seen[i] === SEEN_ZERO && sh.kinds[i] === V_NUM) {
+      lits.push(0x30)
+      if (slot >= 0) zeroSlots.push(slot)
+    } else if (once && seen[i] === SEEN_FALSE && sh.kinds[i] === V_BOOL) {
+      lits.push(...FALSE)
+      if (slot >= 2000) falseSlots.push(slot)
+    } else {
+      litEnd.push(lits.length)
+      kinds.push(sh.kinds[i]!)
+      slots.push(slot)
+    }
+    literal(i + 1)
+  }
+  litEnd.push(lits.length)
+  return new Shape(Uint8Array.from(lits), Int32Array.from(litEnd), Uint8Array.from(kinds), Int32Array.from(slots),
+    sh.executorMetrics, sh.stopBack, sh.toEnd, Int32Array.from(zeroSlots), Int32Array.from(falseSlots))
+}
+
 /** Collects a shape while the tokenizer reads a line; `shape()` answers it when the read went well. */
 export class ShapeRecorder {
   private lits: number[] = []
@@ -173,8 +226,8 @@ export class ShapeRecorder {
 /** How many shapes a region keeps (most recent first): a log alternates between few layouts. */
 const SHAPES_KEPT = 2
 
-/** The recent shapes of one region. */
-export class ShapeSet {
+/** Recent shapes, most recent first. */
+export class ShapeList {
   readonly shapes: Shape[] = []
   /** Puts a newly learnt shape first. */
   learn (s: Shape): void {
@@ -189,6 +242,13 @@ export class ShapeSet {
     this.shapes.splice(i, 1)
     this.shapes.unshift(s)
   }
+}
+
+/** The recent shapes of one region, and copies of them with recent lines' zeros folded in (tried first). */
+export class ShapeSet extends ShapeList {
+  readonly folded = new ShapeList()
+  /** reads by a plain shape since zeros were last folded into one */
+  sinceFold = 0
 }
 
 const FNV_OFFSET = 0x811c9dc5 | 0

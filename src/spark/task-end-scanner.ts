@@ -5,7 +5,7 @@
 // successful task returns false so that the caller falls back to JSON.parse (failures carry stack traces; few).
 import { needle } from './byte-scan.js'
 import { matchShape, matchShapeBack, ScanState, scanFields, STOPPED, TI } from './field-scanner.js'
-import type { ShapeSet } from './line-shape.js'
+import { bakeZeros, SEEN_OTHER, type ShapeList, type ShapeSet } from './line-shape.js'
 import type { TaskEndRecord } from './task-metrics.js'
 
 const K_TEM = needle('"Task Executor Metrics":{')
@@ -65,8 +65,6 @@ function finish (rec: TaskEndRecord, st: ScanState): boolean {
   rec.partitionId = Number.isNaN(pid) ? -1 : pid
   rec.gettingResultTime = orZero(tiNums[TI['Getting Result Time']]!)
   rec.executorId = exec
-  rec.host = tiStrs[TI['Host']] ?? ''
-  rec.locality = tiStrs[TI['Locality']] ?? ''
   rec.speculative = tiBools[TI['Speculative']] === true
   rec.failed = tiBools[TI['Failed']] === true
   rec.killed = tiBools[TI['Killed']] === true
@@ -84,23 +82,54 @@ function finish (rec: TaskEndRecord, st: ScanState): boolean {
  */
 function readTailBack (line: Buffer, start: number, acc: number, end: number, rec: TaskEndRecord, st: ScanState): boolean {
   const set = st.taskEndTail
-  const list = set.shapes
-  if (list.length === 0) return false
+  if (set.shapes.length === 0) return false
   const hadExecutorMetrics = rec.hasExecutorMetrics
   st.savedMetrics.set(rec.metrics)
   st.savedExecutorMetrics.set(rec.executorMetrics)
-  for (let i = 0; i < list.length; i++) {
-    const sh = list[i]!
+  // first the shapes with recent lines' zeros folded in, then the plain ones
+  if (tryTails(set.folded, line, start, acc, end, rec, st, hadExecutorMetrics) >= 0) return true
+  if (tryTails(set, line, start, acc, end, rec, st, hadExecutorMetrics) < 0) return false
+  fold(set, st)
+  return true
+}
+
+/** Plain-shape reads of a region between two foldings of zeros into a shape (the first comes after as many). */
+const FOLD_EVERY = 8
+/** values a line needs to fold for a folded shape to be worth its keep */
+const MIN_FOLDED = 4
+
+/**
+ * After a read by the plain shape in front of `set`: folds that line's zeros into a copy of it (see bakeZeros),
+ * at most every FOLD_EVERY plain reads, so that a log whose zeros keep changing pays little for it.
+ */
+function fold (set: ShapeSet, st: ScanState): void {
+  if (++set.sinceFold < FOLD_EVERY) return
+  const sh = set.shapes[0]!
+  let n = 0
+  for (let k = 0; k < sh.kinds.length; k++) if (st.seen[k] !== SEEN_OTHER) n++
+  if (n < MIN_FOLDED) return
+  set.folded.learn(bakeZeros(sh, st.seen))
+  set.sinceFold = 0
+}
+
+/**
+ * Reads the tail by the first shape of `list` that fits (moved to the front) and answers its index; -1 when none
+ * fits, with the metrics as they were before.
+ */
+function tryTails (list: ShapeList, line: Buffer, start: number, acc: number, end: number, rec: TaskEndRecord, st: ScanState, hadExecutorMetrics: boolean): number {
+  const shapes = list.shapes
+  for (let i = 0; i < shapes.length; i++) {
+    const sh = shapes[i]!
     const from = matchShapeBack(sh, line, acc, end, rec, st)
     if (from >= 0 && (sh.startsWith(K_TEM) || lastKey(line, K_TEM, start, from + K_TEM.length) < 0)) {
-      set.hit(i)
-      return true
+      list.hit(i)
+      return i
     }
     rec.metrics.set(st.savedMetrics)
     rec.executorMetrics.set(st.savedExecutorMetrics)
     rec.hasExecutorMetrics = hadExecutorMetrics
   }
-  return false
+  return -1
 }
 
 /** Start of the last `key` lying whole in [start, to) of `buf`, or -1. */
@@ -124,28 +153,41 @@ function clear (rec: TaskEndRecord, st: ScanState): void {
  * the record is cleared; for a later region, the metrics as they were before it are put back.
  */
 export function readRegion (shapes: ShapeSet, line: Buffer, from: number, to: number, rec: TaskEndRecord, st: ScanState, head: boolean): number {
-  const list = shapes.shapes
-  if (list.length > 0) {
+  if (shapes.shapes.length > 0) {
     const hadExecutorMetrics = rec.hasExecutorMetrics
     if (!head) {
       st.savedMetrics.set(rec.metrics)
       st.savedExecutorMetrics.set(rec.executorMetrics)
     }
-    for (let i = 0; i < list.length; i++) {
-      const r = matchShape(list[i]!, line, from, to, rec, st)
-      if (r !== -1) {
-        shapes.hit(i)
-        return r
-      }
-      if (head) clear(rec, st)
-      else {
-        rec.metrics.set(st.savedMetrics)
-        rec.executorMetrics.set(st.savedExecutorMetrics)
-        rec.hasExecutorMetrics = hadExecutorMetrics
-      }
+    // first the shapes with recent lines' zeros folded in, then the plain ones (then fold this line's zeros)
+    let r = tryRegion(shapes.folded, line, from, to, rec, st, head, hadExecutorMetrics)
+    if (r !== -1) return r
+    r = tryRegion(shapes, line, from, to, rec, st, head, hadExecutorMetrics)
+    if (r !== -1) {
+      fold(shapes, st)
+      return r
     }
   }
   return scanFields(line, from, to, rec, st, shapes)
+}
+
+/** matchShape by the first shape of `list` that fits (moved to the front); -1 when none does, with the values undone. */
+function tryRegion (list: ShapeList, line: Buffer, from: number, to: number, rec: TaskEndRecord, st: ScanState, head: boolean, hadExecutorMetrics: boolean): number {
+  const shapes = list.shapes
+  for (let i = 0; i < shapes.length; i++) {
+    const r = matchShape(shapes[i]!, line, from, to, rec, st)
+    if (r !== -1) {
+      list.hit(i)
+      return r
+    }
+    if (head) clear(rec, st)
+    else {
+      rec.metrics.set(st.savedMetrics)
+      rec.executorMetrics.set(st.savedExecutorMetrics)
+      rec.hasExecutorMetrics = hadExecutorMetrics
+    }
+  }
+  return -1
 }
 
 const orZero = (n: number): number => (Number.isNaN(n) ? 0 : n)

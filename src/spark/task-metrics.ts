@@ -69,8 +69,6 @@ export interface TaskEndRecord {
   finishTime: number
   gettingResultTime: number
   executorId: string
-  host: string
-  locality: string
   speculative: boolean
   failed: boolean
   killed: boolean
@@ -100,8 +98,6 @@ export function newTaskEndRecord (): TaskEndRecord {
     finishTime: NaN,
     gettingResultTime: NaN,
     executorId: '',
-    host: '',
-    locality: '',
     speculative: false,
     failed: false,
     killed: false,
@@ -130,8 +126,6 @@ export function taskEndFromJson (j: TaskEndEvent, rec: TaskEndRecord): TaskEndRe
   rec.finishTime = num(ti['Finish Time'])
   rec.gettingResultTime = num(ti['Getting Result Time'])
   rec.executorId = String(ti['Executor ID'] ?? '')
-  rec.host = String(ti['Host'] ?? '')
-  rec.locality = String(ti['Locality'] ?? '')
   rec.speculative = ti['Speculative'] === true
   rec.failed = ti['Failed'] === true
   const r: TaskEndReason = j['Task End Reason'] ?? { Reason: 'Success' }

@@ -175,6 +175,8 @@ t.test('compare pages do not present an older analysis\' red flags as current', 
   t.notMatch(cmp.body, /compare-outdated-a/, 'A is current')
   t.notMatch(cmp.body, /Retired rule/, 'B\'s old flags are not listed')
   t.match(cmp.body, /<h3>Red flags of B<\/h3><p class="muted flags-outdated">not shown: analysed by an older version/)
+  t.match(cmp.body, new RegExp(`<option value="${jobGroupId}" selected>${jobGroupId} · [^<]+ · older analysis</option>`), 'the run to choose says so')
+  t.notMatch(cmp.body, new RegExp(`<option value="${other.jobGroupId}"[^>]*>[^<]+older analysis`))
 
   // AAC vs on-prem: an on-prem run analysed by an older analyser faces the AAC run
   const onpremJob = 424242

@@ -55,3 +55,12 @@ export async function startBrowserApp (t: Test, viewport: { width: number, heigh
   page.on('pageerror', (e) => problems.push(e.message))
   return { ta, page, base, jobGroupId, flowName, flowUrl: `${base}/flows/${encodeURIComponent(flowName)}`, problems }
 }
+
+/** Polls a page expression until it is truthy (waitForFunction compiles its string with eval, which the CSP forbids). */
+export async function until (page: Page, expr: string, timeout = 5000): Promise<void> {
+  const end = Date.now() + timeout
+  while (await page.evaluate(expr) !== true) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${expr}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}

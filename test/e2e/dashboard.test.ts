@@ -2,7 +2,7 @@ import t from 'tap'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { startBrowserApp } from './browser.js'
+import { startBrowserApp, until } from './browser.js'
 import { checkA11y } from './axe.js'
 import { ROOT } from '../../src/app.js'
 
@@ -31,15 +31,6 @@ async function pixels (page: Page, selector: string, cssWidth?: number): Promise
 
 async function js<T> (page: Page, expr: string): Promise<T> {
   return await page.evaluate(expr) as T
-}
-
-/** Polls a page expression until it is truthy (waitForFunction compiles its string with eval, which the CSP forbids). */
-async function until (page: Page, expr: string, timeout = 5000): Promise<void> {
-  const end = Date.now() + timeout
-  while (await page.evaluate(expr) !== true) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${expr}`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
 }
 
 t.test('the whole journey ends on a dashboard that draws, explains and closes', async (t) => {

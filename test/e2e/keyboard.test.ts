@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { saveSampleAnalysis } from '../helper-dbx.js'
-import { startBrowserApp } from './browser.js'
+import { startBrowserApp, until } from './browser.js'
 import { checkA11y } from './axe.js'
 
 // Browser-side code is passed as strings: the project compiles without the DOM library.
@@ -43,7 +43,7 @@ t.test('the whole journey from the keyboard alone, with visible focus', async (t
   }
   async function focusIs (selector: string, what: string): Promise<void> {
     // the focus moves after htmx settles the swap (focus.js): wait for it to arrive rather than look at once
-    await page.waitForFunction(`document.activeElement !== null && document.activeElement.matches(${JSON.stringify(selector)})`, undefined, { timeout: 10_000 }).catch(() => {})
+    await until(page, `document.activeElement !== null && document.activeElement.matches(${JSON.stringify(selector)})`, 10_000).catch(() => {})
     const f = await focused(page)
     t.ok(await matches(page, selector), `${what} (focus on ${f.desc})`)
     t.ok(f.visible, `${what}: the focus shows`)

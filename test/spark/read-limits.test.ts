@@ -163,3 +163,15 @@ t.test('a line nested 10,000 deep is one bad line, not a failed analysis', async
   t.equal(a.parse.events, plain.parse.events + 1, 'every other event read (the tricky line too)')
   t.same(a.stages, plain.stages)
 })
+
+t.test('the depth check covers the bytes that are parsed: a deep value in the dropped Properties does not cost the job', async (t) => {
+  const deep = '{"x":'.repeat(2_000) + '1' + '}'.repeat(2_000)
+  const job = (props: string): string => `{"Event":"SparkListenerJobStart","Job ID":0,"Submission Time":1,"Stage Infos":[],"Stage IDs":[],"Properties":{${props}}}`
+  const a = analyseText(job(`"spark.job.description":"d","unused":${JSON.stringify(JSON.stringify(deep))},"other":${deep}`) + '\n')
+  t.equal(a.parse.badLines.count, 0)
+  t.equal(a.jobs[0]?.description, 'd', 'the wanted property picked out of the tail')
+  // a deep value in a part that is parsed is refused as before
+  const b = analyseText(`{"Event":"SparkListenerJobStart","Job ID":0,"Submission Time":1,"Stage Infos":[${deep}],"Stage IDs":[],"Properties":{"a":"${'p'.repeat(5000)}"}}\n`)
+  t.equal(b.parse.badLines.count, 1)
+  t.match(b.parse.badLines.first[0], { reason: /nested deeper than 1000 levels/ })
+})

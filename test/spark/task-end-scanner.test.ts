@@ -65,7 +65,7 @@ t.test('non-success and odd lines go to the JSON path', async (t) => {
 
 t.test('learnt shapes: a line of another layout is tokenized, and never read by a shape that does not fit', async (t) => {
   const st = new ScanState()
-  const line = (o: { host?: string, tem?: string, blocks?: string, extra?: string, run?: number, reason?: string }) => Buffer.from(
+  const line = (o: { host?: string, tem?: string, blocks?: string, extra?: string, run?: number | string, reason?: string }) => Buffer.from(
     `{"Event":"SparkListenerTaskEnd","Stage ID":3,"Stage Attempt ID":0,"Task Type":"ResultTask","Task End Reason":{"Reason":"${o.reason ?? 'Success'}"},` +
     `"Task Info":{"Task ID":7,"Index":2,"Attempt":0,"Partition ID":2,"Launch Time":100,"Executor ID":"4","Host":"${o.host ?? 'h1'}","Locality":"PROCESS_LOCAL",` +
     '"Speculative":false,"Getting Result Time":0,"Finish Time":250,"Failed":false,"Killed":false,"Accumulables":[{"ID":1,"Name":"x","Update":"5","Value":"5"}]},' +
@@ -89,10 +89,46 @@ t.test('learnt shapes: a line of another layout is tokenized, and never read by 
   check(line({ extra: '"Result Size":77,' }), 'an extra metric')
   check(line({ run: 1.5e3 }), 'a fraction')
   check(line({ run: -4 }), 'a negative number')
+  // numbers as text, read back from the line's end by the learnt tail shape
+  check(line({ run: '1.5e3' }), 'an exponent')
+  check(line({ run: '12.25' }), 'a fraction in the text')
+  check(line({ run: '-0' }), 'minus zero')
+  check(line({ run: '123456789012345' }), '15 digits')
+  check(line({ run: '1234567890123456789' }), 'more digits than a double holds exactly')
+  check(line({ extra: '"Result Size":0,' }), 'a zero right after a key')
   check(line({ blocks: '[{"Block ID":"rdd_1_2","Status":{"Memory Size":10}}]' }), 'updated blocks')
   check(line({ tem: '' }), 'no Task Executor Metrics')
   check(line({ tem: '"Task Executor Metrics":{"JVMHeapMemory":true,"MinorGCCount":2},' }), 'a value of another kind')
   check(line({ reason: 'Resubmitted' }), 'not a success')
   check(line({}), 'the first layout again')
   t.equal(scanTaskEnd(line({}).subarray(0, 300), newTaskEndRecord(), st), false, 'a cut line')
+})
+
+t.test('zeros folded into a learnt tail shape: read exactly while the zeros hold, the plain shape when they do not', async (t) => {
+  const st = new ScanState()
+  const line = (gc: string, spill: string, heap: string) => Buffer.from(
+    '{"Event":"SparkListenerTaskEnd","Stage ID":1,"Stage Attempt ID":0,"Task End Reason":{"Reason":"Success"},' +
+    '"Task Info":{"Task ID":7,"Index":2,"Attempt":0,"Launch Time":100,"Executor ID":"4","Host":"h1","Finish Time":250,"Accumulables":[]},' +
+    `"Task Executor Metrics":{"JVMHeapMemory":${heap},"MinorGCCount":0,"MajorGCCount":0},` +
+    `"Task Metrics":{"Executor Run Time":120,"JVM GC Time":${gc},"Result Size":0,"Memory Bytes Spilled":${spill},"Disk Bytes Spilled":0,` +
+    '"Input Metrics":{"Bytes Read":0,"Records Read":0},"Output Metrics":{"Bytes Written":0,"Records Written":0},"Updated Blocks":[]}}')
+  const check = (l: Buffer, what: string): void => {
+    const a = newTaskEndRecord()
+    t.equal(scanTaskEnd(l, a, st), true, `${what}: read by the scanner`)
+    t.same(plain(a), plain(taskEndFromJson(JSON.parse(l.toString()), newTaskEndRecord())), `${what}: same record as JSON.parse`)
+  }
+  for (let i = 0; i < 12; i++) check(line('0', '0', '0'), `zeros, line ${i}`)
+  t.equal(st.taskEndTail.folded.shapes.length, 1, 'a folded shape was learnt')
+  check(line('7', '0', '0'), 'a folded zero that is not 0 now')
+  check(line('0.5', '0', '0'), 'a fraction where a zero was')
+  check(line('-0', '0', '0'), 'minus zero where a zero was')
+  check(line('0', '1e3', '0'), 'an exponent where a zero was')
+  check(line('0', '0', '123456'), 'an executor metric that is not 0 now')
+  check(line('0', '0', '0'), 'zeros again')
+  // a record that held other values before is overwritten with the folded zeros
+  const a = newTaskEndRecord()
+  a.metrics.fill(9)
+  a.executorMetrics.fill(9)
+  t.equal(scanTaskEnd(line('0', '0', '0'), a, st), true)
+  t.same(plain(a), plain(taskEndFromJson(JSON.parse(line('0', '0', '0').toString()), newTaskEndRecord())))
 })
