@@ -95,13 +95,6 @@ export interface RequestOptions {
   headers?: Record<string, string>
 }
 
-/** A 2xx answer read whole (within the call's byte cap), for binary bodies such as a ranged S3 GET. */
-export interface BytesResponse {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  body: Buffer
-}
-
 /**
  * Where a streamed 2xx body goes (HttpClient.getStream): piece by piece as it arrives, each awaited (so a slow sink
  * pauses the socket instead of piling the body up in memory).
@@ -130,8 +123,6 @@ export interface HttpClient {
   getText: (path: string, opts?: RequestOptions) => Promise<string>
   /** HEAD: the response headers of a 2xx; same retries and errors as getJson */
   head: (path: string, opts?: RequestOptions) => Promise<Record<string, string | string[] | undefined>>
-  /** GET of a bounded binary body (a ranged read), with getJson's retries; set maxBytes to what is expected */
-  getBytes: (path: string, opts?: RequestOptions) => Promise<BytesResponse>
   /**
    * GET of a bounded binary body (at most maxBytes) handed to `sink` as it arrives, never held whole. getJson's
    * retries apply until the first byte reaches the sink; a failure after that is thrown (the caller knows how much it
@@ -167,7 +158,6 @@ export const MAX_JSON_BODY = 8 * 1024 * 1024
 /** what is kept of an error body: enough for the upstream's message, the rest is not read */
 export const MAX_ERROR_BODY = 64 * 1024
 
-const EMPTY = Buffer.alloc(0)
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504])
 const RETRYABLE_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_CLOSED'])
@@ -381,7 +371,7 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
     return `${basePath}${path}${qs === '' ? '' : `?${qs}`}`
   }
 
-  async function once (method: Method, path: string, ro: RequestOptions, signal: AbortSignal, phase: { headers: boolean, delivered: number }, sink?: BodySink): Promise<{ status: number, headers: Record<string, string | string[] | undefined>, text: string, buffer: Buffer, token: string }> {
+  async function once (method: Method, path: string, ro: RequestOptions, signal: AbortSignal, phase: { headers: boolean, delivered: number }, sink?: BodySink): Promise<{ status: number, headers: Record<string, string | string[] | undefined>, text: string, token: string }> {
     const fullPath = buildPath(path, ro.query)
     const extra = { ...(opts.sign === undefined ? { accept: 'application/json' } : {}), ...ro.headers }
     const { header, token } = await authorization(ro.signal, { method, path: fullPath, headers: extra })
@@ -411,14 +401,14 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
         throw err
       }
       await streamBody(res.body, limit, sink, phase)
-      return { status: res.statusCode, headers: res.headers, text: '', buffer: EMPTY, token }
+      return { status: res.statusCode, headers: res.headers, text: '', token }
     }
     const read = await readBodyLimited(res.body, limit)
     if (ok && read.over) throw new BodyTooLarge(`sent more than ${mib(limit)}`, limit)
-    return { status: res.statusCode, headers: res.headers, text: read.text, buffer: read.buffer, token }
+    return { status: res.statusCode, headers: res.headers, text: read.text, token }
   }
 
-  async function call (method: Method, path: string, ro: RequestOptions = {}, as: 'json' | 'text' | 'headers' | 'bytes' | 'stream' = 'json', sink?: BodySink): Promise<unknown> {
+  async function call (method: Method, path: string, ro: RequestOptions = {}, as: 'json' | 'text' | 'headers' | 'stream' = 'json', sink?: BodySink): Promise<unknown> {
     const retryable = method !== 'POST' || ro.idempotent === true
     const what = `${name} ${method} ${path}`
     let refreshed = false
@@ -438,7 +428,6 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
           if (as === 'stream') return { status: res.status, headers: res.headers, bytes: phase.delivered } satisfies StreamResponse
           if (as === 'text') return res.text
           if (as === 'headers') return res.headers
-          if (as === 'bytes') return { status: res.status, headers: res.headers, body: res.buffer } satisfies BytesResponse
           try {
             return res.text === '' ? null : (ro.quoteBigInts ?? opts.quoteBigInts) === true ? parseJsonKeepingBigInts(res.text) : JSON.parse(res.text)
           } catch {
@@ -552,7 +541,6 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
     postJson: async (path, ro) => await call('POST', path, ro),
     getText: async (path, ro) => await call('GET', path, ro, 'text') as string,
     head: async (path, ro) => await call('HEAD', path, ro, 'headers') as Record<string, string | string[] | undefined>,
-    getBytes: async (path, ro) => await call('GET', path, ro, 'bytes') as BytesResponse,
     getStream: async (path, ro, sink) => await call('GET', path, ro, 'stream', sink) as StreamResponse,
     download,
     close: async () => { await pool.close() }

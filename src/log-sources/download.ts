@@ -29,6 +29,8 @@ export class EventLogRefused extends Error {
 const STATE_SCHEMA = 1
 /** what one chunk read buffers before a positional write (whatever the chunk size) */
 const STAGE_BYTES = 256 * 1024
+/** how many times one chunk read resumes after a failure that came with some of its bytes */
+const MAX_RESUMES = 16
 
 export interface DownloadProgress {
   bytesDone: number
@@ -244,6 +246,7 @@ export async function downloadFromSource (opts: SourceDownloadOptions): Promise<
         }
       }
       let attempts = 0
+      let resumes = 0
       // eslint-disable-next-line no-unmodified-loop-condition -- flush() advances `got`
       while (got < want) {
         checkAbort()
@@ -255,7 +258,8 @@ export async function downloadFromSource (opts: SourceDownloadOptions): Promise<
           checkAbort()
           // what arrived before a failure is good (its range and validator were checked first): keep it, ask for the rest
           await flush()
-          if (got > before) attempts = 0
+          // a failure after progress starts the count again, within a bound (a server cutting every answer short)
+          if (got > before && resumes++ < MAX_RESUMES) attempts = 0
           // the HTTP client already retried transient failures before the first byte; this covers a malformed body and
           // a connection lost mid-body
           if (err instanceof UpstreamError && (err.kind === 'malformed' || err.kind === 'network' || err.kind === 'timeout') && attempts++ < 2) continue

@@ -9,7 +9,8 @@
  * what-if, usage). Not for a refactor that leaves every output equal (`npm run diagnoses` shows no change), nor for
  * the JSON's shape alone (that is ANALYSIS_SCHEMA_VERSION, whose change makes old files unreadable instead).
  * A hand-bumped integer, not a hash of src/spark/: a hash changes with every comment and would mark every saved
- * analysis outdated for nothing.
+ * analysis outdated for nothing. test/spark/fixtures-walk.test.ts holds it to that: it fails when what the analyses
+ * of the fixture logs conclude changes under the same version (test/spark/analyser-fingerprint.json).
  *
  * 1: the first recorded (issue 10's revised diagnoses); analyses without a version were made before it.
  */

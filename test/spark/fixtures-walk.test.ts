@@ -1,7 +1,13 @@
-// Every fixture log analyses without throwing; broken ones report their damage in `parse`.
+// Every fixture log analyses without throwing; broken ones report their damage in `parse`. And what the analyses say
+// about all of them is fingerprinted: a change of any flag, impact, advice or number must come with a new
+// ANALYSER_VERSION (saved analyses made by the older analyser are then marked "older analysis").
+import { createHash } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
 import { analyseEventLog } from '../../src/spark/analyse.js'
+import type { Analysis } from '../../src/spark/analysis-types.js'
+import { ANALYSER_VERSION } from '../../src/spark/analyser-version.js'
 import { FIXTURES, eventLogInputs } from '../helper-fixtures.js'
 
 const LOGS = path.join(FIXTURES, 'eventlogs')
@@ -14,14 +20,38 @@ t.test('fixture set is complete', async (t) => {
   t.ok(all.length >= 73, `found ${all.length} inputs`)
 })
 
+/** What an analysis concludes, without what depends on where or when it ran or on how the parser got there. */
+function conclusions (a: Analysis): unknown {
+  const { generatedAt: _at, analyserVersion: _v, source, parse, ...rest } = a
+  const { fastTaskLines: _f, slowTaskLines: _s, ...health } = parse
+  return { ...rest, source: { layout: source.layout, parts: source.parts }, parse: health }
+}
+const digests = new Map<string, string>()
+
 for (const p of all) {
   t.test(rel(p), async (t) => {
     const a = await analyseEventLog(p)
     t.equal(a.schemaVersion, 1)
     t.ok(a.parse.partsRead >= 0)
     t.ok(Number.isFinite(a.kpis.wallClockMs))
+    digests.set(rel(p), createHash('sha256').update(JSON.stringify(conclusions(a))).digest('hex'))
   })
 }
+
+const FINGERPRINT = path.join(import.meta.dirname, 'analyser-fingerprint.json')
+t.test('a change of what the analyses conclude comes with a new ANALYSER_VERSION', async (t) => {
+  t.equal(digests.size, all.length)
+  const sha256 = createHash('sha256').update(JSON.stringify([...digests].sort(([x], [y]) => x.localeCompare(y)))).digest('hex')
+  const recorded = JSON.parse(readFileSync(FINGERPRINT, 'utf8')) as { analyserVersion: number, sha256: string }
+  const how = 'raise ANALYSER_VERSION in src/spark/analyser-version.ts (say why in its comment), then record it: UPDATE_ANALYSER_FINGERPRINT=1 npx tap test/spark/fixtures-walk.test.ts'
+  if (process.env.UPDATE_ANALYSER_FINGERPRINT === '1') {
+    if (recorded.sha256 !== '' && sha256 !== recorded.sha256 && ANALYSER_VERSION === recorded.analyserVersion) t.fail(`the analyses changed but ANALYSER_VERSION is still ${ANALYSER_VERSION}: ${how}`)
+    else writeFileSync(FINGERPRINT, JSON.stringify({ analyserVersion: ANALYSER_VERSION, sha256 }, null, 2) + '\n')
+    return
+  }
+  t.equal(sha256, recorded.sha256, `what the analyses of the ${all.length} fixtures conclude changed: ${how}. (A change that should not alter any analysis is a bug.)`)
+  t.equal(ANALYSER_VERSION, recorded.analyserVersion, `ANALYSER_VERSION changed: record it (${how.split(', then ')[1]})`)
+})
 
 t.test('damage is reported', async (t) => {
   const malformed = await analyseEventLog(path.join(LOGS, 'spark-rapids-tools/spark-events-profiling/malformed_json_eventlog.zstd'))
