@@ -128,9 +128,15 @@ export class ScanState {
 
   /** Clears the head field values before a scan. */
   reset (): void {
-    this.nums.fill(NaN)
-    this.strs.fill(undefined)
-    this.bools.fill(undefined)
+    // one loop over the 16 fields rather than three fill() calls: this runs for every task line
+    const nums = this.nums
+    const strs = this.strs
+    const bools = this.bools
+    for (let i = 0; i < nums.length; i++) {
+      nums[i] = NaN
+      strs[i] = undefined
+      bools[i] = undefined
+    }
     this.stoppedAt = -1
   }
 }
