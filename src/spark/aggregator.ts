@@ -14,8 +14,12 @@ import { BlockPool, COL_DURATION, TaskSamples } from './task-samples.js'
 import { EXECUTOR_METRICS, EXEC_METRIC_INDEX, M, N_EXEC_METRICS, N_METRICS, TASK_METRICS, type TaskEndRecord } from './task-metrics.js'
 
 export const DEFAULT_QUANTILES = [0, 0.25, 0.5, 0.75, 1]
-/** Task rows (~300 bytes each) of completed stages kept for tasks that end after their stage (beyond the newest one). */
-const RETAINED_ROWS = 50_000
+/**
+ * Bytes of task rows of completed stages kept for tasks that end after their stage (beyond the newest one): about
+ * 50,000 rows of a big stage. Counted in the bytes the rows' blocks hold, not in rows: a log of tens of thousands of
+ * one-task stages (micro-batches, notebook cells) holds a small block per stage, and 50,000 of those came to a GB.
+ */
+const RETAINED_BYTES = 16 * 1024 * 1024
 
 /**
  * One stage attempt. A class whose every field exists from construction (optional ones as undefined): the per-task
@@ -194,6 +198,8 @@ export class Aggregator {
   executors = new Map<string, ExecState>()
   jobs = new Map<number, JobState>()
   stages = new Map<string, StageState>()
+  /** the attempts of each stage id, so a job's stages are found without walking every stage */
+  private readonly attemptsById = new Map<number, StageState[]>()
   sql = new Map<number, SqlExecution>()
   busy = new BusyHistogram()
   markers: { time: number; kind: 'added' | 'removed'; executorId: string; cores: number; reason?: string }[] = []
@@ -209,7 +215,7 @@ export class Aggregator {
   private retired: StageState[] = []
   private retiredHead = 0
   /** rows held by those stages */
-  private retainedRows = 0
+  private retainedBytes = 0
 
   constructor (opts: { quantiles?: number[]; keepSamples?: boolean } = {}) {
     this.quantiles = opts.quantiles ?? DEFAULT_QUANTILES
@@ -433,6 +439,9 @@ export class Aggregator {
     if (!s) {
       s = new StageState(stageId, attemptId)
       this.stages.set(key, s)
+      const attempts = this.attemptsById.get(stageId)
+      if (attempts) attempts.push(s)
+      else this.attemptsById.set(stageId, [s])
     }
     s.name = String(info['Stage Name'] ?? s.name)
     s.details = String(info['Details'] ?? s.details)
@@ -495,8 +504,10 @@ export class Aggregator {
     const t = num(e['Completion Time'], -1)
     this.seen(t)
     if (!j) return
-    for (const s of this.stages.values()) {
-      if (j.stageIdSet.has(s.stageId) && s.status === 'PENDING') {
+    // the job's own stages (walking every stage of the application per job was quadratic on logs of many jobs)
+    for (const id of j.stageIdSet) {
+      for (const s of this.attemptsById.get(id) ?? []) {
+        if (s.status !== 'PENDING') continue
         s.status = 'SKIPPED'
         j.skippedStages.add(s.stageId)
         j.data.numSkippedTasks += s.numTasks
@@ -641,9 +652,9 @@ export class Aggregator {
       s.peak = maxInto(s.peak, t.executorMetrics)
       if (!s.summary) {
         s.samples ??= new TaskSamples(this.blockPool)
-        const rows = s.samples.rows
+        const held = s.samples.bytes
         s.samples.add(m, duration, sched, getting, completed === 1)
-        if (s.retired) this.retainedRows += s.samples.rows - rows
+        if (s.retired) this.retainedBytes += s.samples.bytes - held
         // the last late task of a completed stage has ended: its rows can wait in the queue too
         else if (s.active <= 0 && s.completionSeen && !this.keepSamples) this.retire(s)
       }
@@ -720,15 +731,15 @@ export class Aggregator {
     if (typeof err === 'string' && err !== '') { x.errorMessage = err; x.status = 'FAILED' } else x.status = 'COMPLETED'
   }
 
-  /** Queues a completed stage's rows; the oldest are summarised and freed beyond RETAINED_ROWS (O(1) amortised). */
+  /** Queues a completed stage's rows; the oldest are summarised and freed beyond RETAINED_BYTES (O(1) amortised). */
   private retire (s: StageState): void {
     if (!s.samples || s.summary || s.retired) return
     s.retired = true
     this.retired.push(s)
-    this.retainedRows += s.samples.rows
-    while (this.retired.length - this.retiredHead > 1 && this.retainedRows > RETAINED_ROWS) {
+    this.retainedBytes += s.samples.bytes
+    while (this.retired.length - this.retiredHead > 1 && this.retainedBytes > RETAINED_BYTES) {
       const old = this.retired[this.retiredHead++]!
-      this.retainedRows -= old.samples?.rows ?? 0
+      this.retainedBytes -= old.samples?.bytes ?? 0
       this.finalizeStage(old)
     }
     if (this.retiredHead > 1024 && this.retiredHead * 2 > this.retired.length) {

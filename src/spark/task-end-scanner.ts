@@ -132,12 +132,16 @@ function tryTails (list: ShapeList, line: Buffer, start: number, acc: number, en
   return -1
 }
 
-/** Start of the last `key` lying whole in [start, to) of `buf`, or -1. */
-function lastKey (buf: Buffer, key: Buffer, start: number, to: number): number {
-  const at = to - key.length
-  if (at < start) return -1
-  const i = buf.lastIndexOf(key, at)
-  return i < start ? -1 : i
+/**
+ * Start of the last `key` lying whole in [start, to) of `buf`, or -1. The line is a slice of a read buffer holding
+ * many lines: `buf.lastIndexOf(key, at)` would go on searching the lines before it when the key is absent (Spark 2.x
+ * task lines have no Task Executor Metrics), scanning back through megabytes for every line. The search runs on a
+ * view of the line instead (one small object per search, against a scan of the buffer).
+ */
+export function lastKey (buf: Buffer, key: Buffer, start: number, to: number): number {
+  if (to - start < key.length) return -1
+  const i = buf.subarray(start, to).lastIndexOf(key)
+  return i < 0 ? -1 : start + i
 }
 
 function clear (rec: TaskEndRecord, st: ScanState): void {

@@ -54,10 +54,13 @@ export class BlockPool {
 export class TaskSamples {
   /**
    * Column-major blocks of BLOCK_ROWS rows: column c of a block with capacity `cap` is data[c*cap, c*cap + cap).
-   * The first block starts small and doubles up to BLOCK_ROWS, so small stages stay small.
+   * The first block starts at 8 rows and doubles up to BLOCK_ROWS, so small stages stay small (a one-task stage holds
+   * 2.6 KB, not the 21 KB of a 64-row start: logs of tens of thousands of tiny stages exist).
    */
   private blocks: Float64Array[] = []
   rows = 0
+  /** bytes the rows' blocks hold */
+  bytes = 0
   seen = 0
   successes = 0
   private rng = 0x9e3779b9
@@ -121,10 +124,10 @@ export class TaskSamples {
     if (v !== this.first[c]) { this.varies[c] = 1; if (Number.isNaN(v)) this.sawNaN = true }
   }
 
-  /** Block b with room for row r (the first block doubles from 64 rows; later ones are full size). */
+  /** Block b with room for row r (the first block doubles from 8 rows; later ones are full size). */
   private grow (b: number, r: number): Float64Array {
     const old = this.blocks[b]
-    let cap = old ? old.length / STRIDE : b === 0 ? 64 : BLOCK_ROWS
+    let cap = old ? old.length / STRIDE : b === 0 ? 8 : BLOCK_ROWS
     while (cap <= r) cap *= 2
     cap = Math.min(cap, BLOCK_ROWS)
     const block = this.pool ? this.pool.take(cap * STRIDE) : new Float64Array(cap * STRIDE)
@@ -134,6 +137,7 @@ export class TaskSamples {
       this.pool?.give(old)
     }
     this.blocks[b] = block
+    this.bytes += block.byteLength - (old?.byteLength ?? 0)
     return block
   }
 
@@ -319,6 +323,7 @@ export class TaskSamples {
     this.blocks = []
     this.scratch = new Float64Array(0)
     this.rows = 0
+    this.bytes = 0
   }
 
   private random (): number {

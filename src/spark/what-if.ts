@@ -38,7 +38,16 @@ export function whatIf (
   }
   const inJobs = groups.reduce((x, g) => x + Math.max(0, Math.min(g.to, end) - Math.max(g.from, start)), 0)
   const driverOnlyMs = Math.max(0, actualMs - inJobs)
-  const dags = groups.map((g) => buildDag(stages.filter((s) => s.jobIds.some((id) => g.ids.has(id))), skew, parents))
+  // each group's stages, in stage order (a filter of all stages per group was quadratic on logs of many jobs)
+  const groupOfJob = new Map<number, number>()
+  groups.forEach((g, i) => { for (const id of g.ids) groupOfJob.set(id, i) })
+  const members: StageData[][] = groups.map(() => [])
+  for (const s of stages) {
+    const gs = new Set<number>()
+    for (const id of s.jobIds) { const g = groupOfJob.get(id); if (g !== undefined) gs.add(g) }
+    for (const g of gs) members[g]!.push(s)
+  }
+  const dags = members.map((m) => buildDag(m, skew, parents))
   const criticalPathMs = driverOnlyMs + dags.reduce((x, d) => x + criticalPath(d), 0)
   const coresPerExecutor = opts.coresPerExecutor > 0 ? opts.coresPerExecutor : cores
   const points = WHAT_IF_FACTORS.map((factor) => {

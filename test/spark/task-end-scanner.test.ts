@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
 import t from 'tap'
-import { scanTaskEnd } from '../../src/spark/task-end-scanner.js'
+import { lastKey, scanTaskEnd } from '../../src/spark/task-end-scanner.js'
 import { ScanState } from '../../src/spark/field-scanner.js'
 import { newTaskEndRecord, taskEndFromJson } from '../../src/spark/task-metrics.js'
 import { EVENTLOGS } from '../helper-fixtures.js'
@@ -131,4 +131,29 @@ t.test('zeros folded into a learnt tail shape: read exactly while the zeros hold
   a.executorMetrics.fill(9)
   t.equal(scanTaskEnd(line('0', '0', '0'), a, st), true)
   t.same(plain(a), plain(taskEndFromJson(JSON.parse(line('0', '0', '0').toString()), newTaskEndRecord())))
+})
+
+t.test('lastKey finds a key only inside the line, short or long, wherever the read buffer holds it', async (t) => {
+  const key = Buffer.from('"Task Executor Metrics":')
+  // the line [start, end) sits between other lines of the buffer that do hold the key
+  const before = `{"a":1,${key.toString()}{}}\n`.repeat(3)
+  const check = (body: string, expect: number | null, what: string): void => {
+    const buf = Buffer.from(before + body + '\n' + before)
+    const start = before.length
+    const end = start + Buffer.byteLength(body)
+    const naive = buf.subarray(start, end).lastIndexOf(key)
+    t.equal(lastKey(buf, key, start, end), naive < 0 ? -1 : start + naive, `${what}: as a search of the line alone`)
+    if (expect !== null) t.equal(naive, expect, `${what}: the key is where the case puts it`)
+  }
+  check('{"Task Metrics":{"x":1}}', -1, 'short line without the key (the buffer before it has one)')
+  check(`{${key.toString()}{},"Task Metrics":{}}`, 1, 'short line with the key')
+  const pad = 'x'.repeat(5000)
+  check(`{"p":"${pad}","Task Metrics":{}}`, -1, 'long line without the key')
+  check(`{${key.toString()}{},"p":"${pad}"}`, 1, 'long line, the key far from the end')
+  check(`{"p":"${pad}",${key.toString()}{}}`, 5000 + 8, 'long line, the key near the end')
+  // keys at every distance from the line's end
+  for (let shift = -30; shift <= 30; shift += 3) {
+    const body = `{"p":"${'y'.repeat(5000 - 2048 - key.length + shift)}",${key.toString()}${'z'.repeat(2048 - 2)}}`
+    check(body, null, `the key about 2 KB from the end (${shift})`)
+  }
 })
