@@ -200,6 +200,9 @@ export class Aggregator {
   stages = new Map<string, StageState>()
   /** the attempts of each stage id, so a job's stages are found without walking every stage */
   private readonly attemptsById = new Map<number, StageState[]>()
+  /** the jobs listing each stage id (as started), and each job id's place in `jobs`: a stage's jobs without a walk */
+  private readonly jobsOfStage = new Map<number, JobState[]>()
+  private readonly jobOrder = new Map<number, number>()
   sql = new Map<number, SqlExecution>()
   busy = new BusyHistogram()
   markers: { time: number; kind: 'added' | 'removed'; executorId: string; cores: number; reason?: string }[] = []
@@ -492,7 +495,14 @@ export class Aggregator {
       data.sqlExecutionId = num(props['spark.sql.execution.id'])
       this.sql.get(data.sqlExecutionId)?.jobIds.push(jobId)
     }
-    this.jobs.set(jobId, new JobState(data, stageIds))
+    const job = new JobState(data, stageIds)
+    this.jobs.set(jobId, job)
+    if (!this.jobOrder.has(jobId)) this.jobOrder.set(jobId, this.jobOrder.size)
+    for (const id of job.stageIdSet) {
+      const list = this.jobsOfStage.get(id)
+      if (list) list.push(job)
+      else this.jobsOfStage.set(id, [job])
+    }
     for (const info of infos) {
       const s = this.stage(info)
       if (!s.jobIds.includes(jobId)) s.jobIds.push(jobId)
@@ -536,7 +546,12 @@ export class Aggregator {
     s.schedulingPool = String(props['spark.scheduler.pool'] ?? 'default')
     if (props['spark.job.description'] !== undefined) s.description = String(props['spark.job.description'])
     // Spark re-links a (re)submitted attempt to every job that lists its stage id, including still-running ones.
-    s.jobIds = [...this.jobs.values()].filter((j) => j.data.status === 'RUNNING' && j.stageIdSet.has(s.stageId)).map((j) => j.data.jobId)
+    // (in the order of `jobs`, as a walk of every job would give, which was quadratic on logs of many jobs)
+    const order = this.jobOrder
+    s.jobIds = (this.jobsOfStage.get(s.stageId) ?? [])
+      .filter((j) => j.data.status === 'RUNNING' && this.jobs.get(j.data.jobId) === j)
+      .sort((a, b) => order.get(a.data.jobId)! - order.get(b.data.jobId)!)
+      .map((j) => j.data.jobId)
     for (const j of this.stageJobs(s)) {
       j.completedStages.delete(s.stageId)
       j.data.numActiveStages += 1
