@@ -230,7 +230,7 @@ export function createS3Client (opts: S3ClientOptions): S3Client {
     const t = s3Target(learned === undefined ? reached : { ...reached, region: learned }, opts.defaultRegion)
     const keyPath = key === null ? '' : key.split('/').map(encodeSegment).join('/')
     const path = t.pathStyle ? `/${place.bucket}${key === null ? '' : `/${keyPath}`}` : `/${keyPath}`
-    return { http: clientFor(t.origin, t.region), path, region: t.region, where: `s3://${place.bucket}${key === null ? '' : `/${key}`}`, customEndpoint: t.pathStyle && reached.endpoint !== null && reached.endpoint !== '' }
+    return { http: clientFor(t.origin, t.region), path, region: t.region, where: `s3://${place.bucket}${key === null ? '' : `/${key}`}`, customEndpoint: reached.endpoint !== null && reached.endpoint !== '' }
   }
 
   /**
@@ -238,6 +238,11 @@ export function createS3Client (opts: S3ClientOptions): S3Client {
    * AuthorizationHeaderMalformed / IllegalLocationConstraintException) and names that region (the
    * x-amz-bucket-region header or the error's <Region>), the region is remembered for the bucket and the call made
    * once more, as the AWS SDKs' region redirects do. Without a named region the error says what to set.
+   * Public documentation followed: Amazon S3 User Guide, "Request redirection and the REST API" (301
+   * PermanentRedirect for a bucket addressed in the wrong region); S3 API Reference, HeadBucket (the
+   * `x-amz-bucket-region` response header) and "Error responses" (AuthorizationHeaderMalformed,
+   * IllegalLocationConstraintException). The `<Region>` element of AuthorizationHeaderMalformed is what S3 sends in
+   * practice (seen in SDK and tool issue reports), not in the reference's error table.
    */
   async function inRegion<T> (place: S3Place, key: string | null, action: string, where: string, run: (p: Prepared) => Promise<T>): Promise<T> {
     let p = prepare(place, key)

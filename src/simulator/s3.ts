@@ -207,7 +207,9 @@ export function registerS3Routes (app: FastifyInstance, s3: SimS3): void {
     const refused = verifySigV4({ method: req.method, url: req.raw.url ?? '/', headers: req.headers }, s3.keys, s3.regionOf(bucket), s3.now())
     if (refused !== null) {
       const extra: Record<string, string> = refused.region === undefined ? {} : { Region: refused.region }
-      // S3 names the bucket's region in a header too (the only place a HEAD answer can), so clients can follow it
+      // S3 names the bucket's region in a header too (the only place a HEAD answer can), so clients can follow it:
+      // x-amz-bucket-region as in the S3 API Reference (HeadBucket) and the redirect answers of "Request redirection
+      // and the REST API"; <Region> in the body as S3 sends it for AuthorizationHeaderMalformed
       if (refused.region !== undefined && s3.tellsBucketRegion) reply.header('x-amz-bucket-region', refused.region)
       return sendXml(reply, refused.status, s3ErrorXml(refused.code, refused.message, req.url.split('?')[0] ?? '/', s3.tellsBucketRegion ? extra : {}))
     }

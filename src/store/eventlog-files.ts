@@ -146,7 +146,7 @@ export function eventLogFiles (dir: string): EventLogFiles {
       // (An upload replacing a download, or a download replacing an upload, would otherwise keep the old bytes forever.)
       const kept = new Set(m.parts.map((p) => p.name))
       for (const p of previous?.parts ?? []) {
-        if (!kept.has(p.name)) await rm(part(p.name), { force: true }).catch(() => {})
+        if (!kept.has(p.name)) await this.removePart(p.name).catch(() => {})
       }
     },
     async readAppChoice () {
